@@ -1,0 +1,43 @@
+import { defineEnvVars } from '@sveltejs/kit/env';
+import * as v from 'valibot';
+
+/** Reads an optional integer variable with a default and bounds. */
+function int(fallback: number, min: number, max: number) {
+	return v.pipe(
+		v.optional(v.string(), String(fallback)),
+		v.transform(Number),
+		v.integer('must be an integer'),
+		v.minValue(min),
+		v.maxValue(max)
+	);
+}
+
+/**
+ * Every setting Parley reads from the environment, with its default. Documented in README.md.
+ * Server code reads the parsed values through `#lib/server/config.ts`, which validates
+ * `process.env` against these same schemas, so the CLI and the custom server agree with SvelteKit.
+ */
+export const variables = defineEnvVars({
+	HOST: { schema: v.optional(v.string(), '0.0.0.0') },
+	PORT: { schema: int(3000, 0, 65535) },
+	ORIGIN: {
+		schema: v.optional(
+			v.pipe(v.string(), v.url('must be a URL such as https://parley.example.com'))
+		)
+	},
+	DATA_DIR: { schema: v.optional(v.pipe(v.string(), v.minLength(1)), './data') },
+	DATABASE_URL: { schema: v.optional(v.pipe(v.string(), v.startsWith('file:'))) },
+	LOG_LEVEL: {
+		schema: v.optional(
+			v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+			'info'
+		)
+	},
+	SESSION_DAYS: { schema: int(30, 1, 365) },
+	LOGIN_MAX_ATTEMPTS_PER_IP: { schema: int(30, 1, 10_000) },
+	LOGIN_MAX_FAILURES_PER_ACCOUNT: { schema: int(10, 1, 10_000) },
+	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
+	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
+	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(1_048_576, 1024, 64 * 1_048_576) },
+	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) }
+});

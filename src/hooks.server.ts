@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import {
+	sequence,
+	type Handle,
+	type HandleServerError,
+	type ServerInit
+} from '@sveltejs/kit/hooks';
+import { getApp } from '#lib/server/app.ts';
+import { SESSION_COOKIE, sessionCookieOptions } from '#lib/server/auth/cookies.ts';
+
+export const init: ServerInit = async () => {
+	await getApp();
+};
+
+/** Gives every request an id (honouring an incoming X-Request-Id), a child logger and an access log line. */
+const requestContext: Handle = async ({ event, resolve }) => {
+	const app = await getApp();
+	const incoming = event.request.headers.get('x-request-id');
+	const requestId = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+	event.locals.app = app;
+	event.locals.requestId = requestId;
+	event.locals.log = app.log.child({ requestId });
+	const started = performance.now();
+	const response = await resolve(event);
+	response.headers.set('x-request-id', requestId);
+	event.locals.log.info(
+		{
+			method: event.request.method,
+			path: event.url.pathname,
+			status: response.status,
+			ms: Math.round(performance.now() - started),
+			userId: event.locals.user?.id
+		},
+		'request'
+	);
+	return response;
+};
+
+/** Authenticates once per request: a bearer API token, or else the session cookie. */
+const authenticate: Handle = async ({ event, resolve }) => {
+	const { app } = event.locals;
+	event.locals.user = null;
+	event.locals.session = null;
+	event.locals.apiTokenId = null;
+
+	const bearer = event.request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+	if (bearer) {
+		const found = await app.apiTokens.authenticate(bearer);
+		if (found) {
+			event.locals.user = found.user;
+			event.locals.apiTokenId = found.tokenId;
+		}
+		return resolve(event);
+	}
+
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const valid = await app.sessions.validate(token);
+		if (valid) {
+			event.locals.user = valid.user;
+			event.locals.session = valid.session;
+			event.cookies.set(
+				SESSION_COOKIE,
+				token,
+				sessionCookieOptions(valid.session.expiresAt, event.url.protocol === 'https:')
+			);
+		} else {
+			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+		}
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(requestContext, authenticate);
+
+/** Logs unexpected errors with the request id; users see a calm message, never a stack trace. */
+export const handleError: HandleServerError = ({ kind, error, event }) => {
+	if (kind !== 'unknown') return;
+	(event.locals.log ?? console).error({ err: error, path: event.url.pathname }, 'unhandled error');
+	return { message: 'Something went wrong on our side. Please try again.', code: 'internal' };
+};

@@ -1,0 +1,112 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+	ClientEventInput,
+	ClientEventName,
+	ClientEventOutput,
+	ClientToServerEvents,
+	ServerToClientEvents
+} from '#lib/shared/events.ts';
+import type { Ack } from '#lib/shared/errors.ts';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+type Listener<E extends keyof ServerToClientEvents> = ServerToClientEvents[E];
+
+const ACK_TIMEOUT_MS = 15_000;
+
+/**
+ * The tab's one Socket.IO connection, with its state as runes. Create one per tab (in the app
+ * layout) and share it through context; `on()` returns an unsubscribe for `$effect` cleanups.
+ */
+export class RealtimeClient {
+	#socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+	#state = $state<ConnectionState>('connecting');
+	#lastError = $state<string | null>(null);
+	// Not reactive state: a plain registry of callbacks.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#connectedHandlers = new Set<() => void>();
+
+	constructor(url?: string) {
+		this.#socket = io(url ?? '', { transports: ['websocket'], withCredentials: true });
+		this.#socket.on('connect', () => {
+			this.#state = 'connected';
+			this.#lastError = null;
+			for (const handler of this.#connectedHandlers) handler();
+		});
+		this.#socket.on('disconnect', (reason) => {
+			// The server ended the session: do not reconnect on our own.
+			this.#state = reason === 'io server disconnect' ? 'offline' : 'reconnecting';
+		});
+		this.#socket.on('connect_error', (error) => {
+			this.#lastError = error.message;
+			this.#state = this.#socket.active ? 'reconnecting' : 'offline';
+		});
+		if (typeof window !== 'undefined') {
+			window.addEventListener('offline', this.#onOffline);
+			window.addEventListener('online', this.#onOnline);
+		}
+	}
+
+	/** connecting, connected, reconnecting (will retry) or offline (stopped or no network). */
+	get state(): ConnectionState {
+		return this.#state;
+	}
+
+	/** The server's reason for the last refused connection, if any. */
+	get lastError(): string | null {
+		return this.#lastError;
+	}
+
+	/** Subscribes to a server event; returns the unsubscribe. */
+	on<E extends keyof ServerToClientEvents>(event: E, listener: Listener<E>): () => void {
+		// Socket.IO's typed `on` cannot relate a generic key to its listener, hence the casts.
+		this.#socket.on(event, listener as never);
+		return () => {
+			this.#socket.off(event, listener as never);
+		};
+	}
+
+	/** Runs `handler` on every (re)connect, e.g. to catch up; returns the unsubscribe. */
+	onConnected(handler: () => void): () => void {
+		this.#connectedHandlers.add(handler);
+		return () => this.#connectedHandlers.delete(handler);
+	}
+
+	/** Sends an event and resolves with its acknowledgement (a timeout becomes an error ack). */
+	async emit<E extends ClientEventName>(
+		event: E,
+		payload: ClientEventInput<E>
+	): Promise<Ack<ClientEventOutput<E>>> {
+		try {
+			const emitter = this.#socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+				emitWithAck(event: E, payload: ClientEventInput<E>): Promise<Ack<ClientEventOutput<E>>>;
+			};
+			return await emitter.emitWithAck(event, payload);
+		} catch {
+			return {
+				ok: false,
+				error: { code: 'internal', message: 'The server did not answer in time.' }
+			};
+		}
+	}
+
+	destroy(): void {
+		if (typeof window !== 'undefined') {
+			window.removeEventListener('offline', this.#onOffline);
+			window.removeEventListener('online', this.#onOnline);
+		}
+		this.#connectedHandlers.clear();
+		this.#socket.disconnect();
+	}
+
+	#onOffline = () => {
+		this.#state = 'offline';
+	};
+
+	#onOnline = () => {
+		if (!this.#socket.connected) {
+			this.#state = 'reconnecting';
+			this.#socket.connect();
+		}
+	};
+}

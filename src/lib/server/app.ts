@@ -1,0 +1,79 @@
+import { loadConfig, type Config } from './config.ts';
+import { createDb, type Db } from './db/client.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { RealtimeBus } from './realtime/bus.ts';
+import { AccountService } from './auth/account.service.ts';
+import { ApiTokenService } from './auth/api-token.service.ts';
+import { LoginLimiter } from './auth/login-limiter.ts';
+import { SessionService } from './auth/session.service.ts';
+import { SettingsService } from './auth/settings.service.ts';
+
+/** Everything the server holds once per process: configuration, database, realtime bus and services. */
+export interface App {
+	config: Config;
+	log: Logger;
+	db: Db;
+	bus: RealtimeBus;
+	sessions: SessionService;
+	accounts: AccountService;
+	apiTokens: ApiTokenService;
+	settings: SettingsService;
+	/** Releases timers and the database. */
+	close(): Promise<void>;
+}
+
+// The custom server, Vite's dev server and SvelteKit's bundle may each load this module; they must
+// share one App (one Prisma client, one Socket.IO bus), so it lives on globalThis.
+const KEY = Symbol.for('parley.app');
+type AppHolder = { [KEY]?: Promise<App> };
+
+/** Returns the process's App, creating it on first use. */
+export function getApp(config?: Config): Promise<App> {
+	const holder = globalThis as AppHolder;
+	holder[KEY] ??= createApp(config ?? loadConfig());
+	return holder[KEY];
+}
+
+/** Forgets the process's App (after close), so a later getApp() starts afresh. */
+export function forgetApp(): void {
+	(globalThis as AppHolder)[KEY] = undefined;
+}
+
+async function createApp(config: Config): Promise<App> {
+	const log = createLogger(config.LOG_LEVEL);
+	const db = await createDb(config.databaseUrl);
+	const bus = new RealtimeBus();
+	const settings = new SettingsService(db);
+	const sessions = new SessionService(db, bus, config.SESSION_DAYS);
+	const limiter = new LoginLimiter(
+		config.LOGIN_MAX_ATTEMPTS_PER_IP,
+		config.LOGIN_MAX_FAILURES_PER_ACCOUNT
+	);
+	const accounts = new AccountService({ db, bus, sessions, settings, limiter });
+	const apiTokens = new ApiTokenService(db, bus);
+
+	const sweep = setInterval(
+		() => {
+			sessions
+				.deleteExpired()
+				.catch((error: unknown) => log.error({ err: error }, 'session sweep failed'));
+		},
+		60 * 60 * 1000
+	);
+	sweep.unref();
+
+	return {
+		config,
+		log,
+		db,
+		bus,
+		sessions,
+		accounts,
+		apiTokens,
+		settings,
+		async close() {
+			clearInterval(sweep);
+			await db.$disconnect();
+		}
+	};
+}

@@ -1,0 +1,176 @@
+import type { Db } from '../db/client.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import { AppError } from '../errors.ts';
+import { rooms } from '#lib/shared/events.ts';
+import type { PublicUser } from '#lib/shared/types.ts';
+import type { Role, UserStatus } from '#lib/shared/schemas/auth.ts';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import type { LoginLimiter } from './login-limiter.ts';
+import type { SessionService, SessionInfo } from './session.service.ts';
+import type { SettingsService } from './settings.service.ts';
+import { publicUserSelect, toPublicUser } from './user-row.ts';
+
+const AVATAR_COLORS = ['#6366f1', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444', '#ec4899', '#8b5cf6'];
+
+export interface SignedIn {
+	user: PublicUser;
+	token: string;
+	session: SessionInfo;
+}
+
+/** Accounts: sign-up, sign-in, profile and password, and what admins do to other accounts. */
+export class AccountService {
+	readonly #db: Db;
+	readonly #bus: RealtimeBus;
+	readonly #sessions: SessionService;
+	readonly #settings: SettingsService;
+	readonly #limiter: LoginLimiter;
+
+	constructor(deps: {
+		db: Db;
+		bus: RealtimeBus;
+		sessions: SessionService;
+		settings: SettingsService;
+		limiter: LoginLimiter;
+	}) {
+		this.#db = deps.db;
+		this.#bus = deps.bus;
+		this.#sessions = deps.sessions;
+		this.#settings = deps.settings;
+		this.#limiter = deps.limiter;
+	}
+
+	/** Creates an account and signs it in. The first account becomes the admin. */
+	async signUp(input: { email: string; displayName: string; password: string }): Promise<SignedIn> {
+		const passwordHash = await hashPassword(input.password);
+		const { requireApproval } = await this.#settings.get();
+		const user = await this.#db.$transaction(async (tx) => {
+			if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
+				throw new AppError('conflict', 'An account with this email already exists.', {
+					fields: { email: 'An account with this email already exists.' }
+				});
+			}
+			const first = (await tx.user.count()) === 0;
+			return tx.user.create({
+				data: {
+					email: input.email,
+					displayName: input.displayName,
+					passwordHash,
+					avatarColor: AVATAR_COLORS[Math.floor(Math.random() * AVATAR_COLORS.length)],
+					role: first ? 'admin' : 'user',
+					status: first || !requireApproval ? 'active' : 'pending'
+				},
+				select: publicUserSelect
+			});
+		});
+		const { token, session } = await this.#sessions.create(user.id);
+		return { user: toPublicUser(user), token, session };
+	}
+
+	/** Checks a password (rate limited per IP and per account) and opens a session. */
+	async logIn(input: { email: string; password: string }, ip: string): Promise<SignedIn> {
+		await this.#limiter.check(ip, input.email);
+		const row = await this.#db.user.findUnique({ where: { email: input.email } });
+		const valid = await verifyPassword(
+			row?.passwordHash ?? (await dummyPasswordHash()),
+			input.password
+		);
+		if (!row || !valid) {
+			await this.#limiter.recordFailure(input.email);
+			throw new AppError('unauthorized', 'Incorrect email or password.');
+		}
+		await this.#limiter.recordSuccess(input.email);
+		if (row.status === 'deactivated') {
+			throw new AppError(
+				'forbidden',
+				'This account has been deactivated. Ask an admin to restore it.'
+			);
+		}
+		const { token, session } = await this.#sessions.create(row.id);
+		return { user: toPublicUser(row), token, session };
+	}
+
+	async updateProfile(userId: string, input: { displayName: string; avatarColor: string }) {
+		const user = toPublicUser(
+			await this.#db.user.update({ where: { id: userId }, data: input, select: publicUserSelect })
+		);
+		this.#bus.emit(rooms.user(userId), 'user:updated', user);
+		return user;
+	}
+
+	/** Changes the password and ends every other session; the caller keeps `currentSessionId`. */
+	async changePassword(
+		userId: string,
+		input: { currentPassword: string; newPassword: string },
+		currentSessionId?: string
+	): Promise<void> {
+		const row = await this.#db.user.findUniqueOrThrow({ where: { id: userId } });
+		if (!(await verifyPassword(row.passwordHash, input.currentPassword))) {
+			throw new AppError('validation', 'Your current password is incorrect.', {
+				fields: { currentPassword: 'Your current password is incorrect.' }
+			});
+		}
+		await this.#db.user.update({
+			where: { id: userId },
+			data: { passwordHash: await hashPassword(input.newPassword) }
+		});
+		await this.#sessions.invalidateAllForUser(userId, 'password_changed', currentSessionId);
+	}
+
+	async listUsers(filter: { query?: string; page?: number; pageSize?: number }) {
+		const pageSize = filter.pageSize ?? 50;
+		const page = Math.max(1, filter.page ?? 1);
+		const q = filter.query?.trim();
+		const where = q
+			? { OR: [{ email: { contains: q.toLowerCase() } }, { displayName: { contains: q } }] }
+			: {};
+		const [rows, total] = await Promise.all([
+			this.#db.user.findMany({
+				where,
+				select: { ...publicUserSelect, createdAt: true },
+				orderBy: [{ status: 'asc' }, { createdAt: 'asc' }],
+				skip: (page - 1) * pageSize,
+				take: pageSize
+			}),
+			this.#db.user.count({ where })
+		]);
+		return {
+			users: rows.map((r) => ({ ...toPublicUser(r), createdAt: r.createdAt.toISOString() })),
+			total,
+			page,
+			pageSize
+		};
+	}
+
+	/** Admin: change a user's role or status. Deactivation ends their sessions and sockets at once. */
+	async updateUser(
+		actor: PublicUser,
+		userId: string,
+		changes: { role?: Role; status?: UserStatus }
+	): Promise<PublicUser> {
+		if (actor.role !== 'admin') throw new AppError('forbidden', 'Only admins can change accounts.');
+		const target = await this.#db.user.findUnique({ where: { id: userId } });
+		if (!target) throw new AppError('not_found', 'No such user.');
+		const losesAdmin =
+			target.role === 'admin' &&
+			((changes.role && changes.role !== 'admin') ||
+				(changes.status && changes.status !== 'active'));
+		if (losesAdmin) {
+			const admins = await this.#db.user.count({ where: { role: 'admin', status: 'active' } });
+			if (admins <= 1) {
+				throw new AppError('conflict', 'Parley needs at least one active admin.');
+			}
+		}
+		const user = toPublicUser(
+			await this.#db.user.update({ where: { id: userId }, data: changes, select: publicUserSelect })
+		);
+		if (user.status === 'deactivated') {
+			await this.#db.session.deleteMany({ where: { userId } });
+			this.#bus.endSessions(rooms.user(userId), 'deactivated');
+		} else {
+			this.#bus.setMembership(rooms.user(userId), rooms.admin, user.role === 'admin');
+			this.#bus.emit(rooms.user(userId), 'user:updated', user);
+		}
+		return user;
+	}
+}

@@ -1,0 +1,82 @@
+import type { Db } from '../db/client.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import { AppError } from '../errors.ts';
+import type { ApiTokenSummary, PublicUser } from '#lib/shared/types.ts';
+import { generateSecret, hashSecret } from './tokens.ts';
+import { toPublicUser } from './user-row.ts';
+
+export const API_TOKEN_PREFIX = 'prl_';
+const MAX_TOKENS_PER_USER = 50;
+
+/** Personal API tokens for bots and scripts. A token is shown once; only its hash is kept. */
+export class ApiTokenService {
+	readonly #db: Db;
+	readonly #bus: RealtimeBus;
+
+	constructor(db: Db, bus: RealtimeBus) {
+		this.#db = db;
+		this.#bus = bus;
+	}
+
+	async create(userId: string, name: string): Promise<{ token: string; summary: ApiTokenSummary }> {
+		if ((await this.#db.apiToken.count({ where: { userId } })) >= MAX_TOKENS_PER_USER) {
+			throw new AppError('conflict', `You can have at most ${MAX_TOKENS_PER_USER} tokens.`);
+		}
+		const token = API_TOKEN_PREFIX + generateSecret();
+		const row = await this.#db.apiToken.create({
+			data: { userId, name, tokenHash: hashSecret(token), prefix: token.slice(0, 10) }
+		});
+		return { token, summary: summarize(row) };
+	}
+
+	async list(userId: string): Promise<ApiTokenSummary[]> {
+		const rows = await this.#db.apiToken.findMany({
+			where: { userId },
+			orderBy: { createdAt: 'desc' }
+		});
+		return rows.map(summarize);
+	}
+
+	/** Revokes a token and disconnects sockets that signed in with it. */
+	async revoke(userId: string, tokenId: string): Promise<void> {
+		const { count } = await this.#db.apiToken.deleteMany({ where: { id: tokenId, userId } });
+		if (count === 0) throw new AppError('not_found', 'No such token.');
+		this.#bus.endSessions(tokenRoom(tokenId), 'revoked');
+	}
+
+	/** The active user a bearer token belongs to, or null. */
+	async authenticate(token: string): Promise<{ user: PublicUser; tokenId: string } | null> {
+		if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 100) return null;
+		const row = await this.#db.apiToken.findUnique({
+			where: { tokenHash: hashSecret(token) },
+			include: { user: true }
+		});
+		if (!row || row.user.status !== 'active') return null;
+		// Recording every use would turn reads into writes; once a minute is precise enough.
+		if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+			await this.#db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+		}
+		return { user: toPublicUser(row.user), tokenId: row.id };
+	}
+}
+
+/** Sockets opened with an API token join this room, so revoking the token can reach them. */
+export function tokenRoom(tokenId: string): string {
+	return `token:${tokenId}`;
+}
+
+function summarize(row: {
+	id: string;
+	name: string;
+	prefix: string;
+	createdAt: Date;
+	lastUsedAt: Date | null;
+}): ApiTokenSummary {
+	return {
+		id: row.id,
+		name: row.name,
+		prefix: row.prefix,
+		createdAt: row.createdAt.toISOString(),
+		lastUsedAt: row.lastUsedAt?.toISOString() ?? null
+	};
+}

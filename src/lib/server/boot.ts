@@ -1,0 +1,42 @@
+import type { Server as HttpServer } from 'node:http';
+import { getApp, forgetApp, type App } from './app.ts';
+import { loadConfig } from './config.ts';
+import { sqlitePath } from './db/client.ts';
+import { applyMigrations } from './db/migrate.ts';
+import { attachRealtime } from './realtime/attach.ts';
+import type { RealtimeServer } from './realtime/bus.ts';
+
+export interface Running {
+	app: App;
+	io: RealtimeServer;
+	/** Disconnects every socket and stops Socket.IO. */
+	closeSockets(): Promise<void>;
+	/** Closes the database and timers; call last. */
+	close(): Promise<void>;
+}
+
+/**
+ * Brings Parley up on an HTTP server: applies pending migrations, creates the App and attaches
+ * Socket.IO. The production entry (server/index.ts) and the Vite dev plugin both call this.
+ */
+export async function bootParley(httpServer: HttpServer): Promise<Running> {
+	const config = loadConfig();
+	const applied = applyMigrations(sqlitePath(config.databaseUrl));
+	const app = await getApp(config);
+	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
+	const io = attachRealtime(httpServer, app);
+	return {
+		app,
+		io,
+		async closeSockets() {
+			io.disconnectSockets(true);
+			await new Promise<void>((resolve) => {
+				void io.close(() => resolve());
+			});
+		},
+		async close() {
+			await app.close();
+			forgetApp();
+		}
+	};
+}

@@ -1,0 +1,59 @@
+import * as v from 'valibot';
+import type { ErrorBody, ErrorCode } from '#lib/shared/errors.ts';
+
+const STATUS: Record<ErrorCode, number> = {
+	bad_request: 400,
+	validation: 400,
+	unauthorized: 401,
+	forbidden: 403,
+	not_found: 404,
+	conflict: 409,
+	payload_too_large: 413,
+	rate_limited: 429,
+	internal: 500
+};
+
+/** An expected failure with a code the client can act on. Services throw it; transports translate it. */
+export class AppError extends Error {
+	readonly code: ErrorCode;
+	readonly fields?: Record<string, string>;
+	readonly retryAfterSeconds?: number;
+
+	constructor(
+		code: ErrorCode,
+		message: string,
+		extra: { fields?: Record<string, string>; retryAfterSeconds?: number } = {}
+	) {
+		super(message);
+		this.code = code;
+		this.fields = extra.fields;
+		this.retryAfterSeconds = extra.retryAfterSeconds;
+	}
+
+	get status(): number {
+		return STATUS[this.code];
+	}
+
+	toBody(): ErrorBody {
+		return { code: this.code, message: this.message, ...(this.fields && { fields: this.fields }) };
+	}
+}
+
+/** Converts valibot issues into a validation AppError with a message per field. */
+export function validationError(issues: v.BaseIssue<unknown>[]): AppError {
+	const fields: Record<string, string> = {};
+	for (const issue of issues) {
+		const key = v.getDotPath(issue) ?? '_';
+		fields[key] ??= issue.message;
+	}
+	const first = Object.entries(fields)[0];
+	const message = first[0] === '_' ? first[1] : `${first[0]}: ${first[1]}`;
+	return new AppError('validation', message, { fields });
+}
+
+/** Parses input with a schema or throws a validation AppError. */
+export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+	const result = v.safeParse(schema, input);
+	if (!result.success) throw validationError(result.issues);
+	return result.output;
+}

@@ -1,0 +1,59 @@
+import { json, type RequestEvent } from '@sveltejs/kit';
+import type * as v from 'valibot';
+import { AppError, parseInput } from '../errors.ts';
+import type { PublicUser } from '#lib/shared/types.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's params and id
+type Handler<E extends RequestEvent<any, any>> = (event: E) => Promise<Response>;
+
+/**
+ * Wraps a `+server.ts` handler so every failure is JSON: `{ error: { code, message, fields? } }` with
+ * the matching status. Unexpected errors are logged and reported as `internal`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's params and id
+export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Handler<E> {
+	return async (event) => {
+		try {
+			return await handler(event);
+		} catch (error) {
+			if (error instanceof AppError) {
+				const headers: Record<string, string> = {};
+				if (error.retryAfterSeconds) headers['retry-after'] = String(error.retryAfterSeconds);
+				return json({ error: error.toBody() }, { status: error.status, headers });
+			}
+			event.locals.log.error({ err: error }, 'api handler failed');
+			return json(
+				{ error: { code: 'internal', message: 'Something went wrong on the server.' } },
+				{ status: 500 }
+			);
+		}
+	};
+}
+
+/** Reads a JSON body and validates it; malformed JSON and schema failures become 400s. */
+export async function readJson<S extends v.GenericSchema>(
+	request: Request,
+	schema: S
+): Promise<v.InferOutput<S>> {
+	let body: unknown;
+	try {
+		body = await request.json();
+	} catch {
+		throw new AppError('bad_request', 'The request body is not valid JSON.');
+	}
+	return parseInput(schema, body);
+}
+
+export function requireUser(locals: App.Locals): PublicUser {
+	if (!locals.user) throw new AppError('unauthorized', 'Sign in or send an API token.');
+	if (locals.user.status !== 'active') {
+		throw new AppError('forbidden', 'Your account is waiting for an admin to approve it.');
+	}
+	return locals.user;
+}
+
+export function requireAdmin(locals: App.Locals): PublicUser {
+	const user = requireUser(locals);
+	if (user.role !== 'admin') throw new AppError('forbidden', 'Only admins can do this.');
+	return user;
+}

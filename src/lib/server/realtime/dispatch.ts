@@ -1,0 +1,63 @@
+import * as v from 'valibot';
+import { BurstyRateLimiter, RateLimiterMemory } from 'rate-limiter-flexible';
+import type { App } from '../app.ts';
+import { AppError, validationError } from '../errors.ts';
+import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
+import type { Ack } from '#lib/shared/errors.ts';
+import type { AppSocket, EventHandler, EventHandlers } from './define.ts';
+
+/** A per-socket budget of events: a steady rate with a burst allowance. */
+export function createSocketLimiter(perSecond: number, burst: number): BurstyRateLimiter {
+	return new BurstyRateLimiter(
+		new RateLimiterMemory({ keyPrefix: 'socket', points: perSecond, duration: 1 }),
+		new RateLimiterMemory({ keyPrefix: 'socket-burst', points: burst, duration: 10 })
+	);
+}
+
+/**
+ * Registers handlers on a socket. For every event: rate limit, validate the payload against the
+ * contract's schema, run the handler, and acknowledge `{ ok, data | error }`. A handler that throws
+ * an unexpected error is logged and acknowledged as `internal`; the process carries on.
+ */
+export function registerHandlers(
+	app: App,
+	socket: AppSocket,
+	handlers: EventHandlers,
+	limiter: BurstyRateLimiter
+): void {
+	for (const name of Object.keys(handlers) as ClientEventName[]) {
+		const handler = handlers[name] as EventHandler<ClientEventName>;
+		socket.on(name, (payload: unknown, ack: unknown) => {
+			const reply = typeof ack === 'function' ? (ack as (r: Ack<unknown>) => void) : () => {};
+			void run(app, socket, name, handler, payload, limiter).then(reply);
+		});
+	}
+}
+
+async function run(
+	app: App,
+	socket: AppSocket,
+	name: ClientEventName,
+	handler: EventHandler<ClientEventName>,
+	payload: unknown,
+	limiter: BurstyRateLimiter
+): Promise<Ack<unknown>> {
+	try {
+		try {
+			await limiter.consume(socket.id);
+		} catch {
+			throw new AppError('rate_limited', 'You are sending too fast. Slow down and try again.');
+		}
+		const parsed = v.safeParse(clientEvents[name].input, payload);
+		if (!parsed.success) throw validationError(parsed.issues);
+		const data = await handler({ app, socket, userId: socket.data.userId }, parsed.output);
+		return { ok: true, data };
+	} catch (error) {
+		if (error instanceof AppError) return { ok: false, error: error.toBody() };
+		app.log.error({ err: error, event: name, userId: socket.data.userId }, 'socket handler failed');
+		return {
+			ok: false,
+			error: { code: 'internal', message: 'Something went wrong on the server.' }
+		};
+	}
+}

@@ -1,0 +1,21 @@
+/** Machine-readable error codes shared by REST responses and socket acknowledgements. */
+export type ErrorCode =
+	| 'bad_request'
+	| 'validation'
+	| 'unauthorized'
+	| 'forbidden'
+	| 'not_found'
+	| 'conflict'
+	| 'rate_limited'
+	| 'payload_too_large'
+	| 'internal';
+
+export interface ErrorBody {
+	code: ErrorCode;
+	message: string;
+	/** Per-field messages for validation errors, keyed by field name. */
+	fields?: Record<string, string>;
+}
+
+/** Every socket acknowledgement has this shape. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };

@@ -1,0 +1,37 @@
+/// <reference types="vitest/config" />
+import adapter from '@sveltejs/adapter-node';
+import { sveltekit } from '@sveltejs/kit/vite';
+import tailwindcss from '@tailwindcss/vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/** In development, attaches Parley's realtime server (Socket.IO) to Vite's own HTTP server. */
+function parleyRealtime(): Plugin {
+	return {
+		name: 'parley-realtime',
+		apply: 'serve',
+		async configureServer(server) {
+			if (!server.httpServer) return;
+			const { bootParley } = (await server.ssrLoadModule(
+				'/src/lib/server/boot.ts'
+			)) as typeof import('./src/lib/server/boot.ts');
+			await bootParley(server.httpServer as import('node:http').Server);
+		}
+	};
+}
+
+export default defineConfig({
+	plugins: [
+		tailwindcss(),
+		sveltekit({
+			adapter: adapter({ out: 'build' }),
+			compilerOptions: { runes: true }
+		}),
+		parleyRealtime()
+	],
+	test: {
+		include: ['src/**/*.spec.ts', 'tests/**/*.test.ts'],
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		globalSetup: ['tests/helpers/global-setup.ts']
+	}
+});
