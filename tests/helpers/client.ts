@@ -1,0 +1,155 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '#lib/shared/events.ts';
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let counter = 0;
+/** A unique email for each test user. */
+export function uniqueEmail(name = 'user'): string {
+	counter += 1;
+	return `${name}.${process.pid}.${Date.now()}.${counter}@example.test`;
+}
+
+/**
+ * A browser-like HTTP client with a cookie jar: submits the app's forms the way a browser without
+ * JavaScript would (same Origin, form-encoded, redirects not followed) and calls the JSON API.
+ */
+export class HttpClient {
+	readonly baseUrl: string;
+	cookies = new Map<string, string>();
+	/** The raw Set-Cookie headers of the last response. */
+	lastSetCookie: string[] = [];
+
+	constructor(baseUrl: string) {
+		this.baseUrl = baseUrl;
+	}
+
+	get sessionToken(): string | undefined {
+		return this.cookies.get('parley_session');
+	}
+
+	get cookieHeader(): string {
+		return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+	}
+
+	async request(path: string, init: RequestInit = {}): Promise<Response> {
+		const headers = new Headers(init.headers);
+		if (this.cookies.size && !headers.has('cookie')) headers.set('cookie', this.cookieHeader);
+		const response = await fetch(this.baseUrl + path, { ...init, headers, redirect: 'manual' });
+		this.lastSetCookie = response.headers.getSetCookie();
+		for (const line of this.lastSetCookie) {
+			const [pair, ...attributes] = line.split(';');
+			const [name, ...rest] = pair.split('=');
+			const value = rest.join('=');
+			const expired = attributes.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim()));
+			if (!value || expired) this.cookies.delete(name.trim());
+			else this.cookies.set(name.trim(), value);
+		}
+		return response;
+	}
+
+	/** Posts a form like a browser (Origin header set, application/x-www-form-urlencoded). */
+	submit(path: string, fields: Record<string, string>): Promise<Response> {
+		return this.request(path, {
+			method: 'POST',
+			headers: {
+				origin: this.baseUrl,
+				accept: 'text/html',
+				'content-type': 'application/x-www-form-urlencoded'
+			},
+			body: new URLSearchParams(fields).toString()
+		});
+	}
+
+	async json<T = Record<string, unknown>>(
+		path: string,
+		init: { method?: string; body?: unknown; token?: string } = {}
+	): Promise<{ status: number; body: T }> {
+		const headers: Record<string, string> = { accept: 'application/json' };
+		if (init.body !== undefined) headers['content-type'] = 'application/json';
+		if (init.token) headers.authorization = `Bearer ${init.token}`;
+		const response = await this.request(path, {
+			method: init.method ?? 'GET',
+			headers,
+			body: init.body === undefined ? undefined : JSON.stringify(init.body)
+		});
+		const text = await response.text();
+		return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+	}
+
+	async signUp(fields: { email?: string; displayName?: string; password?: string } = {}) {
+		const email = fields.email ?? uniqueEmail();
+		const password = fields.password ?? 'correct horse battery';
+		const response = await this.submit('/signup', {
+			email,
+			displayName: fields.displayName ?? 'Test User',
+			password
+		});
+		return { response, email, password };
+	}
+
+	logIn(email: string, password: string): Promise<Response> {
+		return this.submit('/login', { email, password });
+	}
+
+	logOut(): Promise<Response> {
+		return this.submit('/logout', {});
+	}
+
+	/** Opens a Socket.IO connection with this client's cookies (or an API token). */
+	socket(options: { token?: string; origin?: string; autoConnect?: boolean } = {}): TestSocket {
+		const extraHeaders: Record<string, string> = {};
+		if (!options.token && this.cookies.size) extraHeaders.cookie = this.cookieHeader;
+		if (options.origin) extraHeaders.origin = options.origin;
+		return io(this.baseUrl, {
+			transports: ['websocket'],
+			reconnection: false,
+			forceNew: true,
+			autoConnect: options.autoConnect ?? true,
+			extraHeaders,
+			auth: options.token ? { token: options.token } : {}
+		});
+	}
+}
+
+/** Resolves when the socket connects, rejects with the server's reason when it is refused. */
+export function connected(socket: TestSocket): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (socket.connected) return resolve();
+		socket.once('connect', () => resolve());
+		socket.once('connect_error', (error) => reject(error));
+	});
+}
+
+/** Resolves with the next occurrence of a server event. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+	socket: TestSocket,
+	event: E,
+	timeoutMs = 5000
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`no ${event} within ${timeoutMs} ms`)),
+			timeoutMs
+		);
+		socket.once(
+			event as never,
+			((payload: Parameters<ServerToClientEvents[E]>[0]) => {
+				clearTimeout(timer);
+				resolve(payload);
+			}) as never
+		);
+	});
+}
+
+/** Resolves when the socket disconnects, with the reason. */
+export function disconnected(socket: TestSocket, timeoutMs = 5000): Promise<string> {
+	return new Promise((resolve, reject) => {
+		if (socket.disconnected && !socket.active) return resolve('already disconnected');
+		const timer = setTimeout(() => reject(new Error('socket stayed connected')), timeoutMs);
+		socket.once('disconnect', (reason) => {
+			clearTimeout(timer);
+			resolve(reason);
+		});
+	});
+}

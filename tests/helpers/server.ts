@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface TestServer {
+	url: string;
+	port: number;
+	dataDir: string;
+	process: ChildProcess;
+	/** Every log line the server printed, parsed. */
+	logs: Record<string, unknown>[];
+	/** SIGTERM and wait for exit; returns the exit code. */
+	stop(): Promise<number | null>;
+	/** SIGKILL and wait. */
+	kill(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Starts the real production server (`node server/index.ts`, the built app) on a free port with a
+ * fresh SQLite file. Pass `dataDir` to restart on an existing database.
+ */
+export async function startServer(
+	options: { env?: Record<string, string>; dataDir?: string } = {}
+): Promise<TestServer> {
+	const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parley-test-'));
+	const env: Record<string, string | undefined> = {
+		...process.env,
+		HOST: '127.0.0.1',
+		PORT: '0',
+		DATA_DIR: dataDir,
+		LOG_LEVEL: 'info',
+		...options.env
+	};
+	if (!options.env?.ORIGIN) delete env.ORIGIN;
+	const child = spawn(process.execPath, ['server/index.ts'], {
+		cwd: ROOT,
+		env,
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	const logs: Record<string, unknown>[] = [];
+	let stderr = '';
+	child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const port = await new Promise<number>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
+		child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${stderr}`)));
+		createInterface({ input: child.stdout! }).on('line', (line) => {
+			try {
+				const entry = JSON.parse(line) as Record<string, unknown>;
+				logs.push(entry);
+				if (entry.msg === 'listening') {
+					clearTimeout(timer);
+					resolve(entry.port as number);
+				}
+			} catch {
+				/* not a log line */
+			}
+		});
+	});
+	const exited = new Promise<number | null>((resolve) =>
+		child.once('exit', (code) => resolve(code))
+	);
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		dataDir,
+		process: child,
+		logs,
+		async stop() {
+			if (child.exitCode === null) child.kill('SIGTERM');
+			return exited;
+		},
+		async kill() {
+			if (child.exitCode === null) child.kill('SIGKILL');
+			await exited;
+		}
+	};
+}
+
+/** Stops the server and deletes its data folder. */
+export async function disposeServer(server: TestServer | undefined): Promise<void> {
+	if (!server) return;
+	await server.stop();
+	rmSync(server.dataDir, { recursive: true, force: true });
+}
