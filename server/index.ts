@@ -13,10 +13,14 @@ const PROTOCOL_HEADER = 'x-parley-protocol';
 if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
-const { handler } = (await import(new URL('../build/handler.js', import.meta.url).href)) as {
-	handler: Handler;
-};
 
+function notFound(res: ServerResponse): void {
+	res.writeHead(404, { 'content-type': 'application/json' });
+	res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }));
+}
+
+/** SvelteKit's handler, loaded once the App is up. */
+const kit: { handler?: Handler } = {};
 const server = http.createServer((req, res) => {
 	if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
 		res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
@@ -29,13 +33,15 @@ const server = http.createServer((req, res) => {
 	}
 	req.headers[PROTOCOL_HEADER] =
 		'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
-	handler(req, res, () => {
-		res.writeHead(404, { 'content-type': 'application/json' });
-		res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }));
-	});
+	if (kit.handler) kit.handler(req, res, () => notFound(res));
+	else notFound(res);
 });
 
+// Boot first (migrations, services, Socket.IO), then load SvelteKit, whose init hook reuses the App.
 const parley = await bootParley(server);
+kit.handler = (
+	(await import(new URL('../build/handler.js', import.meta.url).href)) as { handler: Handler }
+).handler;
 const { config, log } = parley.app;
 
 server.listen(config.PORT, config.HOST, () => {

@@ -36,6 +36,8 @@ export const variables = defineEnvVars({
 	SESSION_DAYS: { schema: int(30, 1, 365) },
 	LOGIN_MAX_ATTEMPTS_PER_IP: { schema: int(30, 1, 10_000) },
 	LOGIN_MAX_FAILURES_PER_ACCOUNT: { schema: int(10, 1, 10_000) },
+	CHANNEL_MESSAGES_PER_SECOND: { schema: int(10, 1, 10_000) },
+	CHANNEL_MESSAGE_BURST: { schema: int(30, 1, 100_000) },
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
 	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
 	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(1_048_576, 1024, 64 * 1_048_576) },

@@ -7,6 +7,13 @@ import { ApiTokenService } from './auth/api-token.service.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
 import { SessionService } from './auth/session.service.ts';
 import { SettingsService } from './auth/settings.service.ts';
+import { ChannelService } from './channels/channel.service.ts';
+import { MessageService } from './channels/message.service.ts';
+import { PresenceService } from './channels/presence.service.ts';
+import { ChannelReader } from './channels/reader.service.ts';
+import { TypingService } from './channels/typing.service.ts';
+import { DirectoryService } from './users/directory.service.ts';
+import { createRateLimiter } from './rate-limit.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -18,6 +25,12 @@ export interface App {
 	accounts: AccountService;
 	apiTokens: ApiTokenService;
 	settings: SettingsService;
+	directory: DirectoryService;
+	channels: ChannelService;
+	reader: ChannelReader;
+	messages: MessageService;
+	typing: TypingService;
+	presence: PresenceService;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -51,6 +64,12 @@ async function createApp(config: Config): Promise<App> {
 	);
 	const accounts = new AccountService({ db, bus, sessions, settings, limiter });
 	const apiTokens = new ApiTokenService(db, bus);
+	const presence = new PresenceService(bus);
+	const sendLimiter = createRateLimiter(
+		'send',
+		config.CHANNEL_MESSAGES_PER_SECOND,
+		config.CHANNEL_MESSAGE_BURST
+	);
 
 	const sweep = setInterval(
 		() => {
@@ -71,8 +90,15 @@ async function createApp(config: Config): Promise<App> {
 		accounts,
 		apiTokens,
 		settings,
+		directory: new DirectoryService(db),
+		channels: new ChannelService(db, bus),
+		reader: new ChannelReader(db, bus),
+		messages: new MessageService(db, bus, sendLimiter),
+		typing: new TypingService(db, bus),
+		presence,
 		async close() {
 			clearInterval(sweep);
+			presence.stop();
 			await db.$disconnect();
 		}
 	};

@@ -10,11 +10,30 @@ const STATUS: Record<ErrorCode, number> = {
 	conflict: 409,
 	payload_too_large: 413,
 	rate_limited: 429,
-	internal: 500
+	internal: 500,
+	empty_message: 400,
+	message_too_long: 400,
+	unknown_emoji: 400,
+	message_deleted: 409,
+	wrong_channel: 400,
+	nested_thread: 400,
+	channel_archived: 409
 };
+
+const BRAND = Symbol.for('parley.AppError');
 
 /** An expected failure with a code the client can act on. Services throw it; transports translate it. */
 export class AppError extends Error {
+	/**
+	 * Whether `error` is an AppError. The custom server and SvelteKit's bundle each load their own
+	 * copy of this module, so `instanceof` would miss errors thrown by the other copy; a global
+	 * symbol brand does not.
+	 */
+	static is(error: unknown): error is AppError {
+		return typeof error === 'object' && error !== null && BRAND in error;
+	}
+
+	readonly [BRAND] = true;
 	readonly code: ErrorCode;
 	readonly fields?: Record<string, string>;
 	readonly retryAfterSeconds?: number;

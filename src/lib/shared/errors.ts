@@ -8,7 +8,15 @@ export type ErrorCode =
 	| 'conflict'
 	| 'rate_limited'
 	| 'payload_too_large'
-	| 'internal';
+	| 'internal'
+	// channels
+	| 'empty_message'
+	| 'message_too_long'
+	| 'unknown_emoji'
+	| 'message_deleted'
+	| 'wrong_channel'
+	| 'nested_thread'
+	| 'channel_archived';
 
 export interface ErrorBody {
 	code: ErrorCode;

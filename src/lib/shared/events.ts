@@ -7,6 +7,16 @@
 import * as v from 'valibot';
 import type { Ack } from './errors.ts';
 import type { PublicUser } from './types.ts';
+import type {
+	ChannelChanges,
+	ChannelSummary,
+	HistoryPage,
+	MemberDto,
+	MessageDto,
+	PresenceStatus,
+	UserRef
+} from './channels.ts';
+import * as ch from './schemas/channels.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -21,6 +31,38 @@ export const clientEvents = {
 	ping: accepts(v.object({ nonce: v.pipe(v.string(), v.maxLength(64)) })).returns<{
 		nonce: string;
 		serverTime: number;
+	}>(),
+
+	// Channels: lists and membership
+	'channels:list': accepts(v.object({})).returns<{ channels: ChannelSummary[] }>(),
+	'channels:browse': accepts(ch.browseSchema).returns<{ channels: ChannelSummary[] }>(),
+	'channel:create': accepts(ch.createChannelSchema).returns<ChannelSummary>(),
+	'dm:open': accepts(ch.openDmSchema).returns<ChannelSummary>(),
+	'channel:update': accepts(ch.updateChannelSchema).returns<ChannelSummary>(),
+	'channel:join': accepts(ch.channelRef).returns<ChannelSummary>(),
+	'channel:leave': accepts(ch.channelRef).returns<{ channelId: string }>(),
+	'channel:members': accepts(ch.channelRef).returns<{ members: MemberDto[] }>(),
+	'channel:members:add': accepts(ch.membersChangeSchema).returns<{ members: MemberDto[] }>(),
+	'channel:members:remove': accepts(ch.memberRemoveSchema).returns<{ channelId: string }>(),
+	'users:directory': accepts(ch.directorySchema).returns<{ users: UserRef[] }>(),
+
+	// Channels: reading and catching up
+	'channel:history': accepts(ch.historySchema).returns<HistoryPage>(),
+	'channel:sync': accepts(ch.syncSchema).returns<ChannelChanges>(),
+	'thread:history': accepts(ch.messageRef).returns<{ parent: MessageDto; replies: MessageDto[] }>(),
+	'channel:read': accepts(ch.markReadSchema).returns<{ lastReadSeq: number }>(),
+
+	// Channels: writing
+	'message:send': accepts(ch.sendMessageSchema).returns<MessageDto>(),
+	'message:edit': accepts(ch.editMessageSchema).returns<MessageDto>(),
+	'message:delete': accepts(ch.messageRef).returns<MessageDto>(),
+	'message:react': accepts(ch.reactSchema).returns<MessageDto>(),
+
+	// Volatile signals
+	'channel:typing': accepts(ch.channelRef).returns<Record<string, never>>(),
+	'presence:set': accepts(ch.presenceSchema).returns<Record<string, never>>(),
+	'presence:list': accepts(v.object({})).returns<{
+		users: { userId: string; status: PresenceStatus }[];
 	}>()
 };
 
@@ -45,6 +87,19 @@ export interface ServerToClientEvents {
 	'user:updated': (user: PublicUser) => void;
 	/** Sent just before the server disconnects a socket whose session ended. */
 	'session:ended': (event: { reason: SessionEndReason }) => void;
+
+	/** One version's changes in a channel you belong to (same shape as a catch-up). */
+	'channel:change': (changes: ChannelChanges) => void;
+	/** You were added to a channel (any tab or device): refresh the list and catch up. */
+	'channel:joined': (event: { channelId: string }) => void;
+	/** You left or were removed from a channel. */
+	'channel:removed': (event: { channelId: string }) => void;
+	/** Your read cursor moved on another tab or device. */
+	'channel:read': (event: { channelId: string; lastReadSeq: number }) => void;
+	/** Someone is typing; hide it after `expiresInMs` unless repeated. Volatile. */
+	'channel:typing': (event: { channelId: string; user: UserRef; expiresInMs: number }) => void;
+	/** Presence changes, batched. Volatile. */
+	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
 }
 
 /** Per-socket data the server keeps after the handshake. */
@@ -60,5 +115,6 @@ export interface SocketData {
 export const rooms = {
 	user: (id: string) => `user:${id}`,
 	session: (id: string) => `session:${id}`,
+	channel: (id: string) => `channel:${id}`,
 	admin: 'admin'
 } as const;

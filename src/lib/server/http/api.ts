@@ -16,7 +16,7 @@ export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Hand
 		try {
 			return await handler(event);
 		} catch (error) {
-			if (error instanceof AppError) {
+			if (AppError.is(error)) {
 				const headers: Record<string, string> = {};
 				if (error.retryAfterSeconds) headers['retry-after'] = String(error.retryAfterSeconds);
 				return json({ error: error.toBody() }, { status: error.status, headers });

@@ -38,7 +38,7 @@ export function failWith(
 	error: unknown,
 	values: Record<string, string>
 ): ActionFailure<FormFailure> {
-	if (!(error instanceof AppError)) throw error;
+	if (!AppError.is(error)) throw error;
 	return fail(error.status, { values, message: error.message, fields: error.fields ?? {} });
 }
 

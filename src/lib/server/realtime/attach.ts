@@ -2,12 +2,21 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { App } from '../app.ts';
 import type { RealtimeServer } from './bus.ts';
-import { createSocketLimiter, registerHandlers } from './dispatch.ts';
+import { registerHandlers } from './dispatch.ts';
+import { createRateLimiter } from '../rate-limit.ts';
 import type { EventHandlers } from './define.ts';
 import { handshakeMiddleware } from './handshake.ts';
+import { channelHandlers } from './handlers/channels.ts';
+import { messageHandlers } from './handlers/messages.ts';
+import { presenceHandlers } from './handlers/presence.ts';
 import { systemHandlers } from './handlers/system.ts';
 
-const handlers: EventHandlers = { ...systemHandlers };
+const handlers: EventHandlers = {
+	...systemHandlers,
+	...channelHandlers,
+	...messageHandlers,
+	...presenceHandlers
+};
 
 /**
  * Attaches Socket.IO to an HTTP server: the production server and Vite's dev server both call this.
@@ -20,7 +29,8 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 		pingInterval: 20_000,
 		pingTimeout: 20_000
 	});
-	const limiter = createSocketLimiter(
+	const limiter = createRateLimiter(
+		'socket',
 		app.config.SOCKET_EVENTS_PER_SECOND,
 		app.config.SOCKET_EVENT_BURST
 	);
@@ -29,6 +39,8 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 	io.use((socket, next) => void authenticate(socket, next));
 	io.on('connection', (socket) => {
 		registerHandlers(app, socket, handlers, limiter);
+		app.presence.connect(socket.data.userId, socket.id);
+		socket.on('disconnect', () => app.presence.disconnect(socket.data.userId, socket.id));
 	});
 	app.bus.attach(io);
 	return io;

@@ -26,6 +26,26 @@ export class RealtimeBus {
 		this.#io?.to(room).emit(event, ...args);
 	}
 
+	/** Emits to every connected socket. */
+	broadcast<E extends keyof ServerToClientEvents>(
+		event: E,
+		...args: Parameters<ServerToClientEvents[E]>
+	): void {
+		this.#io?.emit(event, ...args);
+	}
+
+	/** Emits without buffering for disconnected clients (typing and other throwaway signals). */
+	emitVolatile<E extends keyof ServerToClientEvents>(
+		room: string,
+		event: E,
+		payload: Parameters<ServerToClientEvents[E]>[0],
+		exceptSocketId?: string
+	): void {
+		if (!this.#io) return;
+		const target = exceptSocketId ? this.#io.to(room).except(exceptSocketId) : this.#io.to(room);
+		(target.volatile.emit as (event: E, payload: unknown) => void)(event, payload);
+	}
+
 	/** Makes every socket in `from` join (or leave) `room`, e.g. when a user gains or loses a role. */
 	setMembership(from: string, room: string, member: boolean): void {
 		if (!this.#io) return;

@@ -1,6 +1,7 @@
 import type * as v from 'valibot';
 import type { App } from '../app.ts';
 import type { Socket } from 'socket.io';
+import type { PublicUser } from '#lib/shared/types.ts';
 import {
 	clientEvents,
 	type ClientEventName,
@@ -17,6 +18,8 @@ export interface EventContext {
 	app: App;
 	socket: AppSocket;
 	userId: string;
+	/** The signed-in user, loaded fresh for this event so role and status changes apply at once. */
+	user(): Promise<PublicUser>;
 }
 
 export type EventHandler<E extends ClientEventName> = (

@@ -1,17 +1,19 @@
 import * as v from 'valibot';
-import { BurstyRateLimiter, RateLimiterMemory } from 'rate-limiter-flexible';
+import type { BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { App } from '../app.ts';
 import { AppError, validationError } from '../errors.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
 import type { AppSocket, EventHandler, EventHandlers } from './define.ts';
+import { publicUserSelect, toPublicUser } from '../auth/user-row.ts';
+import type { PublicUser } from '#lib/shared/types.ts';
 
-/** A per-socket budget of events: a steady rate with a burst allowance. */
-export function createSocketLimiter(perSecond: number, burst: number): BurstyRateLimiter {
-	return new BurstyRateLimiter(
-		new RateLimiterMemory({ keyPrefix: 'socket', points: perSecond, duration: 1 }),
-		new RateLimiterMemory({ keyPrefix: 'socket-burst', points: burst, duration: 10 })
-	);
+async function currentUser(app: App, userId: string): Promise<PublicUser> {
+	const row = await app.db.user.findUnique({ where: { id: userId }, select: publicUserSelect });
+	if (!row || row.status !== 'active') {
+		throw new AppError('unauthorized', 'Your account is no longer active.');
+	}
+	return toPublicUser(row);
 }
 
 /**
@@ -50,10 +52,12 @@ async function run(
 		}
 		const parsed = v.safeParse(clientEvents[name].input, payload);
 		if (!parsed.success) throw validationError(parsed.issues);
-		const data = await handler({ app, socket, userId: socket.data.userId }, parsed.output);
+		const userId = socket.data.userId;
+		const user = () => currentUser(app, userId);
+		const data = await handler({ app, socket, userId, user }, parsed.output);
 		return { ok: true, data };
 	} catch (error) {
-		if (error instanceof AppError) return { ok: false, error: error.toBody() };
+		if (AppError.is(error)) return { ok: false, error: error.toBody() };
 		app.log.error({ err: error, event: name, userId: socket.data.userId }, 'socket handler failed');
 		return {
 			ok: false,

@@ -76,7 +76,14 @@ export async function initialRooms(app: App, data: SocketData): Promise<string[]
 	const list = [rooms.user(data.userId)];
 	if (data.sessionId) list.push(rooms.session(data.sessionId));
 	if (data.tokenId) list.push(tokenRoom(data.tokenId));
-	const user = await app.db.user.findUnique({ where: { id: data.userId }, select: { role: true } });
+	const [user, memberships] = await Promise.all([
+		app.db.user.findUnique({ where: { id: data.userId }, select: { role: true } }),
+		app.db.channelMember.findMany({
+			where: { userId: data.userId, removedAt: null },
+			select: { channelId: true }
+		})
+	]);
 	if (user?.role === 'admin') list.push(rooms.admin);
+	for (const { channelId } of memberships) list.push(rooms.channel(channelId));
 	return list;
 }

@@ -1,0 +1,241 @@
+import type { BurstyRateLimiter } from 'rate-limiter-flexible';
+import type { Db } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import { AppError } from '../errors.ts';
+import { MESSAGE_MAX_LENGTH, type MessageDto } from '#lib/shared/channels.ts';
+import { rooms } from '#lib/shared/events.ts';
+import type { PublicUser } from '#lib/shared/types.ts';
+import { bumpVersion, loadAccess, requireMember, requireWritable } from './access.ts';
+import { messageInclude, toMessageDto } from './dto.ts';
+
+const EMOJI = /^\p{RGI_Emoji}$/v;
+
+/** Trims blank lines around a message but keeps the first line's indentation (code blocks). */
+function normalizeBody(body: string): string {
+	const text = body.replace(/^(\s*\n)+/, '').trimEnd();
+	if (!text.trim()) throw new AppError('empty_message', 'Write something before sending.');
+	if (text.length > MESSAGE_MAX_LENGTH) {
+		throw new AppError(
+			'message_too_long',
+			`Messages can be at most ${MESSAGE_MAX_LENGTH.toLocaleString('en')} characters (this one has ${text.length.toLocaleString('en')}).`
+		);
+	}
+	return text;
+}
+
+/**
+ * Messages, thread replies, edits, deletions and reactions. Every change runs in one transaction
+ * that bumps the channel's version and stamps the changed rows with it, then the change is emitted
+ * to the channel's room exactly as a catch-up would return it.
+ */
+export class MessageService {
+	readonly #db: Db;
+	readonly #bus: RealtimeBus;
+	readonly #sendLimiter: BurstyRateLimiter;
+
+	constructor(db: Db, bus: RealtimeBus, sendLimiter: BurstyRateLimiter) {
+		this.#db = db;
+		this.#bus = bus;
+		this.#sendLimiter = sendLimiter;
+	}
+
+	/**
+	 * Posts a message or thread reply. Idempotent by `clientId`: a retried send returns the
+	 * message the first attempt created.
+	 */
+	async send(
+		user: PublicUser,
+		input: { channelId: string; clientId: string; body: string; parentId?: string | null }
+	): Promise<MessageDto> {
+		const existing = await this.#findByClientId(user.id, input.clientId);
+		if (existing) return existing;
+		const body = normalizeBody(input.body);
+		try {
+			await this.#sendLimiter.consume(user.id);
+		} catch {
+			throw new AppError('rate_limited', 'You are sending messages too fast. Wait a moment.');
+		}
+		let result: { message: MessageDto; parent: MessageDto | null; version: number };
+		try {
+			result = await this.#db.$transaction(async (tx) => {
+				const access = await loadAccess(tx, input.channelId, user);
+				requireMember(access);
+				requireWritable(access);
+				const parentId = input.parentId ?? null;
+				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId);
+				const version = await bumpVersion(tx, input.channelId);
+				const now = new Date();
+				const created = await tx.message.create({
+					data: {
+						channelId: input.channelId,
+						seq: version,
+						version,
+						authorId: user.id,
+						clientId: input.clientId,
+						body,
+						parentId,
+						createdAt: now
+					},
+					include: messageInclude
+				});
+				let parent: MessageDto | null = null;
+				if (parentId) {
+					parent = toMessageDto(
+						await tx.message.update({
+							where: { id: parentId },
+							data: { replyCount: { increment: 1 }, lastReplyAt: now, version },
+							include: messageInclude
+						})
+					);
+				} else {
+					await tx.channel.update({
+						where: { id: input.channelId },
+						data: { lastMessageSeq: version, lastMessageAt: now }
+					});
+					// Your own message is read.
+					await tx.channelMember.update({
+						where: { channelId_userId: { channelId: input.channelId, userId: user.id } },
+						data: { lastReadSeq: version }
+					});
+				}
+				return { message: toMessageDto(created), parent, version };
+			});
+		} catch (error) {
+			// Two sends with one client id raced: the loser returns the winner's message.
+			if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+				const winner = await this.#findByClientId(user.id, input.clientId);
+				if (winner) return winner;
+			}
+			throw error;
+		}
+		const { message, parent, version } = result;
+		this.#emit(input.channelId, version, parent ? [message, parent] : [message]);
+		return message;
+	}
+
+	/** Changes the text of your own message; it shows as edited. */
+	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
+		const body = normalizeBody(input.body);
+		const { message, version } = await this.#db.$transaction(async (tx) => {
+			const row = await this.#loadForChange(tx, input.messageId, user);
+			if (row.authorId !== user.id) {
+				throw new AppError('forbidden', 'You can only edit your own messages.');
+			}
+			const version = await bumpVersion(tx, row.channelId);
+			const updated = await tx.message.update({
+				where: { id: row.id },
+				data: { body, editedAt: new Date(), version },
+				include: messageInclude
+			});
+			return { message: toMessageDto(updated), version };
+		});
+		this.#emit(message.channelId, version, [message]);
+		return message;
+	}
+
+	/** Deletes a message (its author, the channel owner or an admin); a tombstone remains. */
+	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
+		const { changed, version } = await this.#db.$transaction(async (tx) => {
+			const row = await this.#loadForChange(tx, input.messageId, user);
+			const access = await loadAccess(tx, row.channelId, user);
+			const allowed =
+				row.authorId === user.id || user.role === 'admin' || access.member?.role === 'owner';
+			if (!allowed) {
+				throw new AppError(
+					'forbidden',
+					'Only the author, the channel owner or an admin can delete this.'
+				);
+			}
+			const version = await bumpVersion(tx, row.channelId);
+			await tx.reaction.deleteMany({ where: { messageId: row.id } });
+			const deleted = await tx.message.update({
+				where: { id: row.id },
+				data: { body: '', deletedAt: new Date(), version },
+				include: messageInclude
+			});
+			const changed = [toMessageDto(deleted)];
+			if (row.parentId) {
+				const parent = await tx.message.update({
+					where: { id: row.parentId },
+					data: { replyCount: { decrement: 1 }, version },
+					include: messageInclude
+				});
+				changed.push(toMessageDto(parent));
+			}
+			return { changed, version };
+		});
+		this.#emit(changed[0].channelId, version, changed);
+		return changed[0];
+	}
+
+	/** Adds your reaction with this emoji, or removes it if you already reacted with it. */
+	async react(user: PublicUser, input: { messageId: string; emoji: string }): Promise<MessageDto> {
+		if (!EMOJI.test(input.emoji)) {
+			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
+		}
+		const { message, version } = await this.#db.$transaction(async (tx) => {
+			const row = await this.#loadForChange(tx, input.messageId, user);
+			const key = { messageId: row.id, userId: user.id, emoji: input.emoji };
+			const version = await bumpVersion(tx, row.channelId);
+			const { count } = await tx.reaction.deleteMany({ where: key });
+			if (count === 0) await tx.reaction.create({ data: key });
+			const updated = await tx.message.update({
+				where: { id: row.id },
+				data: { version },
+				include: messageInclude
+			});
+			return { message: toMessageDto(updated), version };
+		});
+		this.#emit(message.channelId, version, [message]);
+		return message;
+	}
+
+	async #findByClientId(authorId: string, clientId: string): Promise<MessageDto | null> {
+		const row = await this.#db.message.findUnique({
+			where: { authorId_clientId: { authorId, clientId } },
+			include: messageInclude
+		});
+		return row ? toMessageDto(row) : null;
+	}
+
+	/** A live message in a channel the user may write to. */
+	async #loadForChange(tx: Prisma.TransactionClient, messageId: string, user: PublicUser) {
+		const row = await tx.message.findUnique({ where: { id: messageId } });
+		if (!row) throw new AppError('not_found', 'No such message.');
+		const access = await loadAccess(tx, row.channelId, user).catch(() => {
+			throw new AppError('not_found', 'No such message.');
+		});
+		requireMember(access);
+		requireWritable(access);
+		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
+		return row;
+	}
+
+	async #checkThreadRoot(tx: Prisma.TransactionClient, parentId: string, channelId: string) {
+		const parent = await tx.message.findUnique({
+			where: { id: parentId },
+			select: { channelId: true, parentId: true, deletedAt: true }
+		});
+		if (!parent) throw new AppError('not_found', 'The message you reply to does not exist.');
+		if (parent.channelId !== channelId) {
+			throw new AppError('wrong_channel', 'You can only reply to a message in the same channel.');
+		}
+		if (parent.parentId) {
+			throw new AppError(
+				'nested_thread',
+				'Reply in the thread of the original message, not to a reply.'
+			);
+		}
+		if (parent.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
+	}
+
+	#emit(channelId: string, version: number, messages: MessageDto[]): void {
+		this.#bus.emit(rooms.channel(channelId), 'channel:change', {
+			channelId,
+			version,
+			messages,
+			members: []
+		});
+	}
+}
