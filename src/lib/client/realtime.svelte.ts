@@ -7,6 +7,7 @@ import type {
 	ServerToClientEvents
 } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
+import type { Transport } from './channels/transport.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
@@ -18,7 +19,7 @@ const ACK_TIMEOUT_MS = 15_000;
  * The tab's one Socket.IO connection, with its state as runes. Create one per tab (in the app
  * layout) and share it through context; `on()` returns an unsubscribe for `$effect` cleanups.
  */
-export class RealtimeClient {
+export class RealtimeClient implements Transport {
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 	#state = $state<ConnectionState>('connecting');
 	#lastError = $state<string | null>(null);
@@ -50,6 +51,10 @@ export class RealtimeClient {
 	/** connecting, connected, reconnecting (will retry) or offline (stopped or no network). */
 	get state(): ConnectionState {
 		return this.#state;
+	}
+
+	get connected(): boolean {
+		return this.#socket.connected;
 	}
 
 	/** The server's reason for the last refused connection, if any. */
