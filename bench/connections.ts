@@ -1,0 +1,465 @@
+/**
+ * Memory per idle authenticated Socket.IO connection: Parley's production build vs a bare
+ * Socket.IO 4.8 server. Run `npm run build` first, then `npm run bench:connections`.
+ * See bench/README.md for how to read the output.
+ *
+ * Options (argv or env): --sizes=1000,5000,10000 (BENCH_SIZES), --snapshots=<dir>
+ * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { HttpClient } from '../tests/helpers/client.ts';
+import type { MemorySample, ServerReply, ServerRequest, WorkerReply } from './lib/ipc.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: flags } = parseArgs({
+	options: { sizes: { type: 'string' }, snapshots: { type: 'string' } }
+});
+const SIZES = (flags.sizes ?? process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
+const SNAPSHOT_DIR = flags.snapshots ?? process.env.BENCH_HEAP_SNAPSHOTS;
+/** Client worker processes; the connections are split evenly between them. */
+const WORKERS = 2;
+/** Handshakes in flight at once, over all workers. */
+const CONCURRENCY = 500;
+/** Connections opened and closed before the baseline, so lazily compiled code is in it. */
+const WARMUP = 200;
+const IDLE_MS = 2000;
+const GOAL = 1.3;
+const START_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 120_000;
+const IPC_TIMEOUT_MS = 60_000;
+const TOTAL_TIMEOUT_MS = 8 * 60_000;
+
+type Kind = 'app' | 'bare';
+const SCRIPTS: Record<Kind, string> = {
+	app: 'bench/lib/app-server.ts',
+	bare: 'bench/lib/bare-server.ts'
+};
+
+// ---- housekeeping: every child and temp folder is tracked and removed on any exit path ----------
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+function track(child: ChildProcess): ChildProcess {
+	children.add(child);
+	child.once('exit', () => children.delete(child));
+	return child;
+}
+
+function cleanup(): void {
+	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+	tempDirs.clear();
+}
+
+function fail(error: unknown): never {
+	console.error(`\nbench:connections failed: ${error instanceof Error ? error.message : error}`);
+	cleanup();
+	process.exit(1);
+}
+
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
+}
+setTimeout(
+	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
+	TOTAL_TIMEOUT_MS
+).unref();
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	return Promise.race([
+		promise,
+		new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+		})
+	]).finally(() => clearTimeout(timer));
+}
+
+function exited(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+	return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	child.kill('SIGTERM');
+	await withTimeout(exited(child), graceMs, 'stop').catch(() => {
+		child.kill('SIGKILL');
+		return exited(child);
+	});
+}
+
+// ---- servers under test ---------------------------------------------------------------------------
+
+interface ServerHandle {
+	kind: Kind;
+	url: string;
+	/** Log lines at warn level or above (the app logs pino JSON). */
+	problems: string[];
+	memory(): Promise<MemorySample>;
+	snapshot(file: string): Promise<string>;
+	stop(): Promise<void>;
+}
+
+async function startServer(kind: Kind, dataDir?: string): Promise<ServerHandle> {
+	const env: Record<string, string | undefined> = {
+		...process.env,
+		HOST: '127.0.0.1',
+		PORT: '0',
+		LOG_LEVEL: 'info'
+	};
+	delete env.ORIGIN;
+	if (dataDir) env.DATA_DIR = dataDir;
+	const child = track(
+		spawn(process.execPath, ['--expose-gc', SCRIPTS[kind]], {
+			cwd: ROOT,
+			env,
+			stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+		})
+	);
+	const problems: string[] = [];
+	let output = '';
+	child.stderr?.on('data', (chunk: Buffer) => {
+		output = (output + chunk.toString()).slice(-4000);
+	});
+	const port = await new Promise<number>((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`${kind} server did not start:\n${output}`)),
+			START_TIMEOUT_MS
+		);
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`${kind} server exited (${code}):\n${output}`));
+		});
+		if (!child.stdout) throw new Error('no stdout pipe');
+		createInterface({ input: child.stdout }).on('line', (line) => {
+			let entry: Record<string, unknown>;
+			try {
+				entry = JSON.parse(line) as Record<string, unknown>;
+			} catch {
+				output = (output + line + '\n').slice(-4000);
+				return;
+			}
+			if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
+			if (entry.msg === 'listening') {
+				clearTimeout(timer);
+				resolve(entry.port as number);
+			}
+		});
+	});
+
+	let nextId = 1;
+	const pending = new Map<number, (reply: ServerReply) => void>();
+	child.on('message', (reply: ServerReply) => {
+		pending.get(reply.id)?.(reply);
+		pending.delete(reply.id);
+	});
+	function ask(request: ServerRequest): Promise<ServerReply> {
+		const answer = new Promise<ServerReply>((resolve) => pending.set(request.id, resolve));
+		child.send(request);
+		return withTimeout(answer, IPC_TIMEOUT_MS, `${kind} server ${request.type}`);
+	}
+
+	return {
+		kind,
+		url: `http://127.0.0.1:${port}`,
+		problems,
+		async memory() {
+			const reply = await ask({ type: 'memory', id: nextId++ });
+			if (reply.type !== 'memory') throw new Error('unexpected reply');
+			return reply.sample;
+		},
+		async snapshot(file) {
+			const reply = await ask({ type: 'snapshot', id: nextId++, file });
+			if (reply.type !== 'snapshot') throw new Error('unexpected reply');
+			return reply.file;
+		},
+		stop: () => stopChild(child)
+	};
+}
+
+/** Polls until the server holds exactly `count` connections; returns that (post-GC) sample. */
+async function settle(
+	server: ServerHandle,
+	count: number,
+	timeoutMs = 20_000
+): Promise<MemorySample> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const sample = await server.memory();
+		if (sample.clients === count) return sample;
+		if (Date.now() > deadline) {
+			throw new Error(
+				`${server.kind} server holds ${sample.clients} connections, expected ${count}`
+			);
+		}
+		await sleep(250);
+	}
+}
+
+// ---- load generators ------------------------------------------------------------------------------
+
+interface Fleet {
+	connected: number;
+	ms: number;
+	close(): Promise<void>;
+}
+
+/** Opens `total` connections from WORKERS client processes and resolves once all are connected. */
+async function openConnections(url: string, total: number, token?: string): Promise<Fleet> {
+	const workers = Array.from({ length: WORKERS }, (_, i) => {
+		const count = Math.floor(total / WORKERS) + (i < total % WORKERS ? 1 : 0);
+		return track(
+			spawn(
+				process.execPath,
+				['bench/lib/clients.ts', url, String(count), String(Math.ceil(CONCURRENCY / WORKERS))],
+				{
+					cwd: ROOT,
+					env: { ...process.env, BENCH_TOKEN: token ?? '' },
+					stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+				}
+			)
+		);
+	});
+	const closeAll = async () => {
+		await Promise.all(
+			workers.map(async (worker) => {
+				if (worker.connected) worker.send({ type: 'close' });
+				await withTimeout(exited(worker), 10_000, 'client worker exit').catch(() =>
+					stopChild(worker, 1000)
+				);
+			})
+		);
+	};
+	try {
+		const reports = await withTimeout(
+			Promise.all(
+				workers.map(
+					(worker) =>
+						new Promise<Extract<WorkerReply, { type: 'connected' }>>((resolve, reject) => {
+							worker.once('exit', (code) => reject(new Error(`client worker exited (${code})`)));
+							worker.on('message', (reply: WorkerReply) => {
+								if (reply.type === 'connected') resolve(reply);
+							});
+						})
+				)
+			),
+			CONNECT_TIMEOUT_MS,
+			`opening ${total} connections`
+		);
+		const failed = reports.reduce((sum, r) => sum + r.failed, 0);
+		if (failed) {
+			const reason = reports.find((r) => r.firstError)?.firstError;
+			throw new Error(`${failed} of ${total} connections were refused: ${reason}`);
+		}
+		return {
+			connected: reports.reduce((sum, r) => sum + r.connected, 0),
+			ms: Math.max(...reports.map((r) => r.ms)),
+			close: closeAll
+		};
+	} catch (error) {
+		await closeAll();
+		throw error;
+	}
+}
+
+// ---- one measurement ------------------------------------------------------------------------------
+
+interface Run {
+	kind: Kind;
+	n: number;
+	before: MemorySample;
+	after: MemorySample;
+	released: MemorySample;
+	connectMs: number;
+	problems: number;
+}
+
+async function measure(kind: Kind, n: number, setup: { dataDir: string; token: string }) {
+	const server = await startServer(kind, kind === 'app' ? setup.dataDir : undefined);
+	try {
+		// Same client options for both servers: the bare one ignores the token but stores the same
+		// handshake, so only server-side work differs.
+		const warm = await openConnections(server.url, WARMUP, setup.token);
+		await warm.close();
+		const before = await settle(server, 0);
+		if (SNAPSHOT_DIR) {
+			await server.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-before.heapsnapshot`));
+		}
+		const fleet = await openConnections(server.url, n, setup.token);
+		await sleep(IDLE_MS);
+		const after = await settle(server, n);
+		if (SNAPSHOT_DIR) {
+			await server.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-after.heapsnapshot`));
+		}
+		await fleet.close();
+		const released = await settle(server, 0);
+		return {
+			kind,
+			n,
+			before,
+			after,
+			released,
+			connectMs: fleet.ms,
+			problems: server.problems.length
+		} satisfies Run;
+	} finally {
+		await server.stop();
+	}
+}
+
+/** Creates the one user and API token every app connection authenticates with. */
+async function setUpApp(): Promise<{ dataDir: string; token: string }> {
+	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
+	tempDirs.add(dataDir);
+	const server = await startServer('app', dataDir);
+	try {
+		const client = new HttpClient(server.url);
+		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
+		if (response.status !== 303 || !client.sessionToken) {
+			throw new Error(`sign-up failed with HTTP ${response.status}`);
+		}
+		const { status, body } = await client.json<{ token?: string }>('/api/v1/tokens', {
+			method: 'POST',
+			body: { name: 'bench' }
+		});
+		if (status !== 201 || !body.token) throw new Error(`token creation failed with HTTP ${status}`);
+		return { dataDir, token: body.token };
+	} finally {
+		await server.stop();
+	}
+}
+
+// ---- output ---------------------------------------------------------------------------------------
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const perConn = (run: Run, key: 'heapUsed' | 'rss') => (run.after[key] - run.before[key]) / run.n;
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
+	return [
+		line(rows[0]),
+		widths.map((w) => '-'.repeat(w)).join('  '),
+		...rows.slice(1).map(line)
+	].join('\n');
+}
+
+function fdLimit(): number {
+	// Node raises its soft RLIMIT_NOFILE to the hard limit at startup; children inherit it.
+	const out = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
+	return out === 'unlimited' ? Infinity : Number(out);
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
+		throw new Error(
+			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
+		);
+	}
+	if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) {
+		throw new Error('--sizes must be a comma-separated list of positive integers');
+	}
+	const maxN = Math.max(...SIZES);
+	const limit = fdLimit();
+	if (limit < maxN + 1024) {
+		throw new Error(
+			`open-file limit is ${limit}; ${maxN} connections need at least ${maxN + 1024} in the server ` +
+				`process. Run: bash -c 'ulimit -n 65536; node bench/connections.ts'`
+		);
+	}
+	if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
+
+	const cpus = os.cpus();
+	console.log('bench:connections: idle authenticated Socket.IO connections, app vs bare server');
+	console.log(
+		`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
+			`${mib(os.totalmem())} RAM, ${os.platform()} ${os.release()}, node ${process.version}, ` +
+			`socket.io 4.8, open-file limit ${limit}`
+	);
+	console.log(
+		`note: the load generator (${WORKERS} client processes, ${CONCURRENCY} handshakes in flight) ` +
+			`shares these ${cpus.length} cores with the server under test; connect times are indicative ` +
+			`only. Memory is read inside the server process after forced full GCs.`
+	);
+	console.log(
+		`method: fresh server process per (server, N); ${WARMUP} warm-up connections opened and ` +
+			`closed; baseline; N connections; ${IDLE_MS} ms idle; sample. App: production build, one ` +
+			`user, one API token (auth: { token }) validated on every handshake.\n`
+	);
+
+	const setup = await setUpApp();
+	const runs: Run[] = [];
+	for (const n of SIZES) {
+		for (const kind of ['bare', 'app'] as const) {
+			const run = await measure(kind, n, setup);
+			runs.push(run);
+			console.log(
+				`${kind.padEnd(4)} N=${String(n).padStart(5)}: heapUsed ${mib(run.before.heapUsed)} -> ` +
+					`${mib(run.after.heapUsed)} (after close ${mib(run.released.heapUsed)}), ` +
+					`heapTotal ${mib(run.before.heapTotal)} -> ${mib(run.after.heapTotal)}, ` +
+					`rss ${mib(run.before.rss)} -> ${mib(run.after.rss)}, ` +
+					`external ${mib(run.before.external)} -> ${mib(run.after.external)}, ` +
+					`connected in ${run.connectMs} ms` +
+					(run.problems ? `, ${run.problems} warn/error log lines` : '')
+			);
+		}
+	}
+
+	const rows = [
+		['N', 'app heap/conn', 'bare heap/conn', 'ratio', 'app RSS/conn', 'bare RSS/conn', 'ratio']
+	];
+	const runFor = (kind: Kind, n: number): Run => {
+		const run = runs.find((r) => r.kind === kind && r.n === n);
+		if (!run) throw new Error(`no ${kind} run for N=${n}`);
+		return run;
+	};
+	const ratios: { n: number; heap: number }[] = [];
+	for (const n of SIZES) {
+		const app = runFor('app', n);
+		const bare = runFor('bare', n);
+		const heap = perConn(app, 'heapUsed') / perConn(bare, 'heapUsed');
+		const rss = perConn(app, 'rss') / perConn(bare, 'rss');
+		ratios.push({ n, heap });
+		rows.push([
+			String(n),
+			kib(perConn(app, 'heapUsed')),
+			kib(perConn(bare, 'heapUsed')),
+			`${heap.toFixed(2)}x`,
+			kib(perConn(app, 'rss')),
+			kib(perConn(bare, 'rss')),
+			`${rss.toFixed(2)}x`
+		]);
+	}
+	console.log(`\n${table(rows)}\n`);
+	const largest = ratios[ratios.length - 1];
+	const worst = Math.max(...ratios.map((r) => r.heap));
+	const pass = largest.heap <= GOAL;
+	console.log(
+		`verdict: ${pass ? 'PASS' : 'FAIL'}: app heap per connection is ${largest.heap.toFixed(2)}x bare ` +
+			`at N=${largest.n} (goal <= ${GOAL}x; worst over all N ${worst.toFixed(2)}x)`
+	);
+	if (SNAPSHOT_DIR) console.log(`heap snapshots in ${SNAPSHOT_DIR}`);
+}
+
+try {
+	await main();
+	cleanup();
+	process.exit(0);
+} catch (error) {
+	fail(error);
+}
