@@ -1,9 +1,21 @@
 import { createContext } from 'svelte';
 import type { PublicUser } from '#lib/shared/types.ts';
 import type { RealtimeClient } from './realtime.svelte.ts';
+import type { ChannelList } from './channels/channel-list.svelte.ts';
+import type { OutboxState } from './channels/outbox-state.svelte.ts';
+import type { PresenceState } from './channels/presence.svelte.ts';
 
 /** The tab's realtime connection, set by the app layout. */
 export const [getRealtime, setRealtime] = createContext<RealtimeClient>();
 
 /** The signed-in user, as a getter so updates flow through. */
 export const [getCurrentUser, setCurrentUser] = createContext<() => PublicUser>();
+
+/** The tab's channel list with unread counts. */
+export const [getChannelList, setChannelList] = createContext<ChannelList>();
+
+/** Messages this tab has queued for sending. */
+export const [getOutbox, setOutbox] = createContext<OutboxState>();
+
+/** Who is online. */
+export const [getPresence, setPresence] = createContext<PresenceState>();

@@ -69,6 +69,19 @@ export class Timeline {
 		return changes.version > this.cursor;
 	}
 
+	/** Stores one message's newer state (e.g. from an ack) without moving the cursor. */
+	upsert(message: MessageDto): void {
+		this.#upsertMessage(message);
+	}
+
+	/** Replaces the member list (from `channel:members`); newer rows win as always. */
+	setMembers(members: MemberDto[]): void {
+		for (const member of members) {
+			const known = this.members.get(member.user.id);
+			if (!known || member.version >= known.version) this.members.set(member.user.id, member);
+		}
+	}
+
 	/** Whether live changes arrived beyond the cursor (a gap to fill). */
 	get behind(): boolean {
 		return this.#highestSeen > this.cursor;
