@@ -4,13 +4,20 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { bootParley } from '#lib/server/boot.ts';
+import { loadConfig } from '#lib/server/config.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 process.env.BODY_SIZE_LIMIT ??= String(MAX_BODY_BYTES);
-// Without ORIGIN, adapter-node assumes https. This server knows the real scheme of each connection,
-// so it tells the adapter through a header that it always overwrites (clients cannot spoof it).
+// adapter-node takes the request's origin from headers (it reads no ORIGIN variable at run time) and
+// assumes https. This server tells it the real origin through headers it always overwrites, so
+// clients cannot spoof them: the configured public ORIGIN, or else the connection's scheme and the
+// Host header. SvelteKit's CSRF check and `url.protocol` (Secure cookies) depend on it.
 const PROTOCOL_HEADER = 'x-parley-protocol';
-if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+const HOST_HEADER = 'x-parley-host';
+const configuredOrigin = loadConfig().ORIGIN;
+const publicOrigin = configuredOrigin ? new URL(configuredOrigin) : undefined;
+process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+if (publicOrigin) process.env.HOST_HEADER = HOST_HEADER;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 const { handler } = (await import(new URL('../build/handler.js', import.meta.url).href)) as {
@@ -27,8 +34,13 @@ const server = http.createServer((req, res) => {
 		);
 		return;
 	}
-	req.headers[PROTOCOL_HEADER] =
-		'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	if (publicOrigin) {
+		req.headers[PROTOCOL_HEADER] = publicOrigin.protocol.slice(0, -1);
+		req.headers[HOST_HEADER] = publicOrigin.host;
+	} else {
+		req.headers[PROTOCOL_HEADER] =
+			'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	}
 	handler(req, res, () => {
 		res.writeHead(404, { 'content-type': 'application/json' });
 		res.end(JSON.stringify({ error: { code: 'not_found', message: 'Not found.' } }));
