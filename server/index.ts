@@ -14,6 +14,8 @@ process.env.BODY_SIZE_LIMIT ??= String(MAX_BODY_BYTES);
 // Host header. SvelteKit's CSRF check and `url.protocol` (Secure cookies) depend on it.
 const PROTOCOL_HEADER = 'x-parley-protocol';
 const HOST_HEADER = 'x-parley-host';
+/** The same test as the authenticate hook: a request with this header signs in with the token. */
+const BEARER = /^Bearer\s+\S+$/i;
 const configuredOrigin = loadConfig().ORIGIN;
 const publicOrigin = configuredOrigin ? new URL(configuredOrigin) : undefined;
 process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
@@ -40,6 +42,13 @@ const server = http.createServer((req, res) => {
 	} else {
 		req.headers[PROTOCOL_HEADER] =
 			'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	}
+	// A request signed with a bearer token carries no ambient credential (the app ignores cookies on
+	// it), so it cannot be a cross-site forgery. Scripts send no Origin, which SvelteKit's CSRF check
+	// would refuse on a DELETE without a body; vouch for them as same-origin.
+	if (!req.headers.origin && BEARER.test(req.headers.authorization ?? '')) {
+		req.headers.origin =
+			publicOrigin?.origin ?? `${String(req.headers[PROTOCOL_HEADER])}://${req.headers.host}`;
 	}
 	handler(req, res, () => {
 		res.writeHead(404, { 'content-type': 'application/json' });
