@@ -52,7 +52,9 @@ export async function readJson<S extends v.GenericSchema>(
 
 /** Whether the adapter failed the body stream with this HTTP status (e.g. 413 over BODY_SIZE_LIMIT). */
 function isHttpError(error: unknown, status: number): boolean {
-	return typeof error === 'object' && error !== null && 'status' in error && error.status === status;
+	return (
+		typeof error === 'object' && error !== null && 'status' in error && error.status === status
+	);
 }
 
 export function requireUser(locals: App.Locals): PublicUser {
