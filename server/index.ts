@@ -4,13 +4,22 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { bootParley } from '#lib/server/boot.ts';
+import { loadConfig } from '#lib/server/config.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 process.env.BODY_SIZE_LIMIT ??= String(MAX_BODY_BYTES);
-// Without ORIGIN, adapter-node assumes https. This server knows the real scheme of each connection,
-// so it tells the adapter through a header that it always overwrites (clients cannot spoof it).
+// adapter-node takes the request's origin from headers (it reads no ORIGIN variable at run time) and
+// assumes https. This server tells it the real origin through headers it always overwrites, so
+// clients cannot spoof them: the configured public ORIGIN, or else the connection's scheme and the
+// Host header. SvelteKit's CSRF check and `url.protocol` (Secure cookies) depend on it.
 const PROTOCOL_HEADER = 'x-parley-protocol';
-if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+const HOST_HEADER = 'x-parley-host';
+/** The same test as the authenticate hook: a request with this header signs in with the token. */
+const BEARER = /^Bearer\s+\S+$/i;
+const configuredOrigin = loadConfig().ORIGIN;
+const publicOrigin = configuredOrigin ? new URL(configuredOrigin) : undefined;
+process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+if (publicOrigin) process.env.HOST_HEADER = HOST_HEADER;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -31,8 +40,20 @@ const server = http.createServer((req, res) => {
 		);
 		return;
 	}
-	req.headers[PROTOCOL_HEADER] =
-		'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	if (publicOrigin) {
+		req.headers[PROTOCOL_HEADER] = publicOrigin.protocol.slice(0, -1);
+		req.headers[HOST_HEADER] = publicOrigin.host;
+	} else {
+		req.headers[PROTOCOL_HEADER] =
+			'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	}
+	// A request signed with a bearer token carries no ambient credential (the app ignores cookies on
+	// it), so it cannot be a cross-site forgery. Scripts send no Origin, which SvelteKit's CSRF check
+	// would refuse on a DELETE without a body; vouch for them as same-origin.
+	if (!req.headers.origin && BEARER.test(req.headers.authorization ?? '')) {
+		req.headers.origin =
+			publicOrigin?.origin ?? `${String(req.headers[PROTOCOL_HEADER])}://${req.headers.host}`;
+	}
 	if (kit.handler) kit.handler(req, res, () => notFound(res));
 	else notFound(res);
 });

@@ -16,16 +16,26 @@ export function uniqueEmail(name = 'user'): string {
  */
 export class HttpClient {
 	readonly baseUrl: string;
+	/** The Origin a browser on this app would send: the server's URL, or its public ORIGIN. */
+	readonly origin: string;
 	cookies = new Map<string, string>();
 	/** The raw Set-Cookie headers of the last response. */
 	lastSetCookie: string[] = [];
 
-	constructor(baseUrl: string) {
+	constructor(baseUrl: string, options: { origin?: string } = {}) {
 		this.baseUrl = baseUrl;
+		this.origin = options.origin ?? baseUrl;
 	}
 
 	get sessionToken(): string | undefined {
 		return this.cookies.get('parley_session');
+	}
+
+	/** The session cookie's token; throws when there is none. */
+	requireSessionToken(): string {
+		const token = this.sessionToken;
+		if (!token) throw new Error('this client has no session cookie');
+		return token;
 	}
 
 	get cookieHeader(): string {
@@ -34,7 +44,9 @@ export class HttpClient {
 
 	async request(path: string, init: RequestInit = {}): Promise<Response> {
 		const headers = new Headers(init.headers);
-		if (this.cookies.size && !headers.has('cookie')) headers.set('cookie', this.cookieHeader);
+		if (this.cookies.size && !headers.has('cookie') && !headers.has('authorization')) {
+			headers.set('cookie', this.cookieHeader);
+		}
 		const response = await fetch(this.baseUrl + path, { ...init, headers, redirect: 'manual' });
 		this.lastSetCookie = response.headers.getSetCookie();
 		for (const line of this.lastSetCookie) {
@@ -53,7 +65,7 @@ export class HttpClient {
 		return this.request(path, {
 			method: 'POST',
 			headers: {
-				origin: this.baseUrl,
+				origin: this.origin,
 				accept: 'text/html',
 				'content-type': 'application/x-www-form-urlencoded'
 			},
@@ -61,15 +73,24 @@ export class HttpClient {
 		});
 	}
 
+	/**
+	 * Calls the JSON API. Like a browser's fetch, a non-GET request carries this app's Origin; with
+	 * `token` it is sent like a script would: `Authorization: Bearer`, no Origin, no cookies.
+	 */
 	async json<T = Record<string, unknown>>(
 		path: string,
 		init: { method?: string; body?: unknown; token?: string } = {}
 	): Promise<{ status: number; body: T }> {
+		const method = init.method ?? 'GET';
 		const headers: Record<string, string> = { accept: 'application/json' };
 		if (init.body !== undefined) headers['content-type'] = 'application/json';
-		if (init.token) headers.authorization = `Bearer ${init.token}`;
+		if (init.token) {
+			headers.authorization = `Bearer ${init.token}`;
+		} else if (method !== 'GET' && method !== 'HEAD') {
+			headers.origin = this.origin;
+		}
 		const response = await this.request(path, {
-			method: init.method ?? 'GET',
+			method,
 			headers,
 			body: init.body === undefined ? undefined : JSON.stringify(init.body)
 		});
@@ -152,4 +173,62 @@ export function disconnected(socket: TestSocket, timeoutMs = 5000): Promise<stri
 			resolve(reason);
 		});
 	});
+}
+
+/** Resolves with the error of a refused connection; rejects if the socket connects instead. */
+export function connectError(socket: TestSocket): Promise<Error & { data?: { code?: string } }> {
+	return new Promise((resolve, reject) => {
+		socket.once('connect', () => reject(new Error('the socket connected')));
+		socket.once('connect_error', (error) => resolve(error));
+	});
+}
+
+/** Opens a socket (cookie or token) and waits until the server has accepted it. */
+export async function openSocket(
+	client: HttpClient,
+	options: { token?: string; origin?: string } = {}
+): Promise<TestSocket> {
+	const socket = client.socket(options);
+	await connected(socket);
+	return socket;
+}
+
+/**
+ * Emits an event with any arguments (valid or not, bypassing the typed contract) and resolves with
+ * the acknowledgement; rejects when none arrives in time.
+ */
+export function emitWithAck(
+	socket: TestSocket,
+	event: string,
+	...args: unknown[]
+): Promise<Record<string, unknown>> {
+	return (socket as unknown as Socket).timeout(5000).emitWithAck(event, ...args);
+}
+
+/** Sends `ping` with any payload and resolves with the acknowledgement. */
+export function ping(socket: TestSocket, payload: unknown): Promise<Record<string, unknown>> {
+	return emitWithAck(socket, 'ping', payload);
+}
+
+/** A client signed up as a new account (the first one of a server is its admin). */
+export async function newUser(
+	baseUrl: string,
+	fields: { email?: string; displayName?: string; password?: string } = {}
+) {
+	const client = new HttpClient(baseUrl);
+	const { response, email, password } = await client.signUp(fields);
+	if (response.status !== 303) throw new Error(`sign-up failed with ${response.status}`);
+	const me = await client.json<{ user: { id: string } }>('/api/v1/me');
+	return { client, email, password, id: me.body.user.id };
+}
+
+/** The attributes of a Set-Cookie line, keyed in lower case (flags map to `true`). */
+export function cookieAttributes(line: string): Record<string, string | true> {
+	const [, ...parts] = line.split(';');
+	return Object.fromEntries(
+		parts.map((part) => {
+			const [key, ...value] = part.trim().split('=');
+			return [key.toLowerCase(), value.length ? value.join('=') : true];
+		})
+	);
 }

@@ -11,6 +11,10 @@ export interface TestServer {
 	process: ChildProcess;
 	/** Every log line the server printed, parsed. */
 	logs: Record<string, unknown>[];
+	/** Everything the server printed so far: stdout lines (log or not) and stderr. */
+	output(): string;
+	/** Resolves with the exit code and signal once the process has exited and its output is read. */
+	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 	/** SIGTERM and wait for exit; returns the exit code. */
 	stop(): Promise<number | null>;
 	/** SIGKILL and wait. */
@@ -42,12 +46,18 @@ export async function startServer(
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	const logs: Record<string, unknown>[] = [];
+	const stdoutLines: string[] = [];
 	let stderr = '';
-	child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	// 'close' (not 'exit') fires once stdout and stderr are drained, so the last log lines are in.
+	const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+		child.once('close', (code, signal) => resolve({ code, signal }))
+	);
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
 		child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${stderr}`)));
-		createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+		createInterface({ input: child.stdout }).on('line', (line) => {
+			stdoutLines.push(line);
 			try {
 				const entry = JSON.parse(line) as Record<string, unknown>;
 				logs.push(entry);
@@ -60,21 +70,20 @@ export async function startServer(
 			}
 		});
 	});
-	const exited = new Promise<number | null>((resolve) =>
-		child.once('exit', (code) => resolve(code))
-	);
 	return {
 		url: `http://127.0.0.1:${port}`,
 		port,
 		dataDir,
 		process: child,
 		logs,
+		output: () => `${stdoutLines.join('\n')}\n${stderr}`,
+		exited,
 		async stop() {
-			if (child.exitCode === null) child.kill('SIGTERM');
-			return exited;
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+			return (await exited).code;
 		},
 		async kill() {
-			if (child.exitCode === null) child.kill('SIGKILL');
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 			await exited;
 		}
 	};
@@ -85,4 +94,9 @@ export async function disposeServer(server: TestServer | undefined): Promise<voi
 	if (!server) return;
 	await server.stop();
 	rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+/** The message of every log line the server printed so far. */
+export function logMessages(server: TestServer): unknown[] {
+	return server.logs.map((entry) => entry.msg);
 }

@@ -30,7 +30,10 @@ export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Hand
 	};
 }
 
-/** Reads a JSON body and validates it; malformed JSON and schema failures become 400s. */
+/**
+ * Reads a JSON body and validates it; malformed JSON and schema failures become 400s. A body that
+ * outgrows the size limit while streaming (no Content-Length) becomes a 413.
+ */
 export async function readJson<S extends v.GenericSchema>(
 	request: Request,
 	schema: S
@@ -38,10 +41,20 @@ export async function readJson<S extends v.GenericSchema>(
 	let body: unknown;
 	try {
 		body = await request.json();
-	} catch {
+	} catch (error) {
+		if (isHttpError(error, 413)) {
+			throw new AppError('payload_too_large', 'The request body is over 1 MB.');
+		}
 		throw new AppError('bad_request', 'The request body is not valid JSON.');
 	}
 	return parseInput(schema, body);
+}
+
+/** Whether the adapter failed the body stream with this HTTP status (e.g. 413 over BODY_SIZE_LIMIT). */
+function isHttpError(error: unknown, status: number): boolean {
+	return (
+		typeof error === 'object' && error !== null && 'status' in error && error.status === status
+	);
 }
 
 export function requireUser(locals: App.Locals): PublicUser {

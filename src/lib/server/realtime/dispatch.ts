@@ -29,9 +29,12 @@ export function registerHandlers(
 ): void {
 	for (const name of Object.keys(handlers) as ClientEventName[]) {
 		const handler = handlers[name] as EventHandler<ClientEventName>;
-		socket.on(name, (payload: unknown, ack: unknown) => {
-			const reply = typeof ack === 'function' ? (ack as (r: Ack<unknown>) => void) : () => {};
-			void run(app, socket, name, handler, payload, limiter).then(reply);
+		// Socket.IO passes the client's callback as the last argument, wherever that falls: with no
+		// payload it comes first, with extra arguments later. Only the first other argument is the payload.
+		socket.on(name, (...args: unknown[]) => {
+			const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+			const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
+			void run(app, socket, name, handler, args[0], limiter).then(reply);
 		});
 	}
 }

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	HttpClient,
+	disconnected,
+	newUser,
+	nextEvent,
+	openSocket,
+	ping,
+	uniqueEmail
+} from './helpers/client.ts';
+import { openDb, sessionId } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+	server = await startServer();
+	await newUser(server.url, { displayName: 'Admin' });
+});
+afterAll(() => disposeServer(server));
+
+function sessionRowExists(token: string): boolean {
+	const db = openDb(server);
+	try {
+		return db.prepare('SELECT 1 FROM Session WHERE id = ?').get(sessionId(token)) !== undefined;
+	} finally {
+		db.close();
+	}
+}
+
+describe('log in', () => {
+	it('answers the right password with 303 and a new session cookie that works', async () => {
+		const { client: first, email, password } = await newUser(server.url);
+		const client = new HttpClient(server.url);
+		const response = await client.logIn(email.toUpperCase(), password);
+		expect(response.status).toBe(303);
+		expect(response.headers.get('location')).toBe('/');
+		expect(client.sessionToken).toMatch(/^[a-z2-7]{52}$/);
+		expect(client.sessionToken).not.toBe(first.sessionToken);
+		expect(sessionRowExists(client.requireSessionToken())).toBe(true);
+		const me = await client.json('/api/v1/me');
+		expect(me).toMatchObject({ status: 200, body: { user: { email } } });
+		expect(me.body.user).not.toHaveProperty('passwordHash');
+	});
+
+	it('goes back to a same-site `next` path and ignores other sites', async () => {
+		const { email, password } = await newUser(server.url);
+		const here = await new HttpClient(server.url).submit('/login?next=%2Fsettings', {
+			email,
+			password
+		});
+		expect(here.headers.get('location')).toBe('/settings');
+		const away = await new HttpClient(server.url).submit('/login?next=%2F%2Fevil.example', {
+			email,
+			password
+		});
+		expect(away.status).toBe(303);
+		expect(away.headers.get('location')).toBe('/');
+	});
+
+	it('refuses a wrong password with 401, a generic message and no cookie', async () => {
+		const { email } = await newUser(server.url);
+		const client = new HttpClient(server.url);
+		const response = await client.logIn(email, 'not the password');
+		expect(response.status).toBe(401);
+		expect(await response.text()).toContain('Incorrect email or password.');
+		expect(client.lastSetCookie.some((c) => c.startsWith('parley_session='))).toBe(false);
+		expect(client.sessionToken).toBeUndefined();
+		expect((await client.json('/api/v1/me')).status).toBe(401);
+	});
+
+	it('answers an unknown email exactly like a wrong password', async () => {
+		const client = new HttpClient(server.url);
+		const response = await client.logIn(uniqueEmail('nobody'), 'correct horse battery');
+		expect(response.status).toBe(401);
+		const html = await response.text();
+		expect(html).toContain('Incorrect email or password.');
+		expect(html).not.toMatch(/no account|not found|unknown/i);
+		expect(client.sessionToken).toBeUndefined();
+	});
+
+	it('rejects an empty form with a message per field', async () => {
+		const client = new HttpClient(server.url);
+		const response = await client.submit('/login', { email: '', password: '' });
+		expect(response.status).toBe(400);
+		const html = await response.text();
+		expect(html).toContain('Enter your email address.');
+		expect(html).toContain('Enter your password.');
+		expect(client.sessionToken).toBeUndefined();
+	});
+});
+
+describe('log out', () => {
+	it('clears the cookie, deletes the session and ends only that session’s sockets', async () => {
+		const { client: laptop, email, password } = await newUser(server.url);
+		const phone = new HttpClient(server.url);
+		expect((await phone.logIn(email, password)).status).toBe(303);
+		const laptopSocket = await openSocket(laptop);
+		const phoneSocket = await openSocket(phone);
+		const oldToken = laptop.requireSessionToken();
+
+		const ended = nextEvent(laptopSocket, 'session:ended');
+		const gone = disconnected(laptopSocket);
+		const response = await laptop.logOut();
+		expect(response.status).toBe(303);
+		expect(response.headers.get('location')).toBe('/login');
+		const cleared = laptop.lastSetCookie.find((c) => c.startsWith('parley_session='));
+		expect(cleared).toMatch(/^parley_session=;/);
+		expect(cleared).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/i);
+		expect(cleared).toMatch(/Path=\//i);
+		expect(laptop.sessionToken).toBeUndefined();
+
+		expect(await ended).toEqual({ reason: 'logged_out' });
+		await gone;
+		expect(laptopSocket.connected).toBe(false);
+		expect(sessionRowExists(oldToken)).toBe(false);
+
+		// The old cookie, replayed, is worth nothing.
+		const replay = new HttpClient(server.url);
+		replay.cookies.set('parley_session', oldToken);
+		expect((await replay.json('/api/v1/me')).status).toBe(401);
+		const page = await replay.request('/channels');
+		expect(page.status).toBe(303);
+		expect(page.headers.get('location')).toMatch(/^\/login/);
+
+		// The other device is untouched.
+		expect(phoneSocket.connected).toBe(true);
+		expect(await ping(phoneSocket, { nonce: 'still-here' })).toMatchObject({
+			ok: true,
+			data: { nonce: 'still-here' }
+		});
+		expect((await phone.json('/api/v1/me')).status).toBe(200);
+		phoneSocket.disconnect();
+	});
+});

@@ -1,0 +1,140 @@
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpClient, connectError, cookieAttributes, newUser } from './helpers/client.ts';
+import { openDb, parseSqliteDate, sessionId, sqliteDate } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+let server: TestServer;
+beforeAll(async () => {
+	server = await startServer();
+	await newUser(server.url, { displayName: 'Admin' });
+});
+afterAll(() => disposeServer(server));
+
+/** Reads the raw expiresAt column of a cookie token's session (undefined when the row is gone). */
+function storedExpiry(token: string): unknown {
+	const db = openDb(server);
+	try {
+		const row = db.prepare('SELECT expiresAt FROM Session WHERE id = ?').get(sessionId(token)) as
+			{ expiresAt: unknown } | undefined;
+		return row?.expiresAt;
+	} finally {
+		db.close();
+	}
+}
+
+function setExpiry(token: string, expiresAt: Date): void {
+	const db = openDb(server);
+	try {
+		const { changes } = db
+			.prepare('UPDATE Session SET expiresAt = ? WHERE id = ?')
+			.run(sqliteDate(expiresAt), sessionId(token));
+		expect(changes).toBe(1);
+	} finally {
+		db.close();
+	}
+}
+
+/** A client that sends `token` as its session cookie. */
+function withCookie(token: string): HttpClient {
+	const client = new HttpClient(server.url);
+	client.cookies.set('parley_session', token);
+	return client;
+}
+
+async function expectLoggedOut(client: HttpClient) {
+	const page = await client.request('/channels');
+	expect(page.status).toBe(303);
+	expect(page.headers.get('location')).toBe('/login?next=%2Fchannels');
+	expect(client.sessionToken).toBeUndefined(); // the server told the browser to drop the cookie
+	expect((await client.json('/api/v1/me')).status).toBe(401);
+}
+
+describe('session storage', () => {
+	it('keeps expiresAt as a date Prisma wrote, 30 days ahead', async () => {
+		const { client } = await newUser(server.url);
+		const raw = storedExpiry(client.requireSessionToken());
+		expect(typeof raw).toBe('string');
+		expect(raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+		const expected = Date.now() + 30 * DAY_MS;
+		expect(Math.abs(parseSqliteDate(raw).getTime() - expected)).toBeLessThan(60_000);
+	});
+});
+
+describe('expiry', () => {
+	it('treats an expired session as logged out and deletes it', async () => {
+		const { client } = await newUser(server.url);
+		const token = client.requireSessionToken();
+		setExpiry(token, new Date(Date.now() - 60_000));
+
+		const api = withCookie(token);
+		const me = await api.json('/api/v1/me');
+		expect(me).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+		expect(storedExpiry(token)).toBeUndefined();
+		await expectLoggedOut(withCookie(token));
+	});
+
+	it('refuses the socket handshake of an expired session', async () => {
+		const { client } = await newUser(server.url);
+		setExpiry(client.requireSessionToken(), new Date(Date.now() - 1000));
+		const error = await connectError(client.socket());
+		expect(error.message).toBe('Your session has expired. Sign in again.');
+		expect(error.data?.code).toBe('unauthorized');
+		expect(storedExpiry(client.requireSessionToken())).toBeUndefined();
+	});
+});
+
+describe('sliding renewal', () => {
+	it('extends a session used in the second half of its life to a full 30 days', async () => {
+		const { client } = await newUser(server.url);
+		const token = client.requireSessionToken();
+		setExpiry(token, new Date(Date.now() + 5 * DAY_MS));
+
+		expect((await client.json('/api/v1/me')).status).toBe(200);
+		const renewed = parseSqliteDate(storedExpiry(token)).getTime();
+		expect(Math.abs(renewed - (Date.now() + 30 * DAY_MS))).toBeLessThan(60_000);
+		const cookie = client.lastSetCookie.find((c) => c.startsWith('parley_session=')) ?? '';
+		expect(cookie).not.toBe('');
+		const cookieExpiry = new Date(String(cookieAttributes(cookie).expires)).getTime();
+		expect(Math.abs(cookieExpiry - renewed)).toBeLessThan(1000);
+		expect(client.sessionToken).toBe(token); // same session, only longer
+	});
+
+	it('leaves a session in the first half of its life as it is', async () => {
+		const { client } = await newUser(server.url);
+		const token = client.requireSessionToken();
+		const expiresAt = new Date(Date.now() + 20 * DAY_MS);
+		setExpiry(token, expiresAt);
+		expect((await client.json('/api/v1/me')).status).toBe(200);
+		expect(parseSqliteDate(storedExpiry(token)).getTime()).toBe(expiresAt.getTime());
+	});
+});
+
+describe('forged cookies', () => {
+	const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+	const randomToken = () => Array.from({ length: 52 }, () => alphabet[randomInt(32)]).join('');
+
+	it('treats a well-formed but unknown token as logged out', async () => {
+		await expectLoggedOut(withCookie(randomToken()));
+		const error = await connectError(withCookie(randomToken()).socket());
+		expect(error.message).toBe('Your session has expired. Sign in again.');
+	});
+
+	it('treats garbage, and the stored session id itself, as logged out', async () => {
+		const { client } = await newUser(server.url);
+		const forged = [
+			'garbage',
+			"' OR 1=1 --",
+			'x'.repeat(3000),
+			client.requireSessionToken().toUpperCase(),
+			sessionId(client.requireSessionToken()) // the database row id is not a credential
+		];
+		for (const value of forged) {
+			await expectLoggedOut(withCookie(encodeURIComponent(value)));
+		}
+		// The real session was not disturbed by any of it.
+		expect((await client.json('/api/v1/me')).status).toBe(200);
+	});
+});

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+	disconnected,
+	emitWithAck,
+	newUser,
+	openSocket,
+	ping,
+	type TestSocket
+} from './helpers/client.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+
+let server: TestServer;
+let strict: TestServer;
+let user: Awaited<ReturnType<typeof newUser>>;
+let strictUser: Awaited<ReturnType<typeof newUser>>;
+const sockets: TestSocket[] = [];
+beforeAll(async () => {
+	[server, strict] = await Promise.all([
+		startServer(),
+		startServer({
+			env: {
+				SOCKET_EVENTS_PER_SECOND: '5',
+				SOCKET_EVENT_BURST: '5',
+				SOCKET_MAX_PAYLOAD_BYTES: '2048'
+			}
+		})
+	]);
+	user = await newUser(server.url);
+	strictUser = await newUser(strict.url);
+});
+afterAll(async () => {
+	for (const socket of sockets) socket.disconnect();
+	await Promise.all([disposeServer(server), disposeServer(strict)]);
+});
+
+async function socketFor(target: TestServer): Promise<TestSocket> {
+	const socket = await openSocket(target === server ? user.client : strictUser.client);
+	sockets.push(socket);
+	return socket;
+}
+
+async function expectHealthy(target: TestServer, socket?: TestSocket) {
+	expect(target.process.exitCode).toBeNull();
+	const health = await fetch(`${target.url}/healthz`);
+	expect(health.status).toBe(200);
+	const probe = socket ?? (await socketFor(target));
+	expect(await ping(probe, { nonce: 'alive' })).toMatchObject({
+		ok: true,
+		data: { nonce: 'alive' }
+	});
+}
+
+describe('ping', () => {
+	it('acknowledges a valid ping with its nonce and the server time', async () => {
+		const socket = await socketFor(server);
+		const before = Date.now();
+		const ack = await ping(socket, { nonce: 'n-1' });
+		expect(ack).toEqual({ ok: true, data: { nonce: 'n-1', serverTime: expect.any(Number) } });
+		expect((ack.data as { serverTime: number }).serverTime).toBeGreaterThanOrEqual(before - 1000);
+	});
+
+	it('acknowledges a payload of the wrong shape with a validation error', async () => {
+		const socket = await socketFor(server);
+		const wrong: unknown[] = [
+			{ nonce: 5 },
+			'a string',
+			null,
+			42,
+			[],
+			{},
+			{ nonce: 'x'.repeat(65) }
+		];
+		for (const payload of wrong) {
+			const ack = await ping(socket, payload);
+			expect(ack, JSON.stringify(payload)).toMatchObject({
+				ok: false,
+				error: { code: 'validation', message: expect.any(String) }
+			});
+		}
+		expect(socket.connected).toBe(true);
+		await expectHealthy(server, socket);
+	});
+
+	it('acknowledges a ping sent with no payload at all with a validation error', async () => {
+		const socket = await socketFor(server);
+		expect(await emitWithAck(socket, 'ping')).toMatchObject({
+			ok: false,
+			error: { code: 'validation' }
+		});
+		expect(await emitWithAck(socket, 'ping', { nonce: 'a' }, 'extra')).toMatchObject({
+			ok: true,
+			data: { nonce: 'a' }
+		});
+		await expectHealthy(server, socket);
+	});
+
+	it('survives events sent without an acknowledgement callback', async () => {
+		const socket = await socketFor(server);
+		const raw = socket as unknown as { emit(event: string, ...args: unknown[]): void };
+		raw.emit('ping', { nonce: 'fire-and-forget' });
+		raw.emit('ping', { nonce: 7 });
+		raw.emit('ping');
+		raw.emit('no-such-event', { anything: true });
+		await expectHealthy(server, socket);
+		expect(server.logs.filter((l) => l.level === 50)).toEqual([]);
+	});
+});
+
+describe('rate limit (5 per second, burst 5)', () => {
+	it('answers part of a burst of 20 pings with rate_limited, per socket', async () => {
+		const socket = await socketFor(strict);
+		const acks = await Promise.all(
+			Array.from({ length: 20 }, (_, i) => ping(socket, { nonce: `b${i}` }))
+		);
+		const ok = acks.filter((a) => a.ok === true);
+		const limited = acks.filter((a) => a.ok === false);
+		expect(ok.length + limited.length).toBe(20);
+		expect(ok.length).toBeGreaterThanOrEqual(5);
+		expect(limited.length).toBeGreaterThan(0);
+		for (const ack of limited) {
+			expect(ack).toEqual({
+				ok: false,
+				error: {
+					code: 'rate_limited',
+					message: 'You are sending too fast. Slow down and try again.'
+				}
+			});
+		}
+		expect(socket.connected).toBe(true);
+		// Another socket has its own budget.
+		const other = await socketFor(strict);
+		expect(await ping(other, { nonce: 'fresh' })).toMatchObject({ ok: true });
+	});
+});
+
+describe('payload size (SOCKET_MAX_PAYLOAD_BYTES=2048)', () => {
+	it('drops a connection that sends a message over the limit and keeps serving', async () => {
+		const socket = await socketFor(strict);
+		const gone = disconnected(socket);
+		const raw = socket as unknown as { emit(event: string, ...args: unknown[]): void };
+		raw.emit('ping', { nonce: 'x'.repeat(10 * 1024) }, () => {});
+		expect(await gone).toMatch(/transport (close|error)/);
+		expect(socket.connected).toBe(false);
+		await expectHealthy(strict);
+	});
+
+	it('keeps a connection whose message is under the limit', async () => {
+		const socket = await socketFor(strict);
+		const ack = await ping(socket, { nonce: 'y'.repeat(1500) });
+		expect(ack).toMatchObject({ ok: false, error: { code: 'validation' } });
+		expect(socket.connected).toBe(true);
+	});
+});
