@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, connectError, newUser, openSocket, ping } from './helpers/client.ts';
+import {
+	HttpClient,
+	connectError,
+	disconnected,
+	newUser,
+	nextEvent,
+	openSocket,
+	ping
+} from './helpers/client.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const WAITING = 'Your account is waiting for an admin to approve it.';
@@ -91,5 +99,23 @@ describe('approval', () => {
 		const { client } = await newUser(server.url);
 		expect((await client.json('/api/v1/me')).body).toMatchObject({ user: { status: 'active' } });
 		expect((await client.request('/channels')).status).toBe(200);
+	});
+
+	it('sends an active user back to waiting, closing their sockets, when an admin sets them pending', async () => {
+		const member = await newUser(server.url, { displayName: 'Member' });
+		const socket = await openSocket(member.client);
+		const ended = nextEvent(socket, 'session:ended');
+		const gone = disconnected(socket);
+		const changed = await admin.client.json(`/api/v1/admin/users/${member.id}`, {
+			method: 'PATCH',
+			body: { status: 'pending' }
+		});
+		expect(changed.status).toBe(200);
+		expect(await ended).toEqual({ reason: 'pending_approval' });
+		await gone;
+		const page = await member.client.request('/channels');
+		expect(page.status).toBe(303);
+		expect(page.headers.get('location')).toBe('/pending');
+		expect((await connectError(member.client.socket())).message).toBe(WAITING);
 	});
 });

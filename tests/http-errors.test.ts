@@ -135,6 +135,20 @@ describe('body size', () => {
 });
 
 describe('routes', () => {
+	it('answers unknown API routes with a JSON 404 in the error format', async () => {
+		for (const path of ['/api/v1/nope', '/api/v2/me']) {
+			const response = await admin.request(path, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: '{}'
+			});
+			expect(response.status, path).toBe(404);
+			expect(await response.json(), path).toEqual({
+				error: { code: 'not_found', message: `No API endpoint at ${path}.` }
+			});
+		}
+	});
+
 	it('answers unknown API routes and pages with 404', async () => {
 		for (const path of ['/api/v1/nope', '/api/v2/me', '/no-such-page']) {
 			const response = await admin.request(path, { headers: { accept: 'application/json' } });

@@ -104,6 +104,17 @@ describe('ping', () => {
 		await expectHealthy(server, socket);
 		expect(server.logs.filter((l) => l.level === 50)).toEqual([]);
 	});
+
+	it('answers an unknown event that expects an ack with bad_request', async () => {
+		const socket = await socketFor(server);
+		const raw = socket as unknown as {
+			timeout(ms: number): { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+		};
+		expect(await raw.timeout(5000).emitWithAck('no-such-event', {})).toEqual({
+			ok: false,
+			error: { code: 'bad_request', message: 'Unknown event "no-such-event".' }
+		});
+	});
 });
 
 describe('rate limit (5 per second, burst 5)', () => {

@@ -80,7 +80,8 @@ export type ClientToServerEvents = {
 };
 
 /** Why the server ended a socket's session. */
-export type SessionEndReason = 'logged_out' | 'password_changed' | 'deactivated' | 'revoked';
+export type SessionEndReason =
+	'logged_out' | 'password_changed' | 'deactivated' | 'pending_approval' | 'revoked';
 
 export interface ServerToClientEvents {
 	/** The signed-in user's own profile or role changed (any tab, any device). */

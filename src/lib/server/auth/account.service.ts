@@ -165,8 +165,13 @@ export class AccountService {
 			await this.#db.user.update({ where: { id: userId }, data: changes, select: publicUserSelect })
 		);
 		if (user.status === 'deactivated') {
+			// Sessions and API tokens end for good; reactivation means signing in and issuing tokens anew.
 			await this.#db.session.deleteMany({ where: { userId } });
+			await this.#db.apiToken.deleteMany({ where: { userId } });
 			this.#bus.endSessions(rooms.user(userId), 'deactivated');
+		} else if (user.status === 'pending') {
+			// Back to the waiting page: sessions stay, but no realtime access until approved.
+			this.#bus.endSessions(rooms.user(userId), 'pending_approval');
 		} else {
 			this.#bus.setMembership(rooms.user(userId), rooms.admin, user.role === 'admin');
 			this.#bus.emit(rooms.user(userId), 'user:updated', user);

@@ -27,6 +27,17 @@ export function registerHandlers(
 	handlers: EventHandlers,
 	limiter: BurstyRateLimiter
 ): void {
+	// An event nobody handles still gets an answer, so a client never waits on it forever.
+	socket.use(([event, ...args], next) => {
+		if (Object.hasOwn(handlers, event)) return next();
+		const ack = args.at(-1);
+		if (typeof ack === 'function') {
+			(ack as (r: Ack<never>) => void)({
+				ok: false,
+				error: { code: 'bad_request', message: `Unknown event "${String(event)}".` }
+			});
+		}
+	});
 	for (const name of Object.keys(handlers) as ClientEventName[]) {
 		const handler = handlers[name] as EventHandler<ClientEventName>;
 		// Socket.IO passes the client's callback as the last argument, wherever that falls: with no
