@@ -203,12 +203,17 @@ export class ChannelService {
 		if (userIds.length === 0) return [];
 		const { version, members } = await this.#db.$transaction(async (tx: Tx) => {
 			const version = await bumpVersion(tx, channelId);
+			// What was said before you joined is history, not unread news.
+			const { lastMessageSeq: lastReadSeq } = await tx.channel.findUniqueOrThrow({
+				where: { id: channelId },
+				select: { lastMessageSeq: true }
+			});
 			const members: MemberDto[] = [];
 			for (const userId of userIds) {
 				const row = await tx.channelMember.upsert({
 					where: { channelId_userId: { channelId, userId } },
-					create: { channelId, userId, version },
-					update: { removedAt: null, version, joinedAt: new Date() },
+					create: { channelId, userId, version, lastReadSeq },
+					update: { removedAt: null, version, joinedAt: new Date(), lastReadSeq },
 					include: memberInclude
 				});
 				members.push(toMemberDto(row));

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -25,6 +25,7 @@ export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../../pri
  */
 export function applyMigrations(file: string, dir = MIGRATIONS_DIR): string[] {
 	if (!existsSync(dir)) throw new Error(`Migrations folder not found: ${dir}`);
+	mkdirSync(path.dirname(file), { recursive: true });
 	const db = new Database(file, { timeout: 5000 });
 	try {
 		db.exec(MIGRATIONS_TABLE_DDL);
