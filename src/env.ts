@@ -38,6 +38,11 @@ export const variables = defineEnvVars({
 	LOGIN_MAX_FAILURES_PER_ACCOUNT: { schema: int(10, 1, 10_000) },
 	CHANNEL_MESSAGES_PER_SECOND: { schema: int(10, 1, 10_000) },
 	CHANNEL_MESSAGE_BURST: { schema: int(30, 1, 100_000) },
+	CHAT_MAX_CONCURRENT_PER_USER: { schema: int(3, 1, 100) },
+	/** Reasoning models can think for minutes before their first token. */
+	CHAT_FIRST_TOKEN_TIMEOUT_MS: { schema: int(600_000, 1000, 3_600_000) },
+	CHAT_STALL_TIMEOUT_MS: { schema: int(120_000, 1000, 3_600_000) },
+	CHAT_PROMPT_MAX_CHARS: { schema: int(32_000, 100, 1_000_000) },
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
 	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
 	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(1_048_576, 1024, 64 * 1_048_576) },

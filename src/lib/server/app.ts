@@ -13,6 +13,10 @@ import { PresenceService } from './channels/presence.service.ts';
 import { ChannelReader } from './channels/reader.service.ts';
 import { TypingService } from './channels/typing.service.ts';
 import { DirectoryService } from './users/directory.service.ts';
+import { ChatService } from './chats/chat.service.ts';
+import { CompletionService } from './chats/completion.service.ts';
+import { ProviderService } from './chats/provider.service.ts';
+import { TitleService } from './chats/title.service.ts';
 import { createRateLimiter } from './rate-limit.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
@@ -31,6 +35,9 @@ export interface App {
 	messages: MessageService;
 	typing: TypingService;
 	presence: PresenceService;
+	providers: ProviderService;
+	completions: CompletionService;
+	chats: ChatService;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -65,6 +72,23 @@ async function createApp(config: Config): Promise<App> {
 	const accounts = new AccountService({ db, bus, sessions, settings, limiter });
 	const apiTokens = new ApiTokenService(db, bus);
 	const presence = new PresenceService(bus);
+	const providers = new ProviderService(db);
+	const completions = new CompletionService(
+		{ db, bus, log },
+		{
+			maxPerUser: config.CHAT_MAX_CONCURRENT_PER_USER,
+			firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS,
+			stallTimeoutMs: config.CHAT_STALL_TIMEOUT_MS
+		}
+	);
+	const chats = new ChatService({
+		db,
+		bus,
+		providers,
+		completions,
+		titles: new TitleService(db, log),
+		promptMaxChars: config.CHAT_PROMPT_MAX_CHARS
+	});
 	const sendLimiter = createRateLimiter(
 		'send',
 		config.CHANNEL_MESSAGES_PER_SECOND,
@@ -96,9 +120,13 @@ async function createApp(config: Config): Promise<App> {
 		messages: new MessageService(db, bus, sendLimiter),
 		typing: new TypingService(db, bus),
 		presence,
+		providers,
+		completions,
+		chats,
 		async close() {
 			clearInterval(sweep);
 			presence.stop();
+			await completions.interruptAll();
 			await db.$disconnect();
 		}
 	};

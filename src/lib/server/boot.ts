@@ -24,6 +24,10 @@ export async function bootParley(httpServer: HttpServer): Promise<Running> {
 	const applied = applyMigrations(sqlitePath(config.databaseUrl));
 	const app = await getApp(config);
 	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
+	const interrupted = await app.completions.recoverInterrupted();
+	if (interrupted) {
+		app.log.warn({ answers: interrupted }, 'marked answers cut off by a restart as interrupted');
+	}
 	const io = attachRealtime(httpServer, app);
 	return {
 		app,

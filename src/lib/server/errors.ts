@@ -17,7 +17,12 @@ const STATUS: Record<ErrorCode, number> = {
 	message_deleted: 409,
 	wrong_channel: 400,
 	nested_thread: 400,
-	channel_archived: 409
+	channel_archived: 409,
+	empty_prompt: 400,
+	prompt_too_long: 400,
+	model_unavailable: 400,
+	too_many_streams: 429,
+	not_streaming: 409
 };
 
 const BRAND = Symbol.for('parley.AppError');

@@ -16,7 +16,13 @@ export type ErrorCode =
 	| 'message_deleted'
 	| 'wrong_channel'
 	| 'nested_thread'
-	| 'channel_archived';
+	| 'channel_archived'
+	// AI chats
+	| 'empty_prompt'
+	| 'prompt_too_long'
+	| 'model_unavailable'
+	| 'too_many_streams'
+	| 'not_streaming';
 
 export interface ErrorBody {
 	code: ErrorCode;

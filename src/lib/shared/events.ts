@@ -17,6 +17,8 @@ import type {
 	UserRef
 } from './channels.ts';
 import * as ch from './schemas/channels.ts';
+import type { ChatDelta, ChatMessageDto, ChatSnapshot, ChatSummary, ModelOption } from './chats.ts';
+import * as ai from './schemas/chats.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -57,6 +59,29 @@ export const clientEvents = {
 	'message:edit': accepts(ch.editMessageSchema).returns<MessageDto>(),
 	'message:delete': accepts(ch.messageRef).returns<MessageDto>(),
 	'message:react': accepts(ch.reactSchema).returns<MessageDto>(),
+
+	// AI chats
+	'models:list': accepts(v.object({})).returns<{
+		models: ModelOption[];
+		defaultModelId: string | null;
+	}>(),
+	'chats:list': accepts(v.object({})).returns<{ chats: ChatSummary[] }>(),
+	'chat:create': accepts(ai.createChatSchema).returns<ChatSummary>(),
+	'chat:open': accepts(ai.chatRef).returns<ChatSnapshot>(),
+	'chat:update': accepts(ai.updateChatSchema).returns<ChatSummary>(),
+	'chat:delete': accepts(ai.chatRef).returns<{ chatId: string }>(),
+	'chat:send': accepts(ai.sendChatSchema).returns<{
+		user: ChatMessageDto;
+		assistant: ChatMessageDto;
+	}>(),
+	'chat:edit': accepts(ai.editChatMessageSchema).returns<{
+		user: ChatMessageDto;
+		assistant: ChatMessageDto;
+	}>(),
+	'chat:regenerate': accepts(ai.regenerateSchema).returns<ChatMessageDto>(),
+	'chat:continue': accepts(ai.chatMessageRef).returns<ChatMessageDto>(),
+	'chat:stop': accepts(ai.chatMessageRef).returns<ChatMessageDto>(),
+	'chat:switch': accepts(ai.switchBranchSchema).returns<ChatSummary>(),
 
 	// Volatile signals
 	'channel:typing': accepts(ch.channelRef).returns<Record<string, never>>(),
@@ -99,6 +124,13 @@ export interface ServerToClientEvents {
 	'channel:read': (event: { channelId: string; lastReadSeq: number }) => void;
 	/** Someone is typing; hide it after `expiresInMs` unless repeated. Volatile. */
 	'channel:typing': (event: { channelId: string; user: UserRef; expiresInMs: number }) => void;
+	/** A chat message was created or changed state (every tab of its owner). */
+	'chat:message': (message: ChatMessageDto) => void;
+	/** A piece of a streaming answer; apply at `offset`, so repeats are harmless. */
+	'chat:delta': (delta: ChatDelta) => void;
+	/** A chat's title, pin, model or current branch changed. */
+	'chat:updated': (chat: ChatSummary) => void;
+	'chat:deleted': (event: { chatId: string }) => void;
 	/** Presence changes, batched. Volatile. */
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
 }

@@ -7,6 +7,7 @@ import { createRateLimiter } from '../rate-limit.ts';
 import type { EventHandlers } from './define.ts';
 import { handshakeMiddleware } from './handshake.ts';
 import { channelHandlers } from './handlers/channels.ts';
+import { chatHandlers } from './handlers/chats.ts';
 import { messageHandlers } from './handlers/messages.ts';
 import { presenceHandlers } from './handlers/presence.ts';
 import { systemHandlers } from './handlers/system.ts';
@@ -15,7 +16,8 @@ const handlers: EventHandlers = {
 	...systemHandlers,
 	...channelHandlers,
 	...messageHandlers,
-	...presenceHandlers
+	...presenceHandlers,
+	...chatHandlers
 };
 
 /**

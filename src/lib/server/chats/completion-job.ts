@@ -1,0 +1,221 @@
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import type { AnswerStatus, ChatDelta } from '#lib/shared/chats.ts';
+import { rooms } from '#lib/shared/events.ts';
+import { estimateTokens, toChatMessageDto } from './dto.ts';
+import { streamChat, type ChatTurn, type ProviderEndpoint } from './openai-client.ts';
+import { ProviderError } from './provider-error.ts';
+
+/** The growing answer is written at most this often (and on finish, stop and error). */
+export const PERSIST_EVERY_MS = 250;
+
+export interface JobSpec {
+	chatId: string;
+	messageId: string;
+	userId: string;
+	endpoint: ProviderEndpoint;
+	providerName: string;
+	model: {
+		id: string;
+		remoteId: string;
+		displayName: string;
+		inputPricePerMTok: number;
+		outputPricePerMTok: number;
+	};
+	turns: ChatTurn[];
+	/** Continuing an interrupted answer: what it already says. */
+	prefix?: { content: string; reasoning: string };
+}
+
+export interface JobDeps {
+	db: Db;
+	bus: RealtimeBus;
+	log: Logger;
+	firstTokenTimeoutMs: number;
+	stallTimeoutMs: number;
+}
+
+type EndReason = 'stopped' | 'interrupted' | 'first_token_timeout' | 'stall_timeout';
+
+/**
+ * One answer streaming from a provider, independent of any socket: it runs until the provider
+ * finishes, the user presses Stop, a timeout fires or the server shuts down. Deltas go to every tab
+ * of the user with their offset; the text is persisted at most every 250 ms and at the end, when the
+ * usage row is written too.
+ */
+export class CompletionJob {
+	readonly spec: JobSpec;
+	content: string;
+	reasoning: string;
+	readonly done: Promise<AnswerStatus>;
+	readonly #deps: JobDeps;
+	readonly #controller = new AbortController();
+	#endReason: EndReason | undefined;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#persistTimer: ReturnType<typeof setTimeout> | undefined;
+	#writes: Promise<unknown> = Promise.resolve();
+	#usage: { promptTokens: number; completionTokens: number } | undefined;
+	readonly #startedAt = Date.now();
+	#firstTokenAt: number | undefined;
+
+	constructor(spec: JobSpec, deps: JobDeps) {
+		this.spec = spec;
+		this.#deps = deps;
+		this.content = spec.prefix?.content ?? '';
+		this.reasoning = spec.prefix?.reasoning ?? '';
+		this.done = this.#run();
+	}
+
+	/** Ends the answer now and cancels the provider request; the text so far is kept. */
+	stop(reason: 'stopped' | 'interrupted' = 'stopped'): void {
+		this.#endReason ??= reason;
+		this.#controller.abort();
+	}
+
+	async #run(): Promise<AnswerStatus> {
+		this.#arm('first_token_timeout', this.#deps.firstTokenTimeoutMs);
+		const body = { model: this.spec.model.remoteId, messages: this.spec.turns };
+		try {
+			for await (const event of streamChat(this.spec.endpoint, body, this.#controller.signal)) {
+				if (event.type === 'usage') {
+					this.#usage = event;
+					continue;
+				}
+				this.#firstTokenAt ??= Date.now();
+				this.#arm('stall_timeout', this.#deps.stallTimeoutMs);
+				this.#append(event.type, event.text);
+			}
+			return await this.#finish('done', null);
+		} catch (error) {
+			return await this.#finish(...this.#explain(error));
+		}
+	}
+
+	#explain(error: unknown): [AnswerStatus, string | null] {
+		const minutes = (ms: number) => `${Math.round(ms / 6000) / 10} min`;
+		switch (this.#endReason) {
+			case 'stopped':
+				return ['stopped', null];
+			case 'interrupted':
+				return ['interrupted', 'The server restarted while this answer was being written.'];
+			case 'first_token_timeout':
+				return [
+					'error',
+					`The model sent nothing for ${minutes(this.#deps.firstTokenTimeoutMs)}; the request was cancelled.`
+				];
+			case 'stall_timeout':
+				return [
+					'error',
+					`The answer stalled for ${minutes(this.#deps.stallTimeoutMs)}; the request was cancelled.`
+				];
+		}
+		if (error instanceof ProviderError) return ['error', error.message];
+		this.#deps.log.error({ err: error, messageId: this.spec.messageId }, 'completion failed');
+		return ['error', 'Something went wrong while streaming the answer.'];
+	}
+
+	#append(field: 'content' | 'reasoning', text: string): void {
+		const offset = this[field].length;
+		this[field] += text;
+		const delta: ChatDelta = {
+			chatId: this.spec.chatId,
+			messageId: this.spec.messageId,
+			field,
+			offset,
+			text
+		};
+		this.#deps.bus.emit(rooms.user(this.spec.userId), 'chat:delta', delta);
+		this.#persistTimer ??= setTimeout(() => {
+			this.#persistTimer = undefined;
+			void this.#write({ content: this.content, reasoning: this.reasoning });
+		}, PERSIST_EVERY_MS);
+	}
+
+	/** Arms the one timeout in force: first token, then stall between tokens. */
+	#arm(reason: 'first_token_timeout' | 'stall_timeout', ms: number): void {
+		clearTimeout(this.#timer);
+		this.#timer = setTimeout(() => {
+			this.#endReason ??= reason;
+			this.#controller.abort();
+		}, ms);
+	}
+
+	/** Writes are chained so they land in order. */
+	#write(data: Record<string, unknown>): Promise<unknown> {
+		const { db } = this.#deps;
+		this.#writes = this.#writes.then(() =>
+			db.chatMessage
+				.update({ where: { id: this.spec.messageId }, data })
+				.catch((error: unknown) => {
+					this.#deps.log.error(
+						{ err: error, messageId: this.spec.messageId },
+						'persisting an answer failed'
+					);
+				})
+		);
+		return this.#writes;
+	}
+
+	async #finish(status: AnswerStatus, error: string | null): Promise<AnswerStatus> {
+		clearTimeout(this.#timer);
+		clearTimeout(this.#persistTimer);
+		const { spec } = this;
+		const estimated = !this.#usage;
+		const promptTokens =
+			this.#usage?.promptTokens ?? estimateTokens(spec.turns.map((t) => t.content).join('\n'));
+		const completionTokens =
+			this.#usage?.completionTokens ?? estimateTokens(this.reasoning + this.content);
+		const ttftMs = this.#firstTokenAt ? this.#firstTokenAt - this.#startedAt : null;
+		const durationMs = Date.now() - this.#startedAt;
+		const costUsd =
+			(promptTokens * spec.model.inputPricePerMTok +
+				completionTokens * spec.model.outputPricePerMTok) /
+			1e6;
+		await this.#writes;
+		const { db, bus } = this.#deps;
+		const [row] = await db.$transaction([
+			db.chatMessage.update({
+				where: { id: spec.messageId },
+				data: {
+					content: this.content,
+					reasoning: this.reasoning,
+					status,
+					error,
+					promptTokens,
+					completionTokens,
+					tokensEstimated: estimated,
+					ttftMs,
+					durationMs
+				}
+			}),
+			db.usageRecord.upsert({
+				where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
+				create: {
+					messageId: spec.messageId,
+					userId: spec.userId,
+					chatId: spec.chatId,
+					providerName: spec.providerName,
+					model: spec.model.displayName,
+					promptTokens,
+					completionTokens,
+					tokensEstimated: estimated,
+					costUsd,
+					ttftMs,
+					durationMs,
+					status
+				},
+				// A continued answer adds to what the first attempt used.
+				update: {
+					promptTokens: { increment: promptTokens },
+					completionTokens: { increment: completionTokens },
+					costUsd: { increment: costUsd },
+					durationMs,
+					status
+				}
+			})
+		]);
+		bus.emit(rooms.user(spec.userId), 'chat:message', toChatMessageDto(row));
+		return status;
+	}
+}

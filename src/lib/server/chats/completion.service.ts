@@ -1,0 +1,103 @@
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import { AppError } from '../errors.ts';
+import { CompletionJob, type JobDeps, type JobSpec } from './completion-job.ts';
+import { estimateTokens } from './dto.ts';
+
+/**
+ * The answers streaming in this process. Enforces the per-user limit, stops answers on request,
+ * hands out the text so far to tabs that open mid-stream, and on start-up marks answers that a
+ * previous process left streaming as interrupted (their text so far is kept).
+ */
+export class CompletionService {
+	readonly #jobs = new Map<string, CompletionJob>();
+	readonly #deps: JobDeps;
+	readonly #maxPerUser: number;
+
+	constructor(
+		deps: { db: Db; bus: RealtimeBus; log: Logger },
+		limits: { maxPerUser: number; firstTokenTimeoutMs: number; stallTimeoutMs: number }
+	) {
+		this.#deps = {
+			...deps,
+			firstTokenTimeoutMs: limits.firstTokenTimeoutMs,
+			stallTimeoutMs: limits.stallTimeoutMs
+		};
+		this.#maxPerUser = limits.maxPerUser;
+	}
+
+	/** Refuses when the user already has the maximum number of answers streaming. */
+	assertCapacity(userId: string): void {
+		const running = [...this.#jobs.values()].filter((job) => job.spec.userId === userId).length;
+		if (running >= this.#maxPerUser) {
+			throw new AppError(
+				'too_many_streams',
+				`You already have ${running} answers streaming. Wait for one to finish or stop it.`
+			);
+		}
+	}
+
+	start(spec: JobSpec): CompletionJob {
+		const job = new CompletionJob(spec, this.#deps);
+		this.#jobs.set(spec.messageId, job);
+		void job.done.finally(() => this.#jobs.delete(spec.messageId));
+		return job;
+	}
+
+	get(messageId: string): CompletionJob | undefined {
+		return this.#jobs.get(messageId);
+	}
+
+	/** How many answers are streaming right now (for the operations panel). */
+	get activeCount(): number {
+		return this.#jobs.size;
+	}
+
+	/** Stops every answer (server shutting down), keeping their text, and waits for them to be saved. */
+	async interruptAll(): Promise<void> {
+		const jobs = [...this.#jobs.values()];
+		for (const job of jobs) job.stop('interrupted');
+		await Promise.allSettled(jobs.map((job) => job.done));
+	}
+
+	/** Answers a crashed process left streaming become interrupted, with usage estimated from their text. */
+	async recoverInterrupted(): Promise<number> {
+		const { db } = this.#deps;
+		const stale = await db.chatMessage.findMany({
+			where: { status: 'streaming' },
+			include: { chat: { select: { userId: true } }, model: { include: { provider: true } } }
+		});
+		for (const row of stale) {
+			const completionTokens = estimateTokens(row.reasoning + row.content);
+			await db.$transaction([
+				db.chatMessage.update({
+					where: { id: row.id },
+					data: {
+						status: 'interrupted',
+						error: 'The server restarted while this answer was being written.',
+						completionTokens,
+						tokensEstimated: true
+					}
+				}),
+				db.usageRecord.upsert({
+					where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
+					create: {
+						messageId: row.id,
+						userId: row.chat.userId,
+						chatId: row.chatId,
+						providerName: row.model?.provider.name ?? 'unknown',
+						model: row.modelName,
+						promptTokens: 0,
+						completionTokens,
+						tokensEstimated: true,
+						costUsd: (completionTokens * (row.model?.outputPricePerMTok ?? 0)) / 1e6,
+						status: 'interrupted'
+					},
+					update: { status: 'interrupted' }
+				})
+			]);
+		}
+		return stale.length;
+	}
+}

@@ -1,0 +1,229 @@
+import { createParser } from 'eventsource-parser';
+import { ProviderError, errorFromFetch, errorFromResponse } from './provider-error.ts';
+
+export interface ProviderEndpoint {
+	baseUrl: string;
+	apiKey: string;
+}
+
+export interface ChatTurn {
+	role: 'system' | 'user' | 'assistant';
+	content: string;
+}
+
+/** What a streaming completion yields, in order. */
+export type StreamEvent =
+	| { type: 'content'; text: string }
+	| { type: 'reasoning'; text: string }
+	| { type: 'usage'; promptTokens: number; completionTokens: number };
+
+interface Chunk {
+	choices?: {
+		delta?: {
+			content?: string | null;
+			reasoning_content?: string | null;
+			reasoning?: string | null;
+		};
+		message?: { content?: string | null };
+		finish_reason?: string | null;
+	}[];
+	usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+	error?: { message?: string } | string;
+}
+
+function url(endpoint: ProviderEndpoint, path: string): string {
+	return endpoint.baseUrl.replace(/\/+$/, '') + path;
+}
+
+function headers(endpoint: ProviderEndpoint): Record<string, string> {
+	return {
+		'content-type': 'application/json',
+		accept: 'application/json, text/event-stream',
+		...(endpoint.apiKey && { authorization: `Bearer ${endpoint.apiKey}` })
+	};
+}
+
+async function request(
+	endpoint: ProviderEndpoint,
+	path: string,
+	init: RequestInit
+): Promise<Response> {
+	const target = url(endpoint, path);
+	let response: Response;
+	try {
+		response = await fetch(target, { ...init, headers: headers(endpoint) });
+	} catch (error) {
+		throw errorFromFetch(error, target);
+	}
+	if (!response.ok) throw await errorFromResponse(response);
+	return response;
+}
+
+function isHtml(response: Response): boolean {
+	return (response.headers.get('content-type') ?? '').includes('text/html');
+}
+
+const NOT_OPENAI =
+	'The URL answers with a web page, not an OpenAI-compatible API. Check the base URL (it usually ends in /v1).';
+
+/** GET /models: the ids a provider offers. */
+export async function listModels(
+	endpoint: ProviderEndpoint,
+	signal?: AbortSignal
+): Promise<string[]> {
+	const response = await request(endpoint, '/models', { method: 'GET', signal });
+	if (isHtml(response)) throw new ProviderError('not_openai', NOT_OPENAI);
+	let body: { data?: { id?: unknown }[] };
+	try {
+		body = (await response.json()) as typeof body;
+	} catch {
+		throw new ProviderError(
+			'not_openai',
+			'The provider did not answer with JSON: this is not an OpenAI-compatible API.'
+		);
+	}
+	if (!Array.isArray(body.data)) {
+		throw new ProviderError(
+			'not_openai',
+			'The answer has no model list ("data"): this is not an OpenAI-compatible API.'
+		);
+	}
+	return body.data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+}
+
+/** One non-streaming completion (used for titles). */
+export async function complete(
+	endpoint: ProviderEndpoint,
+	body: { model: string; messages: ChatTurn[]; max_tokens?: number },
+	signal?: AbortSignal
+): Promise<string> {
+	const response = await request(endpoint, '/chat/completions', {
+		method: 'POST',
+		body: JSON.stringify({ ...body, stream: false }),
+		signal
+	});
+	const json = (await response.json()) as Chunk;
+	return json.choices?.[0]?.message?.content ?? '';
+}
+
+/**
+ * A streaming chat completion. Parses the provider's server-sent events robustly: events split
+ * across reads or several per read, `[DONE]`, error objects mid-stream, `reasoning_content` or
+ * `reasoning` deltas, and the usage-only final chunk. Aborting `signal` closes the connection, so
+ * the provider sees the request cancelled.
+ */
+export async function* streamChat(
+	endpoint: ProviderEndpoint,
+	body: { model: string; messages: ChatTurn[] },
+	signal: AbortSignal
+): AsyncGenerator<StreamEvent> {
+	const response = await request(endpoint, '/chat/completions', {
+		method: 'POST',
+		body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
+		signal
+	});
+	const type = response.headers.get('content-type') ?? '';
+	if (isHtml(response)) throw new ProviderError('not_openai', NOT_OPENAI);
+	if (!type.includes('text/event-stream')) {
+		yield* nonStreaming(response);
+		return;
+	}
+	if (!response.body) {
+		throw new ProviderError('broken_stream', 'The provider sent an empty answer.');
+	}
+
+	const queue: StreamEvent[] = [];
+	let done = false;
+	let failure: ProviderError | undefined;
+	const parser = createParser({
+		onEvent(event) {
+			if (done || failure) return;
+			if (event.data.trim() === '[DONE]') {
+				done = true;
+				return;
+			}
+			let chunk: Chunk;
+			try {
+				chunk = JSON.parse(event.data) as Chunk;
+			} catch {
+				failure = new ProviderError('broken_stream', 'The provider sent a malformed event.');
+				return;
+			}
+			if (chunk.error) {
+				const message =
+					typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
+				failure = new ProviderError('server_error', `The provider reported an error: ${message}`);
+				return;
+			}
+			for (const choice of chunk.choices ?? []) {
+				const delta = choice.delta ?? {};
+				const reasoning = delta.reasoning_content ?? delta.reasoning;
+				if (reasoning) queue.push({ type: 'reasoning', text: reasoning });
+				if (delta.content) queue.push({ type: 'content', text: delta.content });
+			}
+			if (chunk.usage) {
+				queue.push({
+					type: 'usage',
+					promptTokens: chunk.usage.prompt_tokens ?? 0,
+					completionTokens: chunk.usage.completion_tokens ?? 0
+				});
+			}
+		}
+	});
+
+	const decoder = new TextDecoder();
+	const reader = response.body.getReader();
+	try {
+		while (!done) {
+			let read: ReadableStreamReadResult<Uint8Array>;
+			try {
+				read = await reader.read();
+			} catch {
+				throw signal.aborted
+					? new ProviderError('aborted', 'Stopped.')
+					: new ProviderError('broken_stream', 'The connection to the provider broke mid-answer.');
+			}
+			if (read.done) break;
+			parser.feed(decoder.decode(read.value, { stream: true }));
+			yield* queue.splice(0);
+			if (failure) throw failure;
+		}
+		if (!done) {
+			throw new ProviderError(
+				'broken_stream',
+				'The provider closed the stream before finishing the answer.'
+			);
+		}
+	} finally {
+		if (!done) await reader.cancel().catch(() => {});
+		reader.releaseLock();
+	}
+}
+
+/** Some servers ignore `stream: true` and answer with one JSON completion; accept that too. */
+async function* nonStreaming(response: Response): AsyncGenerator<StreamEvent> {
+	let json: Chunk;
+	try {
+		json = (await response.json()) as Chunk;
+	} catch {
+		throw new ProviderError(
+			'not_openai',
+			'The provider answered with neither an event stream nor JSON: this is not an OpenAI-compatible API.'
+		);
+	}
+	const content = json.choices?.[0]?.message?.content;
+	if (typeof content !== 'string') {
+		throw new ProviderError(
+			'not_openai',
+			'The provider answer has no completion: this is not an OpenAI-compatible API.'
+		);
+	}
+	if (content) yield { type: 'content', text: content };
+	if (json.usage) {
+		yield {
+			type: 'usage',
+			promptTokens: json.usage.prompt_tokens ?? 0,
+			completionTokens: json.usage.completion_tokens ?? 0
+		};
+	}
+}

@@ -1,0 +1,216 @@
+import type { Db } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+import type { ModelOption } from '#lib/shared/chats.ts';
+import { listModels, type ProviderEndpoint } from './openai-client.ts';
+import { ProviderError } from './provider-error.ts';
+
+export interface ProviderView {
+	id: string;
+	name: string;
+	baseUrl: string;
+	/** Whether a key is stored; the key itself never leaves the server. */
+	hasApiKey: boolean;
+	enabled: boolean;
+	models: ModelView[];
+}
+
+export interface ModelView {
+	id: string;
+	remoteId: string;
+	displayName: string;
+	enabled: boolean;
+	isDefault: boolean;
+	inputPricePerMTok: number;
+	outputPricePerMTok: number;
+}
+
+export interface ResolvedModel {
+	endpoint: ProviderEndpoint;
+	providerName: string;
+	model: ModelView;
+}
+
+const TEST_TIMEOUT_MS = 10_000;
+
+/** Model providers and their models: admin settings, and what users may pick. */
+export class ProviderService {
+	readonly #db: Db;
+
+	constructor(db: Db) {
+		this.#db = db;
+	}
+
+	async list(): Promise<ProviderView[]> {
+		const rows = await this.#db.provider.findMany({
+			include: { models: { orderBy: { remoteId: 'asc' } } },
+			orderBy: { name: 'asc' }
+		});
+		return rows.map((row) => ({
+			id: row.id,
+			name: row.name,
+			baseUrl: row.baseUrl,
+			enabled: row.enabled,
+			hasApiKey: row.apiKey !== '',
+			models: row.models.map(toModelView)
+		}));
+	}
+
+	async create(input: { name: string; baseUrl: string; apiKey: string }): Promise<ProviderView> {
+		if (await this.#db.provider.findUnique({ where: { name: input.name } })) {
+			throw new AppError('conflict', 'A provider with this name exists.', {
+				fields: { name: 'A provider with this name exists.' }
+			});
+		}
+		const { id } = await this.#db.provider.create({ data: input });
+		return this.#one(id);
+	}
+
+	async update(
+		id: string,
+		input: { name?: string; baseUrl?: string; apiKey?: string; enabled?: boolean }
+	): Promise<ProviderView> {
+		await this.#require(id);
+		await this.#db.provider.update({ where: { id }, data: input });
+		return this.#one(id);
+	}
+
+	async remove(id: string): Promise<void> {
+		await this.#require(id);
+		await this.#db.provider.delete({ where: { id } });
+	}
+
+	/** Asks the provider for its models; a clear reason when that fails. */
+	async test(id: string): Promise<{ ok: true; models: number } | { ok: false; reason: string }> {
+		const provider = await this.#require(id);
+		try {
+			const models = await listModels(provider, AbortSignal.timeout(TEST_TIMEOUT_MS));
+			return { ok: true, models: models.length };
+		} catch (error) {
+			if (error instanceof ProviderError) {
+				return {
+					ok: false,
+					reason:
+						error.failure === 'aborted'
+							? 'The provider did not answer within 10 seconds.'
+							: error.message
+				};
+			}
+			throw error;
+		}
+	}
+
+	/** Fetches GET /models and adds models not seen before (disabled until an admin enables them). */
+	async refreshModels(id: string): Promise<ProviderView> {
+		const provider = await this.#require(id);
+		let remoteIds: string[];
+		try {
+			remoteIds = await listModels(provider, AbortSignal.timeout(TEST_TIMEOUT_MS));
+		} catch (error) {
+			if (error instanceof ProviderError) throw new AppError('bad_request', error.message);
+			throw error;
+		}
+		for (const remoteId of remoteIds) {
+			await this.#db.providerModel.upsert({
+				where: { providerId_remoteId: { providerId: id, remoteId } },
+				create: { providerId: id, remoteId, displayName: remoteId },
+				update: {}
+			});
+		}
+		return this.#one(id);
+	}
+
+	async updateModel(
+		modelId: string,
+		input: {
+			displayName?: string;
+			enabled?: boolean;
+			isDefault?: boolean;
+			inputPricePerMTok?: number;
+			outputPricePerMTok?: number;
+		}
+	): Promise<ModelView> {
+		const existing = await this.#db.providerModel.findUnique({ where: { id: modelId } });
+		if (!existing) throw new AppError('not_found', 'No such model.');
+		const row = await this.#db.$transaction(async (tx) => {
+			if (input.isDefault) {
+				await tx.providerModel.updateMany({
+					where: { isDefault: true },
+					data: { isDefault: false }
+				});
+			}
+			const enabled = input.isDefault ? true : input.enabled;
+			return tx.providerModel.update({
+				where: { id: modelId },
+				data: { ...input, enabled, ...(enabled === false && { isDefault: false }) }
+			});
+		});
+		return toModelView(row);
+	}
+
+	/** The models users may pick: enabled, on an enabled provider. */
+	async options(): Promise<{ models: ModelOption[]; defaultModelId: string | null }> {
+		const rows = await this.#db.providerModel.findMany({
+			where: { enabled: true, provider: { enabled: true } },
+			include: { provider: { select: { name: true } } },
+			orderBy: [{ isDefault: 'desc' }, { displayName: 'asc' }]
+		});
+		const models = rows.map((r) => ({
+			id: r.id,
+			displayName: r.displayName,
+			providerName: r.provider.name,
+			isDefault: r.isDefault
+		}));
+		return { models, defaultModelId: models.find((m) => m.isDefault)?.id ?? models[0]?.id ?? null };
+	}
+
+	/** The model to answer with: the one asked for, else the default; it must be usable. */
+	async resolve(modelId: string | null | undefined): Promise<ResolvedModel> {
+		const id = modelId ?? (await this.options()).defaultModelId;
+		const row = id
+			? await this.#db.providerModel.findUnique({ where: { id }, include: { provider: true } })
+			: null;
+		if (!row) {
+			throw new AppError(
+				'model_unavailable',
+				id
+					? 'That model does not exist.'
+					: 'No model is available yet. Ask an admin to add a provider.'
+			);
+		}
+		if (!row.enabled || !row.provider.enabled) {
+			throw new AppError(
+				'model_unavailable',
+				`${row.displayName} is disabled. Pick another model.`
+			);
+		}
+		return {
+			endpoint: { baseUrl: row.provider.baseUrl, apiKey: row.provider.apiKey },
+			providerName: row.provider.name,
+			model: toModelView(row)
+		};
+	}
+
+	async #require(id: string) {
+		const provider = await this.#db.provider.findUnique({ where: { id } });
+		if (!provider) throw new AppError('not_found', 'No such provider.');
+		return provider;
+	}
+
+	async #one(id: string): Promise<ProviderView> {
+		const found = (await this.list()).find((p) => p.id === id);
+		if (!found) throw new AppError('not_found', 'No such provider.');
+		return found;
+	}
+}
+
+function toModelView(row: ModelView & Record<string, unknown>): ModelView {
+	return {
+		id: row.id,
+		remoteId: row.remoteId,
+		displayName: row.displayName,
+		enabled: row.enabled,
+		isDefault: row.isDefault,
+		inputPricePerMTok: row.inputPricePerMTok,
+		outputPricePerMTok: row.outputPricePerMTok
+	};
+}
