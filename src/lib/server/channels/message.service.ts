@@ -111,6 +111,13 @@ export class MessageService {
 		}
 		const { message, parent, version } = result;
 		this.#emit(input.channelId, version, parent ? [message, parent] : [message]);
+		// Posting moved the sender's read cursor; their other tabs and devices follow.
+		if (!parent) {
+			this.#bus.emit(rooms.user(user.id), 'channel:read', {
+				channelId: input.channelId,
+				lastReadSeq: version
+			});
+		}
 		return message;
 	}
 
