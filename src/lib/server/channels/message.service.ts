@@ -63,7 +63,7 @@ export class MessageService {
 				requireMember(access);
 				requireWritable(access);
 				const parentId = input.parentId ?? null;
-				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId);
+				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
 				const version = await bumpVersion(tx, input.channelId);
 				const now = new Date();
 				const created = await tx.message.create({
@@ -219,13 +219,23 @@ export class MessageService {
 		return row;
 	}
 
-	async #checkThreadRoot(tx: Prisma.TransactionClient, parentId: string, channelId: string) {
+	async #checkThreadRoot(
+		tx: Prisma.TransactionClient,
+		parentId: string,
+		channelId: string,
+		user: PublicUser
+	) {
 		const parent = await tx.message.findUnique({
 			where: { id: parentId },
 			select: { channelId: true, parentId: true, deletedAt: true }
 		});
-		if (!parent) throw new AppError('not_found', 'The message you reply to does not exist.');
+		const notFound = new AppError('not_found', 'The message you reply to does not exist.');
+		if (!parent) throw notFound;
 		if (parent.channelId !== channelId) {
+			// Only admit that the message exists if the sender may know its channel.
+			await loadAccess(tx, parent.channelId, user).catch(() => {
+				throw notFound;
+			});
 			throw new AppError('wrong_channel', 'You can only reply to a message in the same channel.');
 		}
 		if (parent.parentId) {
