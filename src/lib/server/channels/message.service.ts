@@ -125,7 +125,7 @@ export class MessageService {
 	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
 		const body = normalizeBody(input.body);
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
+			const { row } = await this.#loadForChange(tx, input.messageId, user);
 			if (row.authorId !== user.id) {
 				throw new AppError('forbidden', 'You can only edit your own messages.');
 			}
@@ -144,8 +144,8 @@ export class MessageService {
 	/** Deletes a message (its author, the channel owner or an admin); a tombstone remains. */
 	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
 		const { changed, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
-			const access = await loadAccess(tx, row.channelId, user);
+			// Admins moderate every channel, whether or not they belong to it.
+			const { row, access } = await this.#loadForChange(tx, input.messageId, user, true);
 			const allowed =
 				row.authorId === user.id || user.role === 'admin' || access.member?.role === 'owner';
 			if (!allowed) {
@@ -182,7 +182,7 @@ export class MessageService {
 			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
 		}
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
+			const { row } = await this.#loadForChange(tx, input.messageId, user);
 			const key = { messageId: row.id, userId: user.id, emoji: input.emoji };
 			const version = await bumpVersion(tx, row.channelId);
 			const { count } = await tx.reaction.deleteMany({ where: key });
@@ -206,17 +206,25 @@ export class MessageService {
 		return row ? toMessageDto(row) : null;
 	}
 
-	/** A live message in a channel the user may write to. */
-	async #loadForChange(tx: Prisma.TransactionClient, messageId: string, user: PublicUser) {
+	/**
+	 * A live message in a channel the user may write to: as a member, or as an admin when
+	 * `moderating`.
+	 */
+	async #loadForChange(
+		tx: Prisma.TransactionClient,
+		messageId: string,
+		user: PublicUser,
+		moderating = false
+	) {
 		const row = await tx.message.findUnique({ where: { id: messageId } });
 		if (!row) throw new AppError('not_found', 'No such message.');
 		const access = await loadAccess(tx, row.channelId, user).catch(() => {
 			throw new AppError('not_found', 'No such message.');
 		});
-		requireMember(access);
+		if (!(moderating && user.role === 'admin')) requireMember(access);
 		requireWritable(access);
 		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		return row;
+		return { row, access };
 	}
 
 	async #checkThreadRoot(
