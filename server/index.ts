@@ -33,6 +33,16 @@ const server = http.createServer((req, res) => {
 	}
 	req.headers[PROTOCOL_HEADER] =
 		'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+	// SvelteKit refuses a body-less DELETE (or POST, PUT, PATCH) without an Origin as a cross-site
+	// form submission, which would lock bots out of e.g. `DELETE /api/v1/messages/:id`. A request
+	// with a bearer token cannot be forged by another site: browsers never add that header on their
+	// own, and with it the token, never the cookie, authenticates the request. So it counts as
+	// same-origin.
+	if (!req.headers.origin && /^Bearer\s/i.test(req.headers.authorization ?? '')) {
+		req.headers.origin = process.env.ORIGIN
+			? new URL(process.env.ORIGIN).origin
+			: `${req.headers[PROTOCOL_HEADER]}://${req.headers.host}`;
+	}
 	if (kit.handler) kit.handler(req, res, () => notFound(res));
 	else notFound(res);
 });
