@@ -111,13 +111,26 @@ export function waitForEvent<E extends keyof ServerToClientEvents>(
 	});
 }
 
-/** Calls the JSON API as a user (their session cookie, or `token` as a bearer API token). */
-export function rest<T = Record<string, unknown>>(
+/**
+ * Calls the JSON API as a user: with their session cookie like the browser app (whose fetch sends
+ * an Origin with every request that changes something), or with `token` as a bearer API token.
+ */
+export async function rest<T = Record<string, unknown>>(
 	user: TestUser,
 	method: string,
 	path: string,
 	body?: unknown,
 	token?: string
 ): Promise<{ status: number; body: T }> {
-	return user.http.json<T>(`/api/v1${path}`, { method, body, token });
+	const headers: Record<string, string> = { accept: 'application/json' };
+	if (body !== undefined) headers['content-type'] = 'application/json';
+	if (token) headers.authorization = `Bearer ${token}`;
+	else if (method !== 'GET') headers.origin = user.http.baseUrl;
+	const response = await user.http.request(`/api/v1${path}`, {
+		method,
+		headers,
+		body: body === undefined ? undefined : JSON.stringify(body)
+	});
+	const text = await response.text();
+	return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
 }
