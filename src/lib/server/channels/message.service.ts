@@ -1,4 +1,4 @@
-import type { BurstyRateLimiter } from 'rate-limiter-flexible';
+import { RateLimiterRes, type BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -53,8 +53,11 @@ export class MessageService {
 		const body = normalizeBody(input.body);
 		try {
 			await this.#sendLimiter.consume(user.id);
-		} catch {
-			throw new AppError('rate_limited', 'You are sending messages too fast. Wait a moment.');
+		} catch (error) {
+			const ms = error instanceof RateLimiterRes ? error.msBeforeNext : 1000;
+			throw new AppError('rate_limited', 'You are sending messages too fast. Wait a moment.', {
+				retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000))
+			});
 		}
 		let result: { message: MessageDto; parent: MessageDto | null; version: number };
 		try {
