@@ -14,7 +14,7 @@ import {
 	type TestUser
 } from './helpers/channels.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { socketTransport } from './helpers/transport.ts';
+import { drained, socketTransport } from './helpers/transport.ts';
 
 let server: TestServer;
 let ana: TestUser;
@@ -119,18 +119,6 @@ describe('a send retried with the same client id', () => {
 });
 
 describe('the outbox over a connection that drops', () => {
-	/** Resolves once the outbox has nothing left to send; fails on a refused item. */
-	function drained(outbox: Outbox): Promise<void> {
-		return new Promise((resolve, reject) => {
-			const check = setInterval(() => {
-				const failed = outbox.items.find((i) => i.status === 'failed');
-				if (failed) reject(new Error(`refused: ${failed.error?.code}`));
-				if (outbox.items.length === 0 || failed) clearInterval(check);
-				if (outbox.items.length === 0) resolve();
-			}, 20);
-		});
-	}
-
 	it('delivers 20 queued messages exactly once, in order, when cut off mid-send', async () => {
 		const { id } = await channel('outbox-cut');
 		const socket = ana.http.socket();
