@@ -225,7 +225,7 @@ describe('catch-up after a disconnect', () => {
 		if (!bo.socket.connected) await reconnect(bo.socket);
 		await expectInSync(sync);
 		sync.close();
-	}, 20_000);
+	});
 
 	it('serves the same changes over REST as over the socket', async () => {
 		const channel = await channelWithBo('rest-changes');

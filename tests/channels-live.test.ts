@@ -51,6 +51,21 @@ function send(user: TestUser, channelId: string, body: string, parentId: string 
 	return ok(user.socket, 'message:send', { channelId, clientId: clientId(), body, parentId });
 }
 
+/**
+ * Runs `action` and returns what it acknowledged together with the `channel:change` that `observer`
+ * received for the version it made (a round trip on the observer's socket delivers it).
+ */
+async function observe<T extends { version: number }>(
+	observer: TestSocket,
+	action: () => Promise<T>
+): Promise<{ result: T; change: ChannelChanges | undefined }> {
+	const changes = record(observer, 'channel:change');
+	const result = await action();
+	await flush(observer);
+	changes.stop();
+	return { result, change: changes.events.find((c) => c.version === result.version) };
+}
+
 describe('live delivery', () => {
 	it('delivers every change to every socket of every member, in version order, and to nobody else', async () => {
 		const channel = await team('delivery');
@@ -81,24 +96,25 @@ describe('live delivery', () => {
 	it('delivers thread replies together with the updated root', async () => {
 		const channel = await team('threads');
 		const root = await send(ana, channel.id, 'root');
-		const cySees = waitForEvent(cy.socket, 'channel:change', (c) => c.channelId === channel.id);
-		const reply = await send(bo, channel.id, 'first reply', root.id);
-		const change = await cySees;
+		const first = await observe(cy.socket, () => send(bo, channel.id, 'first reply', root.id));
+		const reply = first.result;
 		expect(reply.parentId).toBe(root.id);
-		expect(change.version).toBe(reply.version);
-		expect(change.messages).toEqual([
-			reply,
-			{ ...root, version: reply.version, replyCount: 1, lastReplyAt: reply.createdAt }
-		]);
+		expect(first.change).toEqual({
+			channelId: channel.id,
+			version: reply.version,
+			members: [],
+			messages: [
+				reply,
+				{ ...root, version: reply.version, replyCount: 1, lastReplyAt: reply.createdAt }
+			]
+		});
 
-		const anaSees = waitForEvent(anaTab2, 'channel:change', (c) => c.channelId === channel.id);
-		const second = await send(cy, channel.id, 'second reply', root.id);
-		const next = await anaSees;
-		expect(next.messages[1]).toMatchObject({
+		const next = await observe(anaTab2, () => send(cy, channel.id, 'second reply', root.id));
+		expect(next.change?.messages[1]).toMatchObject({
 			id: root.id,
 			replyCount: 2,
-			lastReplyAt: second.createdAt,
-			version: second.version
+			lastReplyAt: next.result.createdAt,
+			version: next.result.version
 		});
 		expect(await call(dee.socket, 'thread:history', { messageId: root.id })).toMatchObject({
 			ok: false,
@@ -110,11 +126,11 @@ describe('live delivery', () => {
 		const channel = await team('reactions');
 		const message = await send(ana, channel.id, 'react to me');
 		const react = async (user: TestUser, emoji: string) => {
-			const seen = waitForEvent(anaTab2, 'channel:change', (c) => c.channelId === channel.id);
-			const acked = await ok(user.socket, 'message:react', { messageId: message.id, emoji });
-			const change = await seen;
-			expect(change.messages).toEqual([acked]);
-			return acked.reactions;
+			const { result, change } = await observe(anaTab2, () =>
+				ok(user.socket, 'message:react', { messageId: message.id, emoji })
+			);
+			expect(change?.messages).toEqual([result]);
+			return result.reactions;
 		};
 		expect(await react(bo, '👍')).toEqual([{ emoji: '👍', count: 1, userIds: [bo.id] }]);
 		expect(await react(cy, '👍')).toEqual([{ emoji: '👍', count: 2, userIds: [bo.id, cy.id] }]);

@@ -131,7 +131,7 @@ describe('read cursor', () => {
 		// A new message is unread again; marking it read over REST tells the tabs too.
 		const next = await send(bo, channel.id, 'next');
 		expect((await summary(anaTab2, channel.id)).unreadCount).toBe(1);
-		const seen = waitForEvent(anaTab2, 'channel:read', (e) => e.channelId === channel.id);
+		const seen = waitForEvent(anaTab2, 'channel:read', (e) => e.lastReadSeq === next.seq);
 		const response = await rest(ana, 'POST', `/channels/${channel.id}/read`, { seq: next.seq });
 		expect(response).toEqual({ status: 200, body: { lastReadSeq: next.seq } });
 		expect((await seen).lastReadSeq).toBe(next.seq);
