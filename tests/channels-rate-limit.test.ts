@@ -74,7 +74,7 @@ describe('sending too fast', () => {
 	it('answers REST with 429 and a Retry-After header', async () => {
 		const statuses: number[] = [];
 		let limited: Response | undefined;
-		for (let i = 0; i < 8 && !limited; i++) {
+		for (let i = 0; i < 20 && !limited; i++) {
 			const response = await bo.http.request(`/api/v1/channels/${channelId}/messages`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json', origin: server.url },
