@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox } from '#lib/client/channels/outbox.ts';
+import type { MessageDto } from '#lib/shared/channels.ts';
+import type { Ack } from '#lib/shared/errors.ts';
 import { call, clientId, newUser, ok, type TestUser } from './helpers/channels.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { drained, socketTransport } from './helpers/transport.ts';
@@ -48,7 +50,7 @@ describe('sending too fast', () => {
 			clientId: clientId(),
 			body: `burst ${i + 1}`
 		}));
-		const results = [];
+		const results: Ack<MessageDto>[] = [];
 		for (const payload of attempts) results.push(await call(ana.socket, 'message:send', payload));
 
 		// Two a second plus a burst of three: the first five always fit.
