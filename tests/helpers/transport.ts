@@ -1,3 +1,4 @@
+import type { Outbox } from '#lib/client/channels/outbox.ts';
 import type { Transport } from '#lib/client/channels/transport.ts';
 import type { ServerToClientEvents } from '#lib/shared/events.ts';
 import { call } from './channels.ts';
@@ -23,4 +24,17 @@ export function socketTransport(socket: TestSocket): Transport {
 			return socket.connected;
 		}
 	};
+}
+
+/** Resolves once an outbox has nothing left to send; rejects when the server refused an item. */
+export function drained(outbox: Outbox): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const check = setInterval(() => {
+			const failed = outbox.items.find((i) => i.status === 'failed');
+			if (failed) reject(new Error(`refused: ${failed.error?.code} ${failed.error?.message}`));
+			else if (outbox.items.length === 0) resolve();
+			else return;
+			clearInterval(check);
+		}, 20);
+	});
 }

@@ -33,6 +33,8 @@ export class Timeline {
 	/** Replaces what is loaded with a page of the newest messages. */
 	reset(page: HistoryPage): void {
 		this.messages.clear();
+		this.oldestLoadedSeq = 0;
+		this.hasMoreBefore = false;
 		this.cursor = page.version;
 		this.#highestSeen = page.version;
 		this.#addPage(page);

@@ -1,4 +1,4 @@
-import type { BurstyRateLimiter } from 'rate-limiter-flexible';
+import { RateLimiterRes, type BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { Db } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -53,8 +53,11 @@ export class MessageService {
 		const body = normalizeBody(input.body);
 		try {
 			await this.#sendLimiter.consume(user.id);
-		} catch {
-			throw new AppError('rate_limited', 'You are sending messages too fast. Wait a moment.');
+		} catch (error) {
+			const ms = error instanceof RateLimiterRes ? error.msBeforeNext : 1000;
+			throw new AppError('rate_limited', 'You are sending messages too fast. Wait a moment.', {
+				retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000))
+			});
 		}
 		let result: { message: MessageDto; parent: MessageDto | null; version: number };
 		try {
@@ -63,7 +66,7 @@ export class MessageService {
 				requireMember(access);
 				requireWritable(access);
 				const parentId = input.parentId ?? null;
-				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId);
+				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
 				const version = await bumpVersion(tx, input.channelId);
 				const now = new Date();
 				const created = await tx.message.create({
@@ -111,6 +114,13 @@ export class MessageService {
 		}
 		const { message, parent, version } = result;
 		this.#emit(input.channelId, version, parent ? [message, parent] : [message]);
+		// Posting moved the sender's read cursor; their other tabs and devices follow.
+		if (!parent) {
+			this.#bus.emit(rooms.user(user.id), 'channel:read', {
+				channelId: input.channelId,
+				lastReadSeq: version
+			});
+		}
 		return message;
 	}
 
@@ -118,7 +128,7 @@ export class MessageService {
 	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
 		const body = normalizeBody(input.body);
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
+			const { row } = await this.#loadForChange(tx, input.messageId, user);
 			if (row.authorId !== user.id) {
 				throw new AppError('forbidden', 'You can only edit your own messages.');
 			}
@@ -137,8 +147,8 @@ export class MessageService {
 	/** Deletes a message (its author, the channel owner or an admin); a tombstone remains. */
 	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
 		const { changed, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
-			const access = await loadAccess(tx, row.channelId, user);
+			// Admins moderate every channel, whether or not they belong to it.
+			const { row, access } = await this.#loadForChange(tx, input.messageId, user, true);
 			const allowed =
 				row.authorId === user.id || user.role === 'admin' || access.member?.role === 'owner';
 			if (!allowed) {
@@ -175,7 +185,7 @@ export class MessageService {
 			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
 		}
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const row = await this.#loadForChange(tx, input.messageId, user);
+			const { row } = await this.#loadForChange(tx, input.messageId, user);
 			const key = { messageId: row.id, userId: user.id, emoji: input.emoji };
 			const version = await bumpVersion(tx, row.channelId);
 			const { count } = await tx.reaction.deleteMany({ where: key });
@@ -199,26 +209,44 @@ export class MessageService {
 		return row ? toMessageDto(row) : null;
 	}
 
-	/** A live message in a channel the user may write to. */
-	async #loadForChange(tx: Prisma.TransactionClient, messageId: string, user: PublicUser) {
+	/**
+	 * A live message in a channel the user may write to: as a member, or as an admin when
+	 * `moderating`.
+	 */
+	async #loadForChange(
+		tx: Prisma.TransactionClient,
+		messageId: string,
+		user: PublicUser,
+		moderating = false
+	) {
 		const row = await tx.message.findUnique({ where: { id: messageId } });
 		if (!row) throw new AppError('not_found', 'No such message.');
 		const access = await loadAccess(tx, row.channelId, user).catch(() => {
 			throw new AppError('not_found', 'No such message.');
 		});
-		requireMember(access);
+		if (!(moderating && user.role === 'admin')) requireMember(access);
 		requireWritable(access);
 		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		return row;
+		return { row, access };
 	}
 
-	async #checkThreadRoot(tx: Prisma.TransactionClient, parentId: string, channelId: string) {
+	async #checkThreadRoot(
+		tx: Prisma.TransactionClient,
+		parentId: string,
+		channelId: string,
+		user: PublicUser
+	) {
 		const parent = await tx.message.findUnique({
 			where: { id: parentId },
 			select: { channelId: true, parentId: true, deletedAt: true }
 		});
-		if (!parent) throw new AppError('not_found', 'The message you reply to does not exist.');
+		const notFound = new AppError('not_found', 'The message you reply to does not exist.');
+		if (!parent) throw notFound;
 		if (parent.channelId !== channelId) {
+			// Only admit that the message exists if the sender may know its channel.
+			await loadAccess(tx, parent.channelId, user).catch(() => {
+				throw notFound;
+			});
 			throw new AppError('wrong_channel', 'You can only reply to a message in the same channel.');
 		}
 		if (parent.parentId) {

@@ -68,8 +68,13 @@ export class ChannelReader {
 			where: { id: messageId },
 			include: messageInclude
 		});
-		if (!root) throw new AppError('not_found', 'No such message.');
-		requireMember(await loadAccess(this.#db, root.channelId, user));
+		const notFound = new AppError('not_found', 'No such message.');
+		if (!root) throw notFound;
+		// A message in a private channel you are not in does not exist, as far as you can tell.
+		const access = await loadAccess(this.#db, root.channelId, user).catch(() => {
+			throw notFound;
+		});
+		requireMember(access);
 		if (root.parentId) {
 			throw new AppError('nested_thread', 'Open the thread of the original message.');
 		}

@@ -24,12 +24,13 @@ export class TypingService {
 
 	/** Announces that `user` is typing in a channel, except to the socket that said so. */
 	async typing(user: PublicUser, channelId: string, exceptSocketId?: string): Promise<void> {
-		const key = `${user.id}:${channelId}`;
-		const now = Date.now();
-		if (now - (this.#lastSent.get(key) ?? 0) < THROTTLE_MS) return;
+		// Checked every time, so someone removed a moment ago is refused, not silently throttled.
 		const access = await loadAccess(this.#db, channelId, user);
 		requireMember(access);
 		requireWritable(access);
+		const key = `${user.id}:${channelId}`;
+		const now = Date.now();
+		if (now - (this.#lastSent.get(key) ?? 0) < THROTTLE_MS) return;
 		this.#lastSent.set(key, now);
 		if (this.#lastSent.size > 10_000) this.#forgetOld(now);
 		this.#bus.emitVolatile(

@@ -40,12 +40,12 @@ export function registerHandlers(
 	});
 	for (const name of Object.keys(handlers) as ClientEventName[]) {
 		const handler = handlers[name] as EventHandler<ClientEventName>;
-		// Socket.IO passes the client's callback as the last argument, wherever that falls: with no
-		// payload it comes first, with extra arguments later. Only the first other argument is the payload.
 		socket.on(name, (...args: unknown[]) => {
+			// The ack is the last argument whenever the client asked for one, even if the payload is
+			// missing or followed by extra arguments; those are then refused, not left unanswered.
 			const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
 			const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
-			void run(app, socket, name, handler, args[0], limiter).then(reply);
+			void run(app, socket, name, handler, args, limiter).then(reply);
 		});
 	}
 }
@@ -55,7 +55,7 @@ async function run(
 	socket: AppSocket,
 	name: ClientEventName,
 	handler: EventHandler<ClientEventName>,
-	payload: unknown,
+	args: unknown[],
 	limiter: BurstyRateLimiter
 ): Promise<Ack<unknown>> {
 	try {
@@ -64,7 +64,8 @@ async function run(
 		} catch {
 			throw new AppError('rate_limited', 'You are sending too fast. Slow down and try again.');
 		}
-		const parsed = v.safeParse(clientEvents[name].input, payload);
+		if (args.length > 1) throw new AppError('validation', 'Send one payload object.');
+		const parsed = v.safeParse(clientEvents[name].input, args[0]);
 		if (!parsed.success) throw validationError(parsed.issues);
 		const userId = socket.data.userId;
 		const user = () => currentUser(app, userId);

@@ -26,11 +26,12 @@ export const createChannelSchema = v.object({
 	memberIds: v.optional(v.pipe(v.array(id), v.maxLength(500)), [])
 });
 
+/** The other people, or everyone including yourself; the service counts the distinct people. */
 export const openDmSchema = v.object({
 	userIds: v.pipe(
 		v.array(id),
 		v.minLength(1, 'Pick at least one person.'),
-		v.maxLength(DM_MAX_MEMBERS - 1, `A direct message has at most ${DM_MAX_MEMBERS} people.`)
+		v.maxLength(DM_MAX_MEMBERS, `A direct message has at most ${DM_MAX_MEMBERS} people.`)
 	)
 });
 
