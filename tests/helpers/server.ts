@@ -47,7 +47,7 @@ export async function startServer(
 	const port = await new Promise<number>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
 		child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${stderr}`)));
-		createInterface({ input: child.stdout! }).on('line', (line) => {
+		createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
 			try {
 				const entry = JSON.parse(line) as Record<string, unknown>;
 				logs.push(entry);
