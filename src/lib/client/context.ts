@@ -1,9 +1,13 @@
 import { createContext } from 'svelte';
 import type { PublicUser } from '#lib/shared/types.ts';
 import type { RealtimeClient } from './realtime.svelte.ts';
+import type { ThemeState } from './theme.svelte.ts';
 
 /** The tab's realtime connection, set by the app layout. */
 export const [getRealtime, setRealtime] = createContext<RealtimeClient>();
 
 /** The signed-in user, as a getter so updates flow through. */
 export const [getCurrentUser, setCurrentUser] = createContext<() => PublicUser>();
+
+/** The tab's theme, set by the app layout so every theme control shows the same choice. */
+export const [getTheme, setTheme] = createContext<ThemeState>();
