@@ -146,3 +146,36 @@ test.describe('without JavaScript', () => {
 		await expect(page.getByText(`${other.user.name} can use Parley now.`)).toBeVisible();
 	});
 });
+
+test('more than 50 matching users are split into pages that keep the search', async ({
+	page,
+	request,
+	baseURL
+}) => {
+	// 51 accounts sharing a tag, created the way a browser without JavaScript signs up.
+	const tag = `pagey${Date.now().toString(36)}`;
+	for (let i = 0; i < 51; i += 1) {
+		const response = await request.post('/signup', {
+			headers: { origin: baseURL ?? '', accept: 'text/html' },
+			form: {
+				displayName: `Pagey ${String(i).padStart(2, '0')}`,
+				email: `${tag}.${i}@parley.test`,
+				password: 'a-good-password'
+			},
+			maxRedirects: 0
+		});
+		expect(response.status(), await response.text()).toBe(303);
+	}
+
+	await page.goto(`/admin/users?q=${tag}`);
+	const pages = page.getByRole('navigation', { name: 'Pages' });
+	await expect(pages).toContainText('Showing 1–50 of 51');
+	await expect(page.getByRole('row')).toHaveCount(51); // header + 50
+	await pages.getByRole('link', { name: 'Next' }).click();
+	await expect(page).toHaveURL(new RegExp(`\\?q=${tag}&page=2$`));
+	await expect(pages).toContainText('Showing 51–51 of 51');
+	await expect(page.getByRole('row')).toHaveCount(2);
+	await expect(page.getByRole('searchbox', { name: 'Search users' })).toHaveValue(tag);
+	await pages.getByRole('link', { name: 'Previous' }).click();
+	await expect(page).toHaveURL(new RegExp(`\\?q=${tag}$`));
+});
