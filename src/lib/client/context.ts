@@ -5,6 +5,8 @@ import type { ChannelList } from './channels/channel-list.svelte.ts';
 import type { OutboxState } from './channels/outbox-state.svelte.ts';
 import type { PresenceState } from './channels/presence.svelte.ts';
 
+import type { ThemeState } from './theme.svelte.ts';
+
 /** The tab's realtime connection, set by the app layout. */
 export const [getRealtime, setRealtime] = createContext<RealtimeClient>();
 
@@ -19,3 +21,6 @@ export const [getOutbox, setOutbox] = createContext<OutboxState>();
 
 /** Who is online. */
 export const [getPresence, setPresence] = createContext<PresenceState>();
+
+/** The tab's theme, set by the app layout so every theme control shows the same choice. */
+export const [getTheme, setTheme] = createContext<ThemeState>();

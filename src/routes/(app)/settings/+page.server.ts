@@ -1,0 +1,28 @@
+import { requireUser } from '#lib/server/http/api.ts';
+import { runForm } from '#lib/server/http/actions.ts';
+import { changePasswordSchema, profileSchema } from '#lib/shared/schemas/auth.ts';
+import type { Actions } from './$types';
+
+export const actions = {
+	profile: ({ request, locals }) =>
+		runForm(
+			'profile',
+			request,
+			profileSchema,
+			async (input) => {
+				const user = requireUser(locals);
+				// The layout's load runs after this action: let it render the new name and colour.
+				locals.user = await locals.app.accounts.updateProfile(user.id, input);
+				return { saved: true };
+			},
+			['displayName', 'avatarColor']
+		),
+
+	/** Changes the password; every other session ends, this one stays signed in. */
+	password: ({ request, locals }) =>
+		runForm('password', request, changePasswordSchema, async (input) => {
+			const user = requireUser(locals);
+			await locals.app.accounts.changePassword(user.id, input, locals.session?.id);
+			return { changed: true };
+		})
+} satisfies Actions;
