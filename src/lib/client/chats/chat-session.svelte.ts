@@ -252,9 +252,12 @@ export class ChatSession {
 		this.#messages = next;
 	}
 
-	#resync = () => void this.sync();
+	// While disconnected, the reconnect itself reloads the chat.
+	#resync = () => {
+		if (this.#transport.connected) void this.sync();
+	};
 
 	#onVisibility = () => {
-		if (document.visibilityState === 'visible') void this.sync();
+		if (document.visibilityState === 'visible') this.#resync();
 	};
 }
