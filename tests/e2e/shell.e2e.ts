@@ -80,7 +80,14 @@ test.describe('on a 375 px wide phone', () => {
 
 	// Wide content (the users table) may scroll inside its own box, never the whole page.
 	test('pages fit the screen without sideways scrolling', async ({ page }) => {
-		for (const path of ['/channels', '/settings', '/settings/tokens', '/admin/users']) {
+		for (const path of [
+			'/channels',
+			'/chats',
+			'/settings',
+			'/settings/tokens',
+			'/admin/users',
+			'/admin/providers'
+		]) {
 			await page.goto(path);
 			const overflow = await page.evaluate(
 				() => document.documentElement.scrollWidth - document.documentElement.clientWidth

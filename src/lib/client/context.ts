@@ -4,6 +4,7 @@ import type { RealtimeClient } from './realtime.svelte.ts';
 import type { ChannelList } from './channels/channel-list.svelte.ts';
 import type { OutboxState } from './channels/outbox-state.svelte.ts';
 import type { PresenceState } from './channels/presence.svelte.ts';
+import type { ChatList } from './chats/chat-list.svelte.ts';
 
 import type { ThemeState } from './theme.svelte.ts';
 
@@ -18,6 +19,9 @@ export const [getChannelList, setChannelList] = createContext<ChannelList>();
 
 /** Messages this tab has queued for sending. */
 export const [getOutbox, setOutbox] = createContext<OutboxState>();
+
+/** The tab's AI chats and the models to pick from (set by the chats layout). */
+export const [getChatList, setChatList] = createContext<ChatList>();
 
 /** Who is online. */
 export const [getPresence, setPresence] = createContext<PresenceState>();

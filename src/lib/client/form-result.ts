@@ -18,3 +18,17 @@ export function formMessage(result: FormFeedback | undefined): string | undefine
 	if (!result?.message) return undefined;
 	return Object.keys(result.fields ?? {}).length ? undefined : result.message;
 }
+
+/** The outcome of a form that acts on one row of a list (a provider, a model). */
+export interface RowFeedback extends FormFeedback {
+	/** The row acted on (success); failures carry it in `values.id`. */
+	id?: string;
+	notice?: string;
+	/** A non-fatal problem to show, e.g. a failed connection test. */
+	problem?: string;
+}
+
+/** The row feedback if it is about row `id`, else undefined. */
+export function feedbackFor(result: RowFeedback | undefined, id: string): RowFeedback | undefined {
+	return result && (result.id ?? result.values?.id) === id ? result : undefined;
+}

@@ -9,10 +9,12 @@ export interface PageTitle {
 const titles: Partial<Record<RouteId, PageTitle>> = {
 	'/(app)/channels': { title: 'Channels' },
 	'/(app)/chats': { title: 'Chats' },
+	'/(app)/chats/[id]': { title: 'Chats' },
 	'/(app)/notes': { title: 'Notes' },
 	'/(app)/settings': { section: 'Settings', title: 'Profile' },
 	'/(app)/settings/tokens': { section: 'Settings', title: 'API tokens' },
-	'/(app)/admin/users': { section: 'Admin', title: 'Users' }
+	'/(app)/admin/users': { section: 'Admin', title: 'Users' },
+	'/(app)/admin/providers': { section: 'Admin', title: 'Providers' }
 };
 
 /** The header title of an app page, by route id; null for pages without one (e.g. errors). */
