@@ -136,7 +136,7 @@ export class ChatService {
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
 		this.#completions.assertCapacity(user.id);
-		const { userRow, assistantRow } = await this.#db.$transaction(async (tx) => {
+		const { userRow, assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
 			const userRow = await tx.chatMessage.create({
 				data: {
 					chatId: chat.id,
@@ -149,11 +149,11 @@ export class ChatService {
 			const assistantRow = await tx.chatMessage.create({
 				data: this.#answerData(chat.id, userRow.id, resolved)
 			});
-			await tx.chat.update({
+			const chatRow = await tx.chat.update({
 				where: { id: chat.id },
 				data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
 			});
-			return { userRow, assistantRow };
+			return { userRow, assistantRow, chatRow };
 		});
 		this.#startAnswer(
 			user,
@@ -162,10 +162,12 @@ export class ChatService {
 			assistantRow,
 			resolved
 		);
-		return {
+		const pair = {
 			user: this.#emitMessage(user, userRow),
 			assistant: this.#emitMessage(user, assistantRow)
 		};
+		this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+		return pair;
 	}
 
 	/** A new answer beside an existing one (same question), which becomes the current branch. */
@@ -180,18 +182,20 @@ export class ChatService {
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
 		this.#completions.assertCapacity(user.id);
-		const assistantRow = await this.#db.$transaction(async (tx) => {
-			const row = await tx.chatMessage.create({
+		const { assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
+			const assistantRow = await tx.chatMessage.create({
 				data: this.#answerData(chat.id, question, resolved)
 			});
-			await tx.chat.update({
+			const chatRow = await tx.chat.update({
 				where: { id: chat.id },
-				data: { currentLeafId: row.id, updatedAt: new Date() }
+				data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
 			});
-			return row;
+			return { assistantRow, chatRow };
 		});
 		this.#startAnswer(user, chat, pathTo(nodes, question), assistantRow, resolved);
-		return this.#emitMessage(user, assistantRow);
+		const dto = this.#emitMessage(user, assistantRow);
+		this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+		return dto;
 	}
 
 	/** Editing a sent message makes a new branch: a sibling question with its own answer. */
