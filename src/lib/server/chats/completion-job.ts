@@ -93,7 +93,9 @@ export class CompletionJob {
 	}
 
 	#explain(error: unknown): [AnswerStatus, string | null] {
-		const minutes = (ms: number) => `${Math.round(ms / 6000) / 10} min`;
+		// Under a minute in seconds: minutes would round a short timeout down to "0 min".
+		const minutes = (ms: number) =>
+			ms < 60_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 6000) / 10} min`;
 		switch (this.#endReason) {
 			case 'stopped':
 				return ['stopped', null];
