@@ -135,39 +135,43 @@ export class ChatService {
 			throw new AppError('not_found', 'The message you reply to is not in this chat.');
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const { userRow, assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
-			const userRow = await tx.chatMessage.create({
-				data: {
-					chatId: chat.id,
-					parentId: input.parentId,
-					role: 'user',
-					content,
-					clientId: input.clientId
-				}
+		const slot = this.#completions.reserve(user.id);
+		try {
+			const { userRow, assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
+				const userRow = await tx.chatMessage.create({
+					data: {
+						chatId: chat.id,
+						parentId: input.parentId,
+						role: 'user',
+						content,
+						clientId: input.clientId
+					}
+				});
+				const assistantRow = await tx.chatMessage.create({
+					data: this.#answerData(chat.id, userRow.id, resolved)
+				});
+				const chatRow = await tx.chat.update({
+					where: { id: chat.id },
+					data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
+				});
+				return { userRow, assistantRow, chatRow };
 			});
-			const assistantRow = await tx.chatMessage.create({
-				data: this.#answerData(chat.id, userRow.id, resolved)
-			});
-			const chatRow = await tx.chat.update({
-				where: { id: chat.id },
-				data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
-			});
-			return { userRow, assistantRow, chatRow };
-		});
-		this.#startAnswer(
-			user,
-			chat,
-			[...pathTo(nodes, input.parentId ?? ''), userRow],
-			assistantRow,
-			resolved
-		);
-		const pair = {
-			user: this.#emitMessage(user, userRow),
-			assistant: this.#emitMessage(user, assistantRow)
-		};
-		this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
-		return pair;
+			this.#startAnswer(
+				user,
+				chat,
+				[...pathTo(nodes, input.parentId ?? ''), userRow],
+				assistantRow,
+				resolved
+			);
+			const pair = {
+				user: this.#emitMessage(user, userRow),
+				assistant: this.#emitMessage(user, assistantRow)
+			};
+			this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+			return pair;
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** A new answer beside an existing one (same question), which becomes the current branch. */
@@ -181,21 +185,25 @@ export class ChatService {
 			throw new AppError('bad_request', 'Only an answer can be regenerated.');
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const { assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
-			const assistantRow = await tx.chatMessage.create({
-				data: this.#answerData(chat.id, question, resolved)
+		const slot = this.#completions.reserve(user.id);
+		try {
+			const { assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
+				const assistantRow = await tx.chatMessage.create({
+					data: this.#answerData(chat.id, question, resolved)
+				});
+				const chatRow = await tx.chat.update({
+					where: { id: chat.id },
+					data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
+				});
+				return { assistantRow, chatRow };
 			});
-			const chatRow = await tx.chat.update({
-				where: { id: chat.id },
-				data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
-			});
-			return { assistantRow, chatRow };
-		});
-		this.#startAnswer(user, chat, pathTo(nodes, question), assistantRow, resolved);
-		const dto = this.#emitMessage(user, assistantRow);
-		this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
-		return dto;
+			this.#startAnswer(user, chat, pathTo(nodes, question), assistantRow, resolved);
+			const dto = this.#emitMessage(user, assistantRow);
+			this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+			return dto;
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** Editing a sent message makes a new branch: a sibling question with its own answer. */
@@ -225,16 +233,20 @@ export class ChatService {
 			throw new AppError('conflict', 'This answer is still streaming.');
 		}
 		const resolved = await this.#providers.resolve(message.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const row = await this.#db.chatMessage.update({
-			where: { id: message.id },
-			data: { status: 'streaming', error: null }
-		});
-		this.#startAnswer(user, chat, pathTo(nodes, message.parentId), row, resolved, {
-			content: message.content,
-			reasoning: message.reasoning
-		});
-		return this.#emitMessage(user, row);
+		const slot = this.#completions.reserve(user.id);
+		try {
+			const row = await this.#db.chatMessage.update({
+				where: { id: message.id },
+				data: { status: 'streaming', error: null }
+			});
+			this.#startAnswer(user, chat, pathTo(nodes, message.parentId), row, resolved, {
+				content: message.content,
+				reasoning: message.reasoning
+			});
+			return this.#emitMessage(user, row);
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** Stops a streaming answer now; the provider request is cancelled and the text so far kept. */
