@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import type { ChatMessageDto, ChatSnapshot, ChatSummary } from '#lib/shared/chats.ts';
@@ -119,16 +120,8 @@ export class ChatService {
 		}
 	): Promise<{ user: ChatMessageDto; assistant: ChatMessageDto }> {
 		const chat = await this.#own(user, input.chatId);
-		const existing = await this.#db.chatMessage.findUnique({
-			where: { chatId_clientId: { chatId: chat.id, clientId: input.clientId } },
-			include: { children: { orderBy: { createdAt: 'asc' }, take: 1 } }
-		});
-		if (existing?.children[0]) {
-			return {
-				user: toChatMessageDto(existing),
-				assistant: toChatMessageDto(existing.children[0])
-			};
-		}
+		const existing = await this.#sentPair(chat.id, input.clientId);
+		if (existing) return existing;
 		const content = this.#checkPrompt(input.content);
 		const nodes = await this.#nodes(chat.id);
 		if (input.parentId && !nodes.some((n) => n.id === input.parentId)) {
@@ -137,25 +130,36 @@ export class ChatService {
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
 		const slot = this.#completions.reserve(user.id);
 		try {
-			const { userRow, assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
-				const userRow = await tx.chatMessage.create({
-					data: {
-						chatId: chat.id,
-						parentId: input.parentId,
-						role: 'user',
-						content,
-						clientId: input.clientId
+			const written = await this.#db
+				.$transaction(async (tx) => {
+					const userRow = await tx.chatMessage.create({
+						data: {
+							chatId: chat.id,
+							parentId: input.parentId,
+							role: 'user',
+							content,
+							clientId: input.clientId
+						}
+					});
+					const assistantRow = await tx.chatMessage.create({
+						data: this.#answerData(chat.id, userRow.id, resolved)
+					});
+					const chatRow = await tx.chat.update({
+						where: { id: chat.id },
+						data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
+					});
+					return { userRow, assistantRow, chatRow };
+				})
+				.catch(async (error: unknown) => {
+					// Two sends with one client id raced: the loser returns the winner's pair.
+					if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+						const winner = await this.#sentPair(chat.id, input.clientId);
+						if (winner) return winner;
 					}
+					throw error;
 				});
-				const assistantRow = await tx.chatMessage.create({
-					data: this.#answerData(chat.id, userRow.id, resolved)
-				});
-				const chatRow = await tx.chat.update({
-					where: { id: chat.id },
-					data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
-				});
-				return { userRow, assistantRow, chatRow };
-			});
+			if (!('chatRow' in written)) return written;
+			const { userRow, assistantRow, chatRow } = written;
 			this.#startAnswer(
 				user,
 				chat,
@@ -276,6 +280,19 @@ export class ChatService {
 			data: { currentLeafId: newestLeafUnder(nodes, input.messageId) }
 		});
 		return this.#announce(chat.id);
+	}
+
+	/** The question and answer an earlier send with this client id wrote, if any. */
+	async #sentPair(
+		chatId: string,
+		clientId: string
+	): Promise<{ user: ChatMessageDto; assistant: ChatMessageDto } | null> {
+		const existing = await this.#db.chatMessage.findUnique({
+			where: { chatId_clientId: { chatId, clientId } },
+			include: { children: { orderBy: { createdAt: 'asc' }, take: 1 } }
+		});
+		if (!existing?.children[0]) return null;
+		return { user: toChatMessageDto(existing), assistant: toChatMessageDto(existing.children[0]) };
 	}
 
 	#checkPrompt(content: string): string {
