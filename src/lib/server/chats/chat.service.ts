@@ -239,10 +239,18 @@ export class ChatService {
 		const resolved = await this.#providers.resolve(message.modelId ?? chat.modelId);
 		const slot = this.#completions.reserve(user.id);
 		try {
-			const row = await this.#db.chatMessage.update({
-				where: { id: message.id },
-				data: { status: 'streaming', error: null }
-			});
+			// Only if it is still not streaming: another tab may have continued it meanwhile.
+			const row = await this.#db.chatMessage
+				.update({
+					where: { id: message.id, status: { not: 'streaming' } },
+					data: { status: 'streaming', error: null }
+				})
+				.catch((error: unknown) => {
+					if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
+						throw new AppError('conflict', 'This answer is still streaming.');
+					}
+					throw error;
+				});
 			this.#startAnswer(user, chat, pathTo(nodes, message.parentId), row, resolved, {
 				content: message.content,
 				reasoning: message.reasoning
