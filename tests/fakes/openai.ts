@@ -40,6 +40,8 @@ export interface Scenario {
 	reasoningField?: 'reasoning_content' | 'reasoning';
 	/** Put several events in one write. */
 	batch?: number;
+	/** Answer non-streaming requests (title generation) with this HTTP status instead. */
+	titleFail?: number;
 }
 
 export interface RecordedRequest {
@@ -150,6 +152,10 @@ export async function startFakeOpenAI(
 			[...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
 		const scenario: Scenario = { ...DEFAULTS, ...(fixed ?? {}), ...parseDirectives(lastUser) };
 		if (scenario.hang) return; // never answer; the client must give up
+		if (!body.stream && scenario.titleFail) {
+			record.finished = true;
+			return sendError(res, scenario.titleFail, 'Simulated title failure', 'server_error');
+		}
 		if (scenario.firstDelay) await sleep(scenario.firstDelay);
 		if (scenario.fail) {
 			return sendError(res, scenario.fail, `Simulated failure ${scenario.fail}`, 'server_error');
