@@ -143,12 +143,16 @@ export class CompletionJob {
 		}, ms);
 	}
 
-	/** Writes are chained so they land in order. */
+	/**
+	 * Writes are chained so they land in order. `updateMany` because nothing needs the row back:
+	 * Prisma's `update` also reads it back, which costs about 2.5 times the CPU of the write itself,
+	 * and with hundreds of answers streaming these writes are the server's largest database load.
+	 */
 	#write(data: Record<string, unknown>): Promise<unknown> {
 		const { db } = this.#deps;
 		this.#writes = this.#writes.then(() =>
 			db.chatMessage
-				.update({ where: { id: this.spec.messageId }, data })
+				.updateMany({ where: { id: this.spec.messageId }, data })
 				.catch((error: unknown) => {
 					this.#deps.log.error(
 						{ err: error, messageId: this.spec.messageId },
