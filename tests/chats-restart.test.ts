@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatMessageDto } from '#lib/shared/chats.ts';
 import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import {
 	AnswerAssembler,
@@ -70,13 +71,15 @@ describe('a restart in the middle of an answer', () => {
 		// The text saved before the crash is kept: a non-empty prefix of the answer, at most what
 		// the tab saw (writes are throttled, so a little at the end may be lost).
 		const snapshot = await ok(ana.socket, 'chat:open', { chatId });
-		const kept = snapshot.messages.find((m) => m.id === assistant.id);
-		expect(kept).toMatchObject({
+		const found = snapshot.messages.find((m) => m.id === assistant.id);
+		if (!found) throw new Error('the answer is gone');
+		const kept: ChatMessageDto = found;
+		expect(found).toMatchObject({
 			status: 'interrupted',
 			error: INTERRUPTED,
 			tokensEstimated: true
 		});
-		const prefix = kept?.content ?? '';
+		const prefix = kept.content;
 		expect(prefix.length).toBeGreaterThan(0);
 		expect(expected.startsWith(prefix)).toBe(true);
 		expect(prefix.length).toBeLessThanOrEqual(seen.length);
