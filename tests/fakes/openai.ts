@@ -42,6 +42,11 @@ export interface Scenario {
 	batch?: number;
 	/** Answer non-streaming requests (title generation) with this HTTP status instead. */
 	titleFail?: number;
+	/**
+	 * Benchmarks: each content token is the time it is written, `performance.timeOrigin +
+	 * performance.now()` in milliseconds with three decimals, followed by a space.
+	 */
+	stamp?: boolean;
 }
 
 export interface RecordedRequest {
@@ -241,7 +246,10 @@ export async function startFakeOpenAI(
 				await flush(true);
 				return; // keep the connection open and silent
 			}
-			pending += chunk({ content: words[i] });
+			const text = s.stamp
+				? `${(performance.timeOrigin + performance.now()).toFixed(3)} `
+				: words[i];
+			pending += chunk({ content: text });
 			sent++;
 			await flush();
 		}
