@@ -240,6 +240,10 @@ interface Phase {
 	cpu: { app: number; fake: number; clients: number; machine: number };
 	/** App CPU time in the window per delta written by the provider in it, in microseconds. */
 	appMicrosPerDelta: number;
+	/** The app's event-loop delay over the window (ms). */
+	loopDelay: { p50: number; p99: number; max: number };
+	/** Time in SQLite calls over the window: share of the window, longest call, calls over 10 ms. */
+	sqlite: { share: number; maxMs: number; slow: number };
 	failures: string[];
 	gaps: number;
 	deltas: number;
@@ -345,6 +349,12 @@ async function runPhase(
 			clients: cpuShare(clients0, clients1),
 			machine: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cores
 		},
+		loopDelay: app1.loopDelay ?? { p50: NaN, p99: NaN, max: NaN },
+		sqlite: {
+			share: ((app1.sqlite?.totalMs ?? 0) - (app0.sqlite?.totalMs ?? 0)) / (app1.at - app0.at),
+			maxMs: app1.sqlite?.maxMs ?? NaN,
+			slow: (app1.sqlite?.slow ?? 0) - (app0.sqlite?.slow ?? 0)
+		},
 		appMicrosPerDelta:
 			(app1.cpu.user + app1.cpu.system - app0.cpu.user - app0.cpu.system) / done.app.count,
 		failures: done.failures,
@@ -366,7 +376,7 @@ function table(rows: string[][]): string {
 }
 
 const ms = (value: number) => value.toFixed(2);
-const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+const pct = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 
 // ---- main ---------------------------------------------------------------------------------------
 
@@ -505,6 +515,30 @@ async function main(): Promise<void> {
 			`machine busy = cores busy with any process (other work on the machine included)\n`
 	);
 	console.log(`${table(rows)}\n`);
+	const loopRows = [
+		[
+			'streams',
+			'loop delay p50',
+			'loop delay p99',
+			'loop delay max',
+			'time in SQLite',
+			'longest SQLite call',
+			'SQLite calls > 10 ms'
+		]
+	];
+	for (const p of phases) {
+		loopRows.push([
+			String(p.streams),
+			ms(p.loopDelay.p50),
+			ms(p.loopDelay.p99),
+			ms(p.loopDelay.max),
+			pct(p.sqlite.share),
+			ms(p.sqlite.maxMs),
+			String(p.sqlite.slow)
+		]);
+	}
+	console.log(`the app's event loop and SQLite over the same window (ms)\n`);
+	console.log(`${table(loopRows)}\n`);
 
 	const largest = phases.reduce((a, b) => (b.streams > a.streams ? b : a));
 	const added = largest.app.p99 - largest.baseline.p99;

@@ -16,6 +16,11 @@ export interface ProcessStats {
 	writes?: number;
 	/** App only: answers streaming right now. */
 	activeStreams?: number;
+	/** App only: event-loop delay since the previous sample (ms), from monitorEventLoopDelay. */
+	loopDelay?: { p50: number; p99: number; max: number };
+	/** App only: time spent inside SQLite statement calls so far (ms), the longest one since the
+	 * previous sample, and how many took over 10 ms so far. */
+	sqlite?: { totalMs: number; maxMs: number; slow: number };
 }
 
 export type StatsRequest = { type: 'stats'; id: number };
