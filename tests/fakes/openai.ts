@@ -40,6 +40,13 @@ export interface Scenario {
 	reasoningField?: 'reasoning_content' | 'reasoning';
 	/** Put several events in one write. */
 	batch?: number;
+	/** Answer non-streaming requests (title generation) with this HTTP status instead. */
+	titleFail?: number;
+	/**
+	 * Benchmarks: each content token is the time it is written, `performance.timeOrigin +
+	 * performance.now()` in milliseconds with three decimals, followed by a space.
+	 */
+	stamp?: boolean;
 }
 
 export interface RecordedRequest {
@@ -150,6 +157,10 @@ export async function startFakeOpenAI(
 			[...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
 		const scenario: Scenario = { ...DEFAULTS, ...(fixed ?? {}), ...parseDirectives(lastUser) };
 		if (scenario.hang) return; // never answer; the client must give up
+		if (!body.stream && scenario.titleFail) {
+			record.finished = true;
+			return sendError(res, scenario.titleFail, 'Simulated title failure', 'server_error');
+		}
 		if (scenario.firstDelay) await sleep(scenario.firstDelay);
 		if (scenario.fail) {
 			return sendError(res, scenario.fail, `Simulated failure ${scenario.fail}`, 'server_error');
@@ -235,7 +246,10 @@ export async function startFakeOpenAI(
 				await flush(true);
 				return; // keep the connection open and silent
 			}
-			pending += chunk({ content: words[i] });
+			const text = s.stamp
+				? `${(performance.timeOrigin + performance.now()).toFixed(3)} `
+				: words[i];
+			pending += chunk({ content: text });
 			sent++;
 			await flush();
 		}

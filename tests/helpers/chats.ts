@@ -1,6 +1,9 @@
+import type Database from 'better-sqlite3';
 import type { ChatDelta, ChatMessageDto } from '#lib/shared/chats.ts';
 import { ok, type TestUser } from './channels.ts';
 import type { HttpClient, TestSocket } from './client.ts';
+import { openDb } from './db.ts';
+import type { TestServer } from './server.ts';
 
 /** Adds a provider pointing at the fake server and enables its models; returns the default model id. */
 export async function setUpProvider(
@@ -41,8 +44,15 @@ export class AnswerAssembler {
 	readonly texts = new Map<string, { content: string; reasoning: string }>();
 	readonly finals = new Map<string, ChatMessageDto>();
 	gaps = 0;
+	readonly #awaitSeed: boolean;
+	readonly #held = new Map<string, ChatDelta[]>();
 
-	constructor(socket: TestSocket) {
+	/**
+	 * With `awaitSeed`, deltas of an answer are held until `seed()` gives its snapshot, like a tab
+	 * that listens before it sends `chat:open` and applies what arrived meanwhile afterwards.
+	 */
+	constructor(socket: TestSocket, options: { awaitSeed?: boolean } = {}) {
+		this.#awaitSeed = options.awaitSeed ?? false;
 		socket.on('chat:delta', (delta) => this.apply(delta));
 		socket.on('chat:message', (message) => {
 			if (message.status !== 'streaming') this.finals.set(message.id, message);
@@ -51,9 +61,16 @@ export class AnswerAssembler {
 
 	seed(message: ChatMessageDto): void {
 		this.texts.set(message.id, { content: message.content, reasoning: message.reasoning });
+		const held = this.#held.get(message.id) ?? [];
+		this.#held.delete(message.id);
+		for (const delta of held) this.apply(delta);
 	}
 
 	apply(delta: ChatDelta): void {
+		if (this.#awaitSeed && !this.texts.has(delta.messageId)) {
+			this.#held.set(delta.messageId, [...(this.#held.get(delta.messageId) ?? []), delta]);
+			return;
+		}
 		const text = this.texts.get(delta.messageId) ?? { content: '', reasoning: '' };
 		const have = text[delta.field].length;
 		if (delta.offset > have) {
@@ -77,4 +94,108 @@ export class AnswerAssembler {
 
 export async function newChat(user: TestUser): Promise<string> {
 	return (await ok(user.socket, 'chat:create', {})).id;
+}
+
+/** The fake provider's default answer: `t0 t1 … t{n-1} ` (each token followed by a space). */
+export function fakeTokens(count: number, prefix = 't'): string {
+	return Array.from({ length: count }, (_, i) => `${prefix}${i} `).join('');
+}
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function until<T>(
+	probe: () => T | Promise<T>,
+	what: string,
+	timeoutMs = 10_000,
+	everyMs = 10
+): Promise<NonNullable<T>> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await probe();
+		if (value) return value as NonNullable<T>;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, everyMs));
+	}
+}
+
+/** A ChatMessage row as SQLite stores it (booleans as 0/1, dates as text). */
+export interface MessageRow {
+	id: string;
+	chatId: string;
+	parentId: string | null;
+	role: string;
+	content: string;
+	reasoning: string;
+	status: string;
+	error: string | null;
+	modelId: string | null;
+	modelName: string;
+	promptTokens: number | null;
+	completionTokens: number | null;
+	tokensEstimated: number;
+	ttftMs: number | null;
+	durationMs: number | null;
+	updatedAt: string;
+}
+
+/** A UsageRecord row as SQLite stores it. */
+export interface UsageRow {
+	userId: string;
+	chatId: string | null;
+	messageId: string;
+	providerName: string;
+	model: string;
+	promptTokens: number;
+	completionTokens: number;
+	tokensEstimated: number;
+	costUsd: number;
+	ttftMs: number | null;
+	durationMs: number | null;
+	status: string;
+}
+
+/**
+ * Reads the server's database directly (a second SQLite connection beside the server's), so tests
+ * see what was persisted rather than what the API chooses to show.
+ */
+export class ChatDb {
+	readonly #db: Database.Database;
+
+	constructor(server: TestServer) {
+		this.#db = openDb(server);
+	}
+
+	message(id: string): MessageRow | undefined {
+		return this.#db.prepare('SELECT * FROM ChatMessage WHERE id = ?').get(id) as
+			MessageRow | undefined;
+	}
+
+	/** The chat's messages, oldest first. */
+	messages(chatId: string): MessageRow[] {
+		return this.#db
+			.prepare('SELECT * FROM ChatMessage WHERE chatId = ? ORDER BY createdAt, id')
+			.all(chatId) as MessageRow[];
+	}
+
+	/** How many chat messages exist in the whole database. */
+	messageCount(): number {
+		return (this.#db.prepare('SELECT count(*) AS n FROM ChatMessage').get() as { n: number }).n;
+	}
+
+	usage(messageId: string): UsageRow | undefined {
+		return this.#db.prepare('SELECT * FROM UsageRecord WHERE messageId = ?').get(messageId) as
+			UsageRow | undefined;
+	}
+
+	usageCount(): number {
+		return (this.#db.prepare('SELECT count(*) AS n FROM UsageRecord').get() as { n: number }).n;
+	}
+
+	chat(id: string): { title: string; currentLeafId: string | null } | undefined {
+		return this.#db.prepare('SELECT title, currentLeafId FROM Chat WHERE id = ?').get(id) as
+			{ title: string; currentLeafId: string | null } | undefined;
+	}
+
+	close(): void {
+		this.#db.close();
+	}
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import type { ChatMessageDto, ChatSnapshot, ChatSummary } from '#lib/shared/chats.ts';
@@ -119,53 +120,62 @@ export class ChatService {
 		}
 	): Promise<{ user: ChatMessageDto; assistant: ChatMessageDto }> {
 		const chat = await this.#own(user, input.chatId);
-		const existing = await this.#db.chatMessage.findUnique({
-			where: { chatId_clientId: { chatId: chat.id, clientId: input.clientId } },
-			include: { children: { orderBy: { createdAt: 'asc' }, take: 1 } }
-		});
-		if (existing?.children[0]) {
-			return {
-				user: toChatMessageDto(existing),
-				assistant: toChatMessageDto(existing.children[0])
-			};
-		}
+		const existing = await this.#sentPair(chat.id, input.clientId);
+		if (existing) return existing;
 		const content = this.#checkPrompt(input.content);
 		const nodes = await this.#nodes(chat.id);
 		if (input.parentId && !nodes.some((n) => n.id === input.parentId)) {
 			throw new AppError('not_found', 'The message you reply to is not in this chat.');
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const { userRow, assistantRow } = await this.#db.$transaction(async (tx) => {
-			const userRow = await tx.chatMessage.create({
-				data: {
-					chatId: chat.id,
-					parentId: input.parentId,
-					role: 'user',
-					content,
-					clientId: input.clientId
-				}
-			});
-			const assistantRow = await tx.chatMessage.create({
-				data: this.#answerData(chat.id, userRow.id, resolved)
-			});
-			await tx.chat.update({
-				where: { id: chat.id },
-				data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
-			});
-			return { userRow, assistantRow };
-		});
-		this.#startAnswer(
-			user,
-			chat,
-			[...pathTo(nodes, input.parentId ?? ''), userRow],
-			assistantRow,
-			resolved
-		);
-		return {
-			user: this.#emitMessage(user, userRow),
-			assistant: this.#emitMessage(user, assistantRow)
-		};
+		const slot = this.#completions.reserve(user.id);
+		try {
+			const written = await this.#db
+				.$transaction(async (tx) => {
+					const userRow = await tx.chatMessage.create({
+						data: {
+							chatId: chat.id,
+							parentId: input.parentId,
+							role: 'user',
+							content,
+							clientId: input.clientId
+						}
+					});
+					const assistantRow = await tx.chatMessage.create({
+						data: this.#answerData(chat.id, userRow.id, resolved)
+					});
+					const chatRow = await tx.chat.update({
+						where: { id: chat.id },
+						data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
+					});
+					return { userRow, assistantRow, chatRow };
+				})
+				.catch(async (error: unknown) => {
+					// Two sends with one client id raced: the loser returns the winner's pair.
+					if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+						const winner = await this.#sentPair(chat.id, input.clientId);
+						if (winner) return winner;
+					}
+					throw error;
+				});
+			if (!('chatRow' in written)) return written;
+			const { userRow, assistantRow, chatRow } = written;
+			this.#startAnswer(
+				user,
+				chat,
+				[...pathTo(nodes, input.parentId ?? ''), userRow],
+				assistantRow,
+				resolved
+			);
+			const pair = {
+				user: this.#emitMessage(user, userRow),
+				assistant: this.#emitMessage(user, assistantRow)
+			};
+			this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+			return pair;
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** A new answer beside an existing one (same question), which becomes the current branch. */
@@ -179,19 +189,25 @@ export class ChatService {
 			throw new AppError('bad_request', 'Only an answer can be regenerated.');
 		}
 		const resolved = await this.#providers.resolve(input.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const assistantRow = await this.#db.$transaction(async (tx) => {
-			const row = await tx.chatMessage.create({
-				data: this.#answerData(chat.id, question, resolved)
+		const slot = this.#completions.reserve(user.id);
+		try {
+			const { assistantRow, chatRow } = await this.#db.$transaction(async (tx) => {
+				const assistantRow = await tx.chatMessage.create({
+					data: this.#answerData(chat.id, question, resolved)
+				});
+				const chatRow = await tx.chat.update({
+					where: { id: chat.id },
+					data: { currentLeafId: assistantRow.id, updatedAt: new Date() }
+				});
+				return { assistantRow, chatRow };
 			});
-			await tx.chat.update({
-				where: { id: chat.id },
-				data: { currentLeafId: row.id, updatedAt: new Date() }
-			});
-			return row;
-		});
-		this.#startAnswer(user, chat, pathTo(nodes, question), assistantRow, resolved);
-		return this.#emitMessage(user, assistantRow);
+			this.#startAnswer(user, chat, pathTo(nodes, question), assistantRow, resolved);
+			const dto = this.#emitMessage(user, assistantRow);
+			this.#bus.emit(rooms.user(user.id), 'chat:updated', toChatSummary(chatRow));
+			return dto;
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** Editing a sent message makes a new branch: a sibling question with its own answer. */
@@ -221,16 +237,28 @@ export class ChatService {
 			throw new AppError('conflict', 'This answer is still streaming.');
 		}
 		const resolved = await this.#providers.resolve(message.modelId ?? chat.modelId);
-		this.#completions.assertCapacity(user.id);
-		const row = await this.#db.chatMessage.update({
-			where: { id: message.id },
-			data: { status: 'streaming', error: null }
-		});
-		this.#startAnswer(user, chat, pathTo(nodes, message.parentId), row, resolved, {
-			content: message.content,
-			reasoning: message.reasoning
-		});
-		return this.#emitMessage(user, row);
+		const slot = this.#completions.reserve(user.id);
+		try {
+			// Only if it is still not streaming: another tab may have continued it meanwhile.
+			const row = await this.#db.chatMessage
+				.update({
+					where: { id: message.id, status: { not: 'streaming' } },
+					data: { status: 'streaming', error: null }
+				})
+				.catch((error: unknown) => {
+					if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
+						throw new AppError('conflict', 'This answer is still streaming.');
+					}
+					throw error;
+				});
+			this.#startAnswer(user, chat, pathTo(nodes, message.parentId), row, resolved, {
+				content: message.content,
+				reasoning: message.reasoning
+			});
+			return this.#emitMessage(user, row);
+		} finally {
+			slot.release();
+		}
 	}
 
 	/** Stops a streaming answer now; the provider request is cancelled and the text so far kept. */
@@ -260,6 +288,19 @@ export class ChatService {
 			data: { currentLeafId: newestLeafUnder(nodes, input.messageId) }
 		});
 		return this.#announce(chat.id);
+	}
+
+	/** The question and answer an earlier send with this client id wrote, if any. */
+	async #sentPair(
+		chatId: string,
+		clientId: string
+	): Promise<{ user: ChatMessageDto; assistant: ChatMessageDto } | null> {
+		const existing = await this.#db.chatMessage.findUnique({
+			where: { chatId_clientId: { chatId, clientId } },
+			include: { children: { orderBy: { createdAt: 'asc' }, take: 1 } }
+		});
+		if (!existing?.children[0]) return null;
+		return { user: toChatMessageDto(existing), assistant: toChatMessageDto(existing.children[0]) };
 	}
 
 	#checkPrompt(content: string): string {

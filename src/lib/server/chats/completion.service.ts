@@ -12,6 +12,8 @@ import { estimateTokens } from './dto.ts';
  */
 export class CompletionService {
 	readonly #jobs = new Map<string, CompletionJob>();
+	/** Slots held by sends whose rows are being written, per user. */
+	readonly #reserved = new Map<string, number>();
 	readonly #deps: JobDeps;
 	readonly #maxPerUser: number;
 
@@ -27,15 +29,32 @@ export class CompletionService {
 		this.#maxPerUser = limits.maxPerUser;
 	}
 
-	/** Refuses when the user already has the maximum number of answers streaming. */
-	assertCapacity(userId: string): void {
+	/**
+	 * Holds one of the user's stream slots while the answer's rows are written, or refuses when the
+	 * user already has the maximum number of answers streaming or about to. The check and the hold
+	 * happen together, so sends that arrive at once cannot all pass the check before any answer has
+	 * started. Call `release()` once the job has started (it then counts itself) or on failure.
+	 */
+	reserve(userId: string): { release(): void } {
 		const running = [...this.#jobs.values()].filter((job) => job.spec.userId === userId).length;
-		if (running >= this.#maxPerUser) {
+		const reserved = this.#reserved.get(userId) ?? 0;
+		if (running + reserved >= this.#maxPerUser) {
 			throw new AppError(
 				'too_many_streams',
-				`You already have ${running} answers streaming. Wait for one to finish or stop it.`
+				`You already have ${running + reserved} answers streaming. Wait for one to finish or stop it.`
 			);
 		}
+		this.#reserved.set(userId, reserved + 1);
+		let held = true;
+		return {
+			release: () => {
+				if (!held) return;
+				held = false;
+				const left = (this.#reserved.get(userId) ?? 1) - 1;
+				if (left > 0) this.#reserved.set(userId, left);
+				else this.#reserved.delete(userId);
+			}
+		};
 	}
 
 	start(spec: JobSpec): CompletionJob {

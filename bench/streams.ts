@@ -1,0 +1,580 @@
+/**
+ * Concurrent AI answers streaming through Parley's production build: the latency Parley adds to
+ * each delta (provider write → browser receive) against clients reading the same fake provider
+ * directly, the database writes per stream, and the server's CPU. Run `npm run build` first, then
+ * `npm run bench:streams`. See bench/README.md for how to read the output.
+ *
+ * Options (argv or env): --sizes=50,200 (BENCH_STREAM_SIZES), --seconds=10 (BENCH_STREAM_SECONDS,
+ * how long each answer streams), --profile=<dir> (BENCH_STREAM_PROFILE: write a V8 CPU profile of
+ * the app process over each measurement window, for Chrome DevTools' Performance tab).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { HttpClient } from '../tests/helpers/client.ts';
+import { setUpProvider } from '../tests/helpers/chats.ts';
+import type {
+	ClientReply,
+	ClientRequest,
+	Percentiles,
+	ProcessStats,
+	ProfileReply,
+	ProfileRequest,
+	StatsReply,
+	StatsRequest
+} from './lib/streams-ipc.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: flags } = parseArgs({
+	options: { sizes: { type: 'string' }, seconds: { type: 'string' }, profile: { type: 'string' } }
+});
+/** Write a V8 CPU profile of the app process over each measurement window into this folder. */
+const PROFILE_DIR = flags.profile ?? process.env.BENCH_STREAM_PROFILE;
+const SIZES = (flags.sizes ?? process.env.BENCH_STREAM_SIZES ?? '50,200').split(',').map(Number);
+const SECONDS = Number(flags.seconds ?? process.env.BENCH_STREAM_SECONDS ?? 10);
+/** The fake waits this long between tokens: 50 tokens a second per stream. */
+const DELAY_MS = 20;
+const TOKENS = Math.round((SECONDS * 1000) / DELAY_MS);
+/** Streams start spread over this long, so their tokens do not all fall on the same tick. */
+const SPREAD_MS = 1000;
+/** Deltas count from this long after the first stream started… */
+const WINDOW_FROM_MS = SPREAD_MS + 1000;
+/** …until this long before the first stream ends (every stream is still running in the window). */
+const WINDOW_TRIM_MS = 1000;
+const BASELINE_STREAMS = 10;
+const GOAL_ADDED_P99_MS = 10;
+const GOAL_WRITES_PER_STREAM = 4;
+const SIGNUP_CONCURRENCY = 4;
+const START_TIMEOUT_MS = 30_000;
+const TOTAL_TIMEOUT_MS = 5 * 60_000;
+
+// ---- housekeeping: every child and temp folder is removed on any exit path ----------------------
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+function track(child: ChildProcess): ChildProcess {
+	children.add(child);
+	child.once('exit', () => children.delete(child));
+	return child;
+}
+
+function cleanup(): void {
+	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+	tempDirs.clear();
+}
+
+function fail(error: unknown): never {
+	console.error(`\nbench:streams failed: ${error instanceof Error ? error.message : error}`);
+	cleanup();
+	process.exit(1);
+}
+
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
+}
+setTimeout(
+	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
+	TOTAL_TIMEOUT_MS
+).unref();
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	return Promise.race([
+		promise,
+		new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+		})
+	]).finally(() => clearTimeout(timer));
+}
+
+// ---- child processes ----------------------------------------------------------------------------
+
+interface Child {
+	process: ChildProcess;
+	/** The first JSON line with msg "listening". */
+	listening: Record<string, unknown>;
+	stats(): Promise<ProcessStats>;
+	problems: string[];
+}
+
+/** Spawns a script with an IPC channel and waits for its `listening` line. */
+async function spawnChild(
+	script: string,
+	env: Record<string, string> = {},
+	nodeArgs: string[] = []
+): Promise<Child> {
+	const child = track(
+		spawn(process.execPath, [...nodeArgs, script], {
+			cwd: ROOT,
+			env: { ...process.env, ...env },
+			stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+		})
+	);
+	const problems: string[] = [];
+	let output = '';
+	child.stderr?.on('data', (chunk: Buffer) => {
+		output = (output + chunk.toString()).slice(-4000);
+	});
+	const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`${script} did not start:\n${output}`)),
+			START_TIMEOUT_MS
+		);
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`${script} exited (${code}):\n${output}`));
+		});
+		if (!child.stdout) throw new Error('no stdout pipe');
+		createInterface({ input: child.stdout }).on('line', (line) => {
+			let entry: Record<string, unknown>;
+			try {
+				entry = JSON.parse(line) as Record<string, unknown>;
+			} catch {
+				output = (output + line + '\n').slice(-4000);
+				return;
+			}
+			if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
+			if (entry.msg === 'listening') {
+				clearTimeout(timer);
+				resolve(entry);
+			}
+		});
+	});
+	return { process: child, listening, stats: () => askStats(child), problems };
+}
+
+let nextId = 1;
+function askStats(child: ChildProcess): Promise<ProcessStats> {
+	const id = nextId++;
+	const answer = new Promise<ProcessStats>((resolve) => {
+		const onMessage = (reply: StatsReply) => {
+			if (reply.type !== 'stats' || reply.id !== id) return;
+			child.off('message', onMessage);
+			resolve(reply.stats);
+		};
+		child.on('message', onMessage);
+	});
+	child.send({ type: 'stats', id } satisfies StatsRequest);
+	return withTimeout(answer, 10_000, 'stats');
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	child.kill('SIGTERM');
+	await withTimeout(exited, 15_000, 'stop').catch(() => {
+		child.kill('SIGKILL');
+		return exited;
+	});
+}
+
+/** The client process: sends a request and waits for the reply of the given type. */
+function clientCall<T extends ClientReply['type']>(
+	child: ChildProcess,
+	request: ClientRequest,
+	type: T,
+	timeoutMs: number
+): Promise<Extract<ClientReply, { type: T }>> {
+	const answer = new Promise<Extract<ClientReply, { type: T }>>((resolve, reject) => {
+		child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
+		const onMessage = (reply: ClientReply) => {
+			if (reply.type === 'error') reject(new Error(`client process: ${reply.message}`));
+			else if (reply.type === type) resolve(reply as Extract<ClientReply, { type: T }>);
+			else return;
+			child.off('message', onMessage);
+		};
+		child.on('message', onMessage);
+	});
+	child.send(request);
+	return withTimeout(answer, timeoutMs, `clients ${request.type}`);
+}
+
+// ---- setup ---------------------------------------------------------------------------------------
+
+/** Signs up the admin (who adds the fake provider) and `count` users; returns their cookies. */
+async function setUpUsers(appUrl: string, fakeUrl: string, count: number): Promise<string[]> {
+	const admin = new HttpClient(appUrl);
+	const { response } = await admin.signUp({ email: 'admin@bench.test', displayName: 'Admin' });
+	if (response.status !== 303) throw new Error(`admin sign-up failed with HTTP ${response.status}`);
+	await setUpProvider(admin, fakeUrl);
+	const cookies: string[] = [];
+	let next = 0;
+	const lane = async () => {
+		while (next < count) {
+			const i = next++;
+			const client = new HttpClient(appUrl);
+			const signed = await client.signUp({
+				email: `user${i}@bench.test`,
+				displayName: `User ${i}`
+			});
+			if (signed.response.status !== 303 || !client.sessionToken) {
+				throw new Error(`sign-up ${i} failed with HTTP ${signed.response.status}`);
+			}
+			cookies.push(client.cookieHeader);
+		}
+	};
+	await Promise.all(Array.from({ length: SIGNUP_CONCURRENCY }, lane));
+	return cookies;
+}
+
+// ---- one measurement ----------------------------------------------------------------------------
+
+interface Phase {
+	streams: number;
+	app: Percentiles;
+	baseline: Percentiles;
+	windowS: number;
+	messageUpdatesPerS: number;
+	writesPerS: number;
+	activeStreams: number;
+	/** Shares of one core; `machine` counts every process on the machine (other users' too). */
+	cpu: { app: number; fake: number; clients: number; machine: number };
+	/** App CPU time in the window per delta written by the provider in it, in microseconds. */
+	appMicrosPerDelta: number;
+	/** The app's event-loop delay over the window (ms). */
+	loopDelay: { p50: number; p99: number; max: number };
+	/** Time in SQLite calls over the window: share of the window, longest call, calls over 10 ms. */
+	sqlite: { share: number; maxMs: number; slow: number };
+	failures: string[];
+	gaps: number;
+	deltas: number;
+}
+
+/** Busy and total CPU time of the whole machine so far (every process), in ms. */
+function machineTimes(): { busy: number; total: number } {
+	let busy = 0;
+	let total = 0;
+	for (const { times } of os.cpus()) {
+		const all = times.user + times.nice + times.sys + times.idle + times.irq;
+		total += all;
+		busy += all - times.idle;
+	}
+	return { busy, total };
+}
+
+/** CPU time between two samples as a share of one core. */
+function cpuShare(a: ProcessStats, b: ProcessStats): number {
+	const used = b.cpu.user + b.cpu.system - (a.cpu.user + a.cpu.system);
+	return used / 1000 / (b.at - a.at);
+}
+
+async function runPhase(
+	streams: number,
+	baselineStreams: number,
+	tokens: number,
+	procs: { app: Child; fake: Child; clients: ChildProcess; fakeUrl: string }
+): Promise<Phase> {
+	const durationMs = tokens * DELAY_MS;
+	const goAt = now();
+	const windowStart = goAt + WINDOW_FROM_MS;
+	const windowEnd = goAt + durationMs - WINDOW_TRIM_MS;
+	const sample = () =>
+		Promise.all([procs.app.stats(), procs.fake.stats(), askStats(procs.clients), machineTimes()]);
+	const samples: Promise<
+		[ProcessStats, ProcessStats, ProcessStats, { busy: number; total: number }]
+	>[] = [];
+	const at = (time: number) => samples.push(sleep(Math.max(0, time - now())).then(sample));
+	at(windowStart);
+	at(windowEnd);
+	const profile =
+		PROFILE_DIR && streams >= 50
+			? path.resolve(PROFILE_DIR, `app-${streams}.cpuprofile`)
+			: undefined;
+	if (profile) {
+		void sleep(Math.max(0, windowStart - now())).then(() =>
+			procs.app.process.send({ type: 'profile-start' } satisfies ProfileRequest)
+		);
+	}
+	const profiled = profile
+		? sleep(Math.max(0, windowEnd - now())).then(() => {
+				const id = nextId++;
+				const written = new Promise<void>((resolve) => {
+					const onMessage = (reply: ProfileReply) => {
+						if (reply.type !== 'profiled' || reply.id !== id) return;
+						procs.app.process.off('message', onMessage);
+						resolve();
+					};
+					procs.app.process.on('message', onMessage);
+				});
+				procs.app.process.send({
+					type: 'profile-stop',
+					id,
+					file: profile
+				} satisfies ProfileRequest);
+				return withTimeout(written, 30_000, 'profile');
+			})
+		: Promise.resolve();
+	const done = await clientCall(
+		procs.clients,
+		{
+			type: 'go',
+			streams,
+			baseline: baselineStreams,
+			fakeUrl: procs.fakeUrl,
+			tokens,
+			delayMs: DELAY_MS,
+			spreadMs: SPREAD_MS,
+			windowStart,
+			windowEnd
+		},
+		'done',
+		durationMs + 60_000
+	);
+	const [[app0, fake0, clients0, machine0], [app1, fake1, clients1, machine1]] =
+		await Promise.all(samples);
+	await profiled;
+	if (profile) console.log(`CPU profile of the app over the window: ${profile}`);
+	const cores = os.cpus().length;
+	const windowS = (app1.at - app0.at) / 1000;
+	return {
+		streams,
+		app: done.app,
+		baseline: done.baseline,
+		windowS,
+		messageUpdatesPerS: ((app1.messageUpdates ?? 0) - (app0.messageUpdates ?? 0)) / windowS,
+		writesPerS: ((app1.writes ?? 0) - (app0.writes ?? 0)) / windowS,
+		activeStreams: Math.min(app0.activeStreams ?? -1, app1.activeStreams ?? -1),
+		cpu: {
+			app: cpuShare(app0, app1),
+			fake: cpuShare(fake0, fake1),
+			clients: cpuShare(clients0, clients1),
+			machine: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cores
+		},
+		loopDelay: app1.loopDelay ?? { p50: NaN, p99: NaN, max: NaN },
+		sqlite: {
+			share: ((app1.sqlite?.totalMs ?? 0) - (app0.sqlite?.totalMs ?? 0)) / (app1.at - app0.at),
+			maxMs: app1.sqlite?.maxMs ?? NaN,
+			slow: (app1.sqlite?.slow ?? 0) - (app0.sqlite?.slow ?? 0)
+		},
+		appMicrosPerDelta:
+			(app1.cpu.user + app1.cpu.system - app0.cpu.user - app0.cpu.system) / done.app.count,
+		failures: done.failures,
+		gaps: done.gaps,
+		deltas: done.deltas
+	};
+}
+
+// ---- output -------------------------------------------------------------------------------------
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
+	return [
+		line(rows[0]),
+		widths.map((w) => '-'.repeat(w)).join('  '),
+		...rows.slice(1).map(line)
+	].join('\n');
+}
+
+const ms = (value: number) => value.toFixed(2);
+const pct = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+
+// ---- main ---------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
+		throw new Error(
+			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
+		);
+	}
+	if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !(SECONDS >= 5)) {
+		throw new Error('--sizes must list positive integers and --seconds be at least 5');
+	}
+	const cpus = os.cpus();
+	console.log('bench:streams: concurrent AI answers through the production build');
+	console.log(
+		`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), node ${process.version}, ` +
+			`load average ${os.loadavg()[0].toFixed(1)} at start; ` +
+			`the fake provider, the app and the clients are separate processes sharing these cores`
+	);
+	console.log(
+		`method: one user and one socket per stream, each answer ${TOKENS} tokens at one per ` +
+			`${DELAY_MS} ms (~${1000 / DELAY_MS}/s), starts spread over ${SPREAD_MS} ms; ` +
+			`${BASELINE_STREAMS} baseline streams read the fake's SSE directly in the same client ` +
+			`process at the same time. Latency = client receive time - provider write time, for ` +
+			`deltas written from ${WINDOW_FROM_MS / 1000} s after the first start to ` +
+			`${WINDOW_TRIM_MS / 1000} s before the first end; DB writes and CPU over the same window.\n`
+	);
+
+	if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-streams-'));
+	tempDirs.add(dataDir);
+	const fake = await spawnChild('bench/lib/streams-fake.ts');
+	const fakeUrl = String(fake.listening.url);
+	const app = await spawnChild(
+		'bench/lib/streams-app.ts',
+		{
+			HOST: '127.0.0.1',
+			PORT: '0',
+			DATA_DIR: dataDir,
+			LOG_LEVEL: 'info',
+			CHAT_MAX_CONCURRENT_PER_USER: '100',
+			SOCKET_EVENTS_PER_SECOND: '10000',
+			SOCKET_EVENT_BURST: '100000',
+			LOGIN_MAX_ATTEMPTS_PER_IP: '10000'
+		},
+		PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []
+	);
+	const appUrl = `http://127.0.0.1:${String(app.listening.port)}`;
+
+	const users = Math.max(...SIZES);
+	const t0 = performance.now();
+	const cookies = await setUpUsers(appUrl, fakeUrl, users);
+	console.log(
+		`setup: ${users} users signed up in ${((performance.now() - t0) / 1000).toFixed(1)} s`
+	);
+
+	const clients = track(
+		spawn(process.execPath, ['bench/lib/streams-clients.ts'], {
+			cwd: ROOT,
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+		})
+	);
+	const connected = await clientCall(
+		clients,
+		{ type: 'connect', appUrl, users: cookies.map((cookie) => ({ cookie })) },
+		'connected',
+		120_000
+	);
+	if (connected.failed) {
+		throw new Error(`${connected.failed} sockets failed: ${connected.firstError}`);
+	}
+	console.log(
+		`setup: ${connected.sockets} sockets connected, each with a chat, in ${connected.ms} ms`
+	);
+	const procs = { app, fake, clients, fakeUrl };
+
+	// Warm-up: JIT, Prisma's query cache, connection pools to the fake.
+	await runPhase(Math.min(20, users), 2, Math.round(3000 / DELAY_MS), procs);
+	await sleep(1000);
+
+	const phases: Phase[] = [];
+	for (const n of SIZES) {
+		const phase = await runPhase(n, BASELINE_STREAMS, TOKENS, procs);
+		phases.push(phase);
+		console.log(
+			`N=${n}: ${phase.app.count} app deltas and ${phase.baseline.count} baseline deltas in a ` +
+				`${phase.windowS.toFixed(1)} s window (${phase.deltas} deltas received in all), ` +
+				`${phase.activeStreams} answers streaming in the window, gaps ${phase.gaps}` +
+				(phase.failures.length ? `, FAILURES ${phase.failures.length}: ${phase.failures[0]}` : '')
+		);
+		await sleep(1500); // let the answers' last writes and title requests settle
+	}
+
+	const rows = [
+		[
+			'streams',
+			'app p50',
+			'app p99',
+			'app max',
+			'base p50',
+			'base p99',
+			'added p50',
+			'added p99',
+			'UPDATE/s',
+			'per stream',
+			'writes/s',
+			'app CPU',
+			'app µs/delta',
+			'fake CPU',
+			'clients CPU',
+			'machine busy'
+		]
+	];
+	for (const p of phases) {
+		rows.push([
+			String(p.streams),
+			ms(p.app.p50),
+			ms(p.app.p99),
+			ms(p.app.max),
+			ms(p.baseline.p50),
+			ms(p.baseline.p99),
+			ms(p.app.p50 - p.baseline.p50),
+			ms(p.app.p99 - p.baseline.p99),
+			p.messageUpdatesPerS.toFixed(0),
+			(p.messageUpdatesPerS / p.streams).toFixed(2),
+			p.writesPerS.toFixed(0),
+			pct(p.cpu.app),
+			p.appMicrosPerDelta.toFixed(0),
+			pct(p.cpu.fake),
+			pct(p.cpu.clients),
+			`${p.cpu.machine.toFixed(2)}/${os.cpus().length}`
+		]);
+	}
+	console.log(
+		`\nlatency in ms; UPDATE/s = UPDATEs of ChatMessage rows; CPU as a share of one core; ` +
+			`machine busy = cores busy with any process (other work on the machine included)\n`
+	);
+	console.log(`${table(rows)}\n`);
+	const loopRows = [
+		[
+			'streams',
+			'loop delay p50',
+			'loop delay p99',
+			'loop delay max',
+			'time in SQLite',
+			'longest SQLite call',
+			'SQLite calls > 10 ms'
+		]
+	];
+	for (const p of phases) {
+		loopRows.push([
+			String(p.streams),
+			ms(p.loopDelay.p50),
+			ms(p.loopDelay.p99),
+			ms(p.loopDelay.max),
+			pct(p.sqlite.share),
+			ms(p.sqlite.maxMs),
+			String(p.sqlite.slow)
+		]);
+	}
+	console.log(`the app's event loop and SQLite over the same window (ms)\n`);
+	console.log(`${table(loopRows)}\n`);
+
+	const largest = phases.reduce((a, b) => (b.streams > a.streams ? b : a));
+	const added = largest.app.p99 - largest.baseline.p99;
+	const worstWrites = Math.max(...phases.map((p) => p.messageUpdatesPerS / p.streams));
+	const ok1 = added < GOAL_ADDED_P99_MS;
+	const ok2 = worstWrites <= GOAL_WRITES_PER_STREAM;
+	console.log(
+		`verdict: ${ok1 ? 'PASS' : 'FAIL'}: added p99 latency ${ms(added)} ms at ${largest.streams} ` +
+			`streams (goal < ${GOAL_ADDED_P99_MS} ms)`
+	);
+	console.log(
+		`verdict: ${ok2 ? 'PASS' : 'FAIL'}: ${worstWrites.toFixed(2)} database writes per second per ` +
+			`stream at worst (goal <= ${GOAL_WRITES_PER_STREAM})`
+	);
+	const problems = app.problems.length;
+	if (problems) {
+		console.log(`note: the app logged ${problems} warn/error lines, e.g. ${app.problems[0]}`);
+	}
+	if (phases.some((p) => p.failures.length || p.gaps)) {
+		throw new Error('some answers failed or arrived with gaps; the figures are not valid');
+	}
+
+	clients.send({ type: 'close' } satisfies ClientRequest);
+	await withTimeout(
+		new Promise((resolve) => clients.once('exit', resolve)),
+		10_000,
+		'client process exit'
+	).catch(() => clients.kill('SIGKILL'));
+	await stopChild(app.process);
+	await stopChild(fake.process);
+}
+
+try {
+	await main();
+	cleanup();
+	process.exit(0);
+} catch (error) {
+	fail(error);
+}

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '#lib/shared/errors.ts';
+import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, newChat, setUpProvider, until } from './helpers/chats.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+
+let server: TestServer;
+let fake: FakeOpenAI;
+let ana: TestUser;
+let bo: TestUser;
+let db: ChatDb;
+let modelIds: string[];
+
+const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
+
+beforeAll(async () => {
+	fake = await startFakeOpenAI();
+	server = await startServer({
+		env: { ...RELAXED_LIMITS, CHAT_PROMPT_MAX_CHARS: '100', CHAT_MAX_CONCURRENT_PER_USER: '2' }
+	});
+	ana = await newUser(server.url, 'Ana');
+	await setUpProvider(ana.http, fake.url);
+	modelIds = (await ok(ana.socket, 'models:list', {})).models.map((m) => m.id);
+	bo = await newUser(server.url, 'Bo');
+	db = new ChatDb(server);
+});
+afterAll(async () => {
+	db?.close();
+	for (const u of [ana, bo]) u?.socket.disconnect();
+	await disposeServer(server);
+	await fake?.close();
+});
+
+/** Expects `attempt` to fail with `code` and to write no chat message and no usage row. */
+async function refused(code: ErrorCode, attempt: () => ReturnType<typeof call>) {
+	const messages = db.messageCount();
+	const usage = db.usageCount();
+	const streams = () => fake.requests.filter((r) => r.body.stream).length;
+	const requests = streams();
+	const result = await attempt();
+	expect(result.ok ? 'ok' : result.error.code).toBe(code);
+	expect(db.messageCount()).toBe(messages);
+	expect(db.usageCount()).toBe(usage);
+	expect(streams()).toBe(requests);
+	return result.ok ? '' : result.error.message;
+}
+
+function send(user: TestUser, chatId: string, content: string, extra: { modelId?: string } = {}) {
+	return call(user.socket, 'chat:send', {
+		chatId,
+		content,
+		parentId: null,
+		clientId: clientId(),
+		...extra
+	});
+}
+
+describe('prompts the server refuses', () => {
+	it('empty or blank → empty_prompt', async () => {
+		const chatId = await newChat(ana);
+		for (const content of ['', '   ', '\n\t \n']) {
+			await refused('empty_prompt', () => send(ana, chatId, content));
+		}
+		// An edit to an empty message is refused the same way.
+		const tab = new AnswerAssembler(ana.socket);
+		const sent = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'Hi [[tokens=2]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		await tab.final(sent.assistant.id);
+		await refused('empty_prompt', () =>
+			call(ana.socket, 'chat:edit', { messageId: sent.user.id, content: ' ', clientId: clientId() })
+		);
+	});
+
+	it('over CHAT_PROMPT_MAX_CHARS → prompt_too_long; exactly the limit is fine', async () => {
+		const chatId = await newChat(ana);
+		const message = await refused('prompt_too_long', () => send(ana, chatId, 'x'.repeat(101)));
+		expect(message).toMatch(/at most 100 characters \(this one has 101\)/);
+		const tab = new AnswerAssembler(ana.socket);
+		const atLimit = await send(ana, chatId, `${'y'.repeat(87)} [[tokens=2]]`);
+		expect(atLimit.ok).toBe(true);
+		if (atLimit.ok) await tab.final(atLimit.data.assistant.id);
+	});
+
+	it('an unknown or disabled model → model_unavailable', async () => {
+		const chatId = await newChat(ana);
+		await refused('model_unavailable', () => send(ana, chatId, 'Hi', { modelId: UNKNOWN }));
+		const [, second] = modelIds;
+		await ana.http.json(`/api/v1/admin/models/${second}`, {
+			method: 'PATCH',
+			body: { enabled: false }
+		});
+		const message = await refused('model_unavailable', () =>
+			send(ana, chatId, 'Hi', { modelId: second })
+		);
+		expect(message).toMatch(/is disabled/);
+		// A chat whose own model was disabled cannot answer either, nor regenerate with it.
+		const other = (await ok(ana.socket, 'chat:create', { modelId: modelIds[0] })).id;
+		const tab = new AnswerAssembler(ana.socket);
+		const sent = await ok(ana.socket, 'chat:send', {
+			chatId: other,
+			content: 'Hi [[tokens=2]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		await tab.final(sent.assistant.id);
+		await refused('model_unavailable', () =>
+			call(ana.socket, 'chat:regenerate', { messageId: sent.assistant.id, modelId: second })
+		);
+		// A disabled provider takes all its models with it.
+		const providerId = (
+			await ana.http.json<{ providers: { id: string }[] }>('/api/v1/admin/providers')
+		).body.providers[0].id;
+		await ana.http.json(`/api/v1/admin/providers/${providerId}`, {
+			method: 'PATCH',
+			body: { enabled: false }
+		});
+		await refused('model_unavailable', () => send(ana, other, 'Hi again'));
+		await ana.http.json(`/api/v1/admin/providers/${providerId}`, {
+			method: 'PATCH',
+			body: { enabled: true }
+		});
+	});
+});
+
+describe('idempotency', () => {
+	it('the same clientId twice returns the same pair and writes it once', async () => {
+		const chatId = await newChat(ana);
+		const tab = new AnswerAssembler(ana.socket);
+		const payload = { chatId, content: 'Once [[tokens=3]]', parentId: null, clientId: clientId() };
+		const first = await ok(ana.socket, 'chat:send', payload);
+		const again = await ok(ana.socket, 'chat:send', payload);
+		expect(again.user.id).toBe(first.user.id);
+		expect(again.assistant.id).toBe(first.assistant.id);
+		await tab.final(first.assistant.id);
+		const late = await ok(ana.socket, 'chat:send', payload);
+		expect([late.user.id, late.assistant.id]).toEqual([first.user.id, first.assistant.id]);
+		expect(db.messages(chatId)).toHaveLength(2);
+		expect(
+			fake.requests.filter(
+				(r) => r.body.stream && r.body.messages?.at(-1)?.content === 'Once [[tokens=3]]'
+			)
+		).toHaveLength(1);
+	});
+
+	it('a retry that overlaps the first send gets the same pair, not an error', async () => {
+		const chatId = await newChat(ana);
+		const tab = new AnswerAssembler(ana.socket);
+		const payload = {
+			chatId,
+			content: 'Overlap [[tokens=3]]',
+			parentId: null,
+			clientId: clientId()
+		};
+		const [a, b] = await Promise.all([
+			call(ana.socket, 'chat:send', payload),
+			call(ana.socket, 'chat:send', payload)
+		]);
+		expect(a.ok && b.ok).toBe(true);
+		if (!a.ok || !b.ok) return;
+		expect(b.data.user.id).toBe(a.data.user.id);
+		expect(b.data.assistant.id).toBe(a.data.assistant.id);
+		await tab.final(a.data.assistant.id);
+		expect(db.messages(chatId)).toHaveLength(2);
+	});
+});
+
+describe('streams per user (CHAT_MAX_CONCURRENT_PER_USER=2)', () => {
+	it('a third concurrent answer is refused and writes nothing; another user is unaffected', async () => {
+		const tab = new AnswerAssembler(ana.socket);
+		const chats = await Promise.all([newChat(ana), newChat(ana), newChat(ana)]);
+		const long = '[[tokens=400 delay=10]]';
+		const first = await ok(ana.socket, 'chat:send', {
+			chatId: chats[0],
+			content: `One ${long}`,
+			parentId: null,
+			clientId: clientId()
+		});
+		const second = await ok(ana.socket, 'chat:send', {
+			chatId: chats[1],
+			content: `Two ${long}`,
+			parentId: null,
+			clientId: clientId()
+		});
+		// Both are streaming (the provider has both requests) before the third is tried.
+		await until(
+			() => tab.texts.get(first.assistant.id) && tab.texts.get(second.assistant.id),
+			'both answers to stream'
+		);
+		const message = await refused('too_many_streams', () => send(ana, chats[2], `Three ${long}`));
+		expect(message).toMatch(/2 answers streaming/);
+		// Regenerating or continuing is a stream too.
+		await refused('too_many_streams', () =>
+			call(ana.socket, 'chat:regenerate', { messageId: first.assistant.id })
+		);
+
+		// Bo has his own allowance.
+		const boTab = new AnswerAssembler(bo.socket);
+		const boChat = await newChat(bo);
+		const boSent = await send(bo, boChat, 'Bo here [[tokens=3]]');
+		expect(boSent.ok).toBe(true);
+		if (boSent.ok) expect((await boTab.final(boSent.data.assistant.id)).status).toBe('done');
+
+		// Once one of Ana's answers ends, she may start another.
+		await ok(ana.socket, 'chat:stop', { messageId: first.assistant.id });
+		const third = await send(ana, chats[2], 'Three [[tokens=3]]');
+		expect(third.ok).toBe(true);
+		await ok(ana.socket, 'chat:stop', { messageId: second.assistant.id });
+		if (third.ok) await tab.final(third.data.assistant.id);
+	});
+
+	it('three sends at the same instant: exactly two start, the third is refused', async () => {
+		const carl = await newUser(server.url, 'Carl');
+		try {
+			const tab = new AnswerAssembler(carl.socket);
+			const chats = await Promise.all([newChat(carl), newChat(carl), newChat(carl)]);
+			const before = db.messageCount();
+			const results = await Promise.all(
+				chats.map((chatId, i) => send(carl, chatId, `Burst ${i} [[tokens=300 delay=10]]`))
+			);
+			const codes = results.map((r) => (r.ok ? 'ok' : r.error.code)).sort();
+			expect(codes).toEqual(['ok', 'ok', 'too_many_streams']);
+			expect(db.messageCount()).toBe(before + 4);
+			for (const r of results) {
+				if (!r.ok) continue;
+				await ok(carl.socket, 'chat:stop', { messageId: r.data.assistant.id });
+				await tab.final(r.data.assistant.id);
+			}
+		} finally {
+			carl.socket.disconnect();
+		}
+	});
+});
