@@ -7,8 +7,9 @@
  *
  * Options (argv or env): --sizes=10,100,1000 (BENCH_SIZES), --rate=20 (BENCH_RATE, msg/s),
  * --seconds=10 (BENCH_SECONDS), --window=8 (BENCH_WINDOW, sends in flight at max rate),
- * --max-seconds=4 (BENCH_MAX_SECONDS), --catchup=10000 (BENCH_CATCHUP), --profile=<dir>
- * (BENCH_PROFILE: CPU-profile the app server in each measured phase and summarise where time goes).
+ * --max-seconds=4 (BENCH_MAX_SECONDS), --catchup=10000 (BENCH_CATCHUP; 0 skips the catch-up),
+ * --profile=<dir> (BENCH_PROFILE: CPU-profile the app server in each measured phase and summarise
+ * where time goes).
  */
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -428,7 +429,48 @@ function describe(run: Run, name: 'fixed' | 'max'): string {
 	);
 }
 
-function report(runs: Run[], catchUp: Awaited<ReturnType<typeof catchUpScenario>>): void {
+type CatchUp = Awaited<ReturnType<typeof catchUpScenario>>;
+const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+
+/** Prints the catch-up figures and returns its verdict line. */
+function reportCatchUp(catchUp: CatchUp | null): string {
+	if (!catchUp) {
+		console.log('\ncatch-up: skipped (--catchup=0)');
+		return 'verdict catch-up: not measured (--catchup=0)';
+	}
+	const { posted } = catchUp;
+	const list = (xs: number[]) => xs.map((x) => f0(x)).join(' / ');
+	console.log(
+		`\ncatch-up: ${CATCH_UP} messages posted over REST by ${REST_BOTS} bots (${REST_PER_BOT} ` +
+			`requests in flight each) in ${(posted.ms / 1000).toFixed(1)} s ` +
+			`(${f0((CATCH_UP / posted.ms) * 1000)} msg/s) while one member was offline`
+	);
+	if ('error' in catchUp) {
+		console.log(`  FAILED: ${catchUp.error}`);
+		return `verdict catch-up: FAIL: the catch-up of ${CATCH_UP} messages failed (see above)`;
+	}
+	const { timing, raw, rest } = catchUp;
+	console.log(
+		`  ChannelSync + Timeline (src/lib/client/channels), one channel:sync on reconnect -> ` +
+			`${timing.applied} messages applied: ${f0(timing.totalMs)} ms ` +
+			`(request -> decoded ack ${f0(timing.requestMs)} ms, apply ${f0(timing.applyMs)} ms; ` +
+			`reconnect handshake before it ${f0(timing.handshakeMs)} ms; server CPU ${f0(catchUp.serverCpuMs)} ms)`
+	);
+	console.log(
+		`  raw socket channel:sync, request -> decoded ack: ${list(raw.map((r) => r.ms))} ms`
+	);
+	console.log(
+		`  REST GET /api/v1/channels/:id/changes?since=, request -> JSON parsed: ` +
+			`${list(rest.map((r) => r.ms))} ms (${(rest[0].bytes / 1024 / 1024).toFixed(1)} MiB, ` +
+			`JSON.parse ${f0(rest[0].parseMs)} ms)`
+	);
+	return (
+		`verdict catch-up: ${verdict(timing.totalMs < GOAL_CATCH_UP_MS)}: ${timing.applied} ` +
+		`messages caught up in ${f0(timing.totalMs)} ms (goal < ${GOAL_CATCH_UP_MS} ms)`
+	);
+}
+
+function report(runs: Run[], catchUp: CatchUp | null): void {
 	const get = (kind: Kind, n: number) => {
 		const run = runs.find((r) => r.kind === kind && r.n === n);
 		if (!run) throw new Error(`no ${kind} run for N=${n}`);
@@ -503,31 +545,7 @@ function report(runs: Run[], catchUp: Awaited<ReturnType<typeof catchUpScenario>
 	console.log(`\nmax rate: ${WINDOW} sends in flight (closed loop) for ${MAX_SECONDS} s`);
 	console.log(table(maxRows));
 
-	const { posted } = catchUp;
-	const list = (xs: number[]) => xs.map((x) => f0(x)).join(' / ');
-	console.log(
-		`\ncatch-up: ${CATCH_UP} messages posted over REST by ${REST_BOTS} bots (${REST_PER_BOT} ` +
-			`requests in flight each) in ${(posted.ms / 1000).toFixed(1)} s ` +
-			`(${f0((CATCH_UP / posted.ms) * 1000)} msg/s) while one member was offline`
-	);
-	if ('error' in catchUp) console.log(`  FAILED: ${catchUp.error}`);
-	else {
-		const { timing, raw, rest } = catchUp;
-		console.log(
-			`  ChannelSync + Timeline (src/lib/client/channels), one channel:sync on reconnect -> ` +
-				`${timing.applied} messages applied: ${f0(timing.totalMs)} ms ` +
-				`(request -> decoded ack ${f0(timing.requestMs)} ms, apply ${f0(timing.applyMs)} ms; ` +
-				`reconnect handshake before it ${f0(timing.handshakeMs)} ms; server CPU ${f0(catchUp.serverCpuMs)} ms)`
-		);
-		console.log(
-			`  raw socket channel:sync, request -> decoded ack: ${list(raw.map((r) => r.ms))} ms`
-		);
-		console.log(
-			`  REST GET /api/v1/channels/:id/changes?since=, request -> JSON parsed: ` +
-				`${list(rest.map((r) => r.ms))} ms (${(rest[0].bytes / 1024 / 1024).toFixed(1)} MiB, ` +
-				`JSON.parse ${f0(rest[0].parseMs)} ms)`
-		);
-	}
+	const catchUpVerdict = reportCatchUp(catchUp);
 
 	const outside = Math.max(
 		...runs.flatMap((run) => [run.fixed.box?.outside ?? 0, run.max.box?.outside ?? 0])
@@ -543,7 +561,6 @@ function report(runs: Run[], catchUp: Awaited<ReturnType<typeof catchUpScenario>
 	const p99 = get('app', largest).fixed.deliveries.histogram.percentile(99);
 	const worstFixed = fixedRatios.reduce((a, b) => (b.r < a.r ? b : a));
 	const worstMax = maxRatios.reduce((a, b) => (b.r < a.r ? b : a));
-	const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 	console.log('');
 	console.log(
 		`verdict latency: ${verdict(p99 < GOAL_P99_MS)}: app p99 send->receive at N=${largest} is ` +
@@ -558,13 +575,7 @@ function report(runs: Run[], catchUp: Awaited<ReturnType<typeof catchUpScenario>
 			`${ratio(worstMax.r)} bare's messages/s at worst (N=${worstMax.n}; goal >= ${GOAL_RATIO}x; ` +
 			`per N: ${maxRatios.map((m) => `${m.n}: ${ratio(m.r)}`).join(', ')})`
 	);
-	console.log(
-		'error' in catchUp
-			? `verdict catch-up: FAIL: the catch-up of ${CATCH_UP} messages failed (see above)`
-			: `verdict catch-up: ${verdict(catchUp.timing.totalMs < GOAL_CATCH_UP_MS)}: ` +
-					`${catchUp.timing.applied} messages caught up in ${f0(catchUp.timing.totalMs)} ms ` +
-					`(goal < ${GOAL_CATCH_UP_MS} ms)`
-	);
+	console.log(catchUpVerdict);
 }
 
 // ---- main -----------------------------------------------------------------------------------------
@@ -625,7 +636,7 @@ async function main(): Promise<void> {
 			console.log(describe(run, 'max'));
 		}
 	}
-	const catchUp = await catchUpScenario(app, ws);
+	const catchUp = CATCH_UP > 0 ? await catchUpScenario(app, ws) : null;
 	report(runs, catchUp);
 	const problems = app.problems.length + bare.problems.length;
 	if (problems) {

@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import type { MemorySample, ServerReply, ServerRequest } from './ipc.ts';
 
-/** Microseconds between CPU profile samples (V8's default is 1000). */
-const PROFILE_INTERVAL_US = 250;
+/** Microseconds between CPU profile samples (V8's default; shorter costs the app noticeably). */
+const PROFILE_INTERVAL_US = 1000;
 
 /** Several full GCs with turns of the event loop between them, so finalizers and weak refs settle. */
 async function collect(): Promise<void> {
