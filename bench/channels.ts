@@ -414,7 +414,8 @@ function describe(run: Run, name: 'fixed' | 'max'): string {
 		`${run.kind.padEnd(4)} N=${String(run.n).padStart(4)} ${name.padEnd(5)}: ` +
 		`${p.sent} sent${p.failed ? ` (${p.failed} FAILED: ${p.firstError})` : ''} at ` +
 		`${f1(p.sentPerSecond)}/s; ${d.received}/${p.expected} delivered` +
-		`${lost ? ` (${lost} LOST)` : ''} (per member ${d.perSocketMin}..${d.perSocketMax}); ` +
+		`${lost ? ` (${lost} LOST)` : ''} (per member ${d.perSocketMin}..${d.perSocketMax}` +
+		`${d.disconnects ? `; ${d.disconnects} members DISCONNECTED` : ''}); ` +
 		`latency p50 ${f1(d.histogram.percentile(50))} p99 ${f1(d.histogram.percentile(99))} ` +
 		`max ${f1(d.histogram.max())} ms; ack p50 ${f1(p.ack.percentile(50))} ` +
 		`p99 ${f1(p.ack.percentile(99))} ms; ${f0(p.deliveredPerSecond)} deliveries/s over ` +

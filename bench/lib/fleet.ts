@@ -21,6 +21,8 @@ export interface Deliveries {
 	perSocketMax: number;
 	/** CPU time the member workers used since the phase started, in total. */
 	cpuMs: number;
+	/** Member sockets that disconnected during the phase (their later messages are lost). */
+	disconnects: number;
 }
 
 type Request = MemberRequest extends infer R ? (R extends { id: number } ? R : never) : never;
@@ -153,7 +155,8 @@ export class MemberFleet {
 			histogram,
 			perSocketMin: Math.min(...replies.map((r) => r.perSocketMin)),
 			perSocketMax: Math.max(...replies.map((r) => r.perSocketMax)),
-			cpuMs: replies.reduce((sum, r) => sum + r.cpuMs, 0)
+			cpuMs: replies.reduce((sum, r) => sum + r.cpuMs, 0),
+			disconnects: replies.reduce((sum, r) => sum + r.disconnects, 0)
 		};
 	}
 

@@ -91,5 +91,7 @@ export type MemberReply =
 			perSocketMax: number;
 			/** This worker's CPU time since the phase started. */
 			cpuMs: number;
+			/** Member sockets of this worker that disconnected since the phase started. */
+			disconnects: number;
 	  }
 	| { type: 'clock'; id: number; now: number };

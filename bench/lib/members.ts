@@ -27,9 +27,12 @@ let received = 0;
 let negative = 0;
 let firstAt = 0;
 let lastAt = 0;
+/** Member sockets that lost their connection during the phase (e.g. a ping timeout). */
+let disconnects = 0;
 let cpuAtPhase = process.cpuUsage();
 
 function listen(socket: Socket, index: number): void {
+	socket.on('disconnect', () => (disconnects += 1));
 	socket.on('channel:change', (changes: ChannelChanges) => {
 		const at = now();
 		for (const message of changes.messages) {
@@ -76,7 +79,7 @@ process.on('message', (request: MemberRequest) => {
 			tag = `${request.tag} `;
 			histogram = new Histogram();
 			perSocket = new Uint32Array(sockets.length);
-			received = negative = firstAt = lastAt = 0;
+			received = negative = firstAt = lastAt = disconnects = 0;
 			cpuAtPhase = process.cpuUsage();
 			reply({ type: 'phase', id: request.id });
 			break;
@@ -95,7 +98,8 @@ process.on('message', (request: MemberRequest) => {
 				histogram: histogram.toSparse(),
 				perSocketMin: perSocket.length ? Math.min(...perSocket) : 0,
 				perSocketMax: perSocket.length ? Math.max(...perSocket) : 0,
-				cpuMs: (cpu.user + cpu.system) / 1000
+				cpuMs: (cpu.user + cpu.system) / 1000,
+				disconnects
 			});
 			break;
 		}
