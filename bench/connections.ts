@@ -6,16 +6,33 @@
  * Options (argv or env): --sizes=1000,5000,10000 (BENCH_SIZES), --snapshots=<dir>
  * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { HttpClient } from '../tests/helpers/client.ts';
-import type { MemorySample, ServerReply, ServerRequest, WorkerReply } from './lib/ipc.ts';
+import {
+	exited,
+	fdLimit,
+	guard,
+	kib,
+	machineFacts,
+	mib,
+	ROOT,
+	runMain,
+	sleep,
+	startServer,
+	stopChild,
+	table,
+	track,
+	trackDir,
+	withTimeout,
+	type Kind,
+	type ServerHandle
+} from './lib/harness.ts';
+import type { MemorySample, WorkerReply } from './lib/ipc.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
 	options: { sizes: { type: 'string' }, snapshots: { type: 'string' } }
 });
@@ -29,165 +46,12 @@ const CONCURRENCY = 500;
 const WARMUP = 200;
 const IDLE_MS = 2000;
 const GOAL = 1.3;
-const START_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 120_000;
-const IPC_TIMEOUT_MS = 60_000;
 const TOTAL_TIMEOUT_MS = 8 * 60_000;
 
-type Kind = 'app' | 'bare';
-const SCRIPTS: Record<Kind, string> = {
-	app: 'bench/lib/app-server.ts',
-	bare: 'bench/lib/bare-server.ts'
-};
-
-// ---- housekeeping: every child and temp folder is tracked and removed on any exit path ----------
-
-const children = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-
-function track(child: ChildProcess): ChildProcess {
-	children.add(child);
-	child.once('exit', () => children.delete(child));
-	return child;
-}
-
-function cleanup(): void {
-	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-	tempDirs.clear();
-}
-
-function fail(error: unknown): never {
-	console.error(`\nbench:connections failed: ${error instanceof Error ? error.message : error}`);
-	cleanup();
-	process.exit(1);
-}
-
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
-}
-setTimeout(
-	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
-	TOTAL_TIMEOUT_MS
-).unref();
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	return Promise.race([
-		promise,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-		})
-	]).finally(() => clearTimeout(timer));
-}
-
-function exited(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-	return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	child.kill('SIGTERM');
-	await withTimeout(exited(child), graceMs, 'stop').catch(() => {
-		child.kill('SIGKILL');
-		return exited(child);
-	});
-}
+guard('bench:connections', TOTAL_TIMEOUT_MS);
 
 // ---- servers under test ---------------------------------------------------------------------------
-
-interface ServerHandle {
-	kind: Kind;
-	url: string;
-	/** Log lines at warn level or above (the app logs pino JSON). */
-	problems: string[];
-	memory(): Promise<MemorySample>;
-	snapshot(file: string): Promise<string>;
-	stop(): Promise<void>;
-}
-
-async function startServer(kind: Kind, dataDir?: string): Promise<ServerHandle> {
-	const env: Record<string, string | undefined> = {
-		...process.env,
-		HOST: '127.0.0.1',
-		PORT: '0',
-		LOG_LEVEL: 'info'
-	};
-	delete env.ORIGIN;
-	if (dataDir) env.DATA_DIR = dataDir;
-	const child = track(
-		spawn(process.execPath, ['--expose-gc', SCRIPTS[kind]], {
-			cwd: ROOT,
-			env,
-			stdio: ['ignore', 'pipe', 'pipe', 'ipc']
-		})
-	);
-	const problems: string[] = [];
-	let output = '';
-	child.stderr?.on('data', (chunk: Buffer) => {
-		output = (output + chunk.toString()).slice(-4000);
-	});
-	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`${kind} server did not start:\n${output}`)),
-			START_TIMEOUT_MS
-		);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`${kind} server exited (${code}):\n${output}`));
-		});
-		if (!child.stdout) throw new Error('no stdout pipe');
-		createInterface({ input: child.stdout }).on('line', (line) => {
-			let entry: Record<string, unknown>;
-			try {
-				entry = JSON.parse(line) as Record<string, unknown>;
-			} catch {
-				output = (output + line + '\n').slice(-4000);
-				return;
-			}
-			if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
-			if (entry.msg === 'listening') {
-				clearTimeout(timer);
-				resolve(entry.port as number);
-			}
-		});
-	});
-
-	let nextId = 1;
-	const pending = new Map<number, (reply: ServerReply) => void>();
-	child.on('message', (reply: ServerReply) => {
-		pending.get(reply.id)?.(reply);
-		pending.delete(reply.id);
-	});
-	function ask(request: ServerRequest): Promise<ServerReply> {
-		const answer = new Promise<ServerReply>((resolve) => pending.set(request.id, resolve));
-		child.send(request);
-		return withTimeout(answer, IPC_TIMEOUT_MS, `${kind} server ${request.type}`);
-	}
-
-	return {
-		kind,
-		url: `http://127.0.0.1:${port}`,
-		problems,
-		async memory() {
-			const reply = await ask({ type: 'memory', id: nextId++ });
-			if (reply.type !== 'memory') throw new Error('unexpected reply');
-			return reply.sample;
-		},
-		async snapshot(file) {
-			const reply = await ask({ type: 'snapshot', id: nextId++, file });
-			if (reply.type !== 'snapshot') throw new Error('unexpected reply');
-			return reply.file;
-		},
-		stop: () => stopChild(child)
-	};
-}
 
 /** Polls until the server holds exactly `count` connections; returns that (post-GC) sample. */
 async function settle(
@@ -287,7 +151,7 @@ interface Run {
 }
 
 async function measure(kind: Kind, n: number, setup: { dataDir: string; token: string }) {
-	const server = await startServer(kind, kind === 'app' ? setup.dataDir : undefined);
+	const server = await startServer(kind, kind === 'app' ? { dataDir: setup.dataDir } : {});
 	try {
 		// Same client options for both servers: the bare one ignores the token but stores the same
 		// handshake, so only server-side work differs.
@@ -321,9 +185,8 @@ async function measure(kind: Kind, n: number, setup: { dataDir: string; token: s
 
 /** Creates the one user and API token every app connection authenticates with. */
 async function setUpApp(): Promise<{ dataDir: string; token: string }> {
-	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
-	tempDirs.add(dataDir);
-	const server = await startServer('app', dataDir);
+	const dataDir = trackDir(mkdtempSync(path.join(os.tmpdir(), 'parley-bench-')));
+	const server = await startServer('app', { dataDir });
 	try {
 		const client = new HttpClient(server.url);
 		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
@@ -343,25 +206,7 @@ async function setUpApp(): Promise<{ dataDir: string; token: string }> {
 
 // ---- output ---------------------------------------------------------------------------------------
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const perConn = (run: Run, key: 'heapUsed' | 'rss') => (run.after[key] - run.before[key]) / run.n;
-
-function table(rows: string[][]): string {
-	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
-	return [
-		line(rows[0]),
-		widths.map((w) => '-'.repeat(w)).join('  '),
-		...rows.slice(1).map(line)
-	].join('\n');
-}
-
-function fdLimit(): number {
-	// Node raises its soft RLIMIT_NOFILE to the hard limit at startup; children inherit it.
-	const out = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim();
-	return out === 'unlimited' ? Infinity : Number(out);
-}
 
 // ---- main -----------------------------------------------------------------------------------------
 
@@ -384,16 +229,12 @@ async function main(): Promise<void> {
 	}
 	if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 
-	const cpus = os.cpus();
+	const cores = os.cpus().length;
 	console.log('bench:connections: idle authenticated Socket.IO connections, app vs bare server');
-	console.log(
-		`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
-			`${mib(os.totalmem())} RAM, ${os.platform()} ${os.release()}, node ${process.version}, ` +
-			`socket.io 4.8, open-file limit ${limit}`
-	);
+	console.log(machineFacts());
 	console.log(
 		`note: the load generator (${WORKERS} client processes, ${CONCURRENCY} handshakes in flight) ` +
-			`shares these ${cpus.length} cores with the server under test; connect times are indicative ` +
+			`shares these ${cores} cores with the server under test; connect times are indicative ` +
 			`only. Memory is read inside the server process after forced full GCs.`
 	);
 	console.log(
@@ -456,10 +297,4 @@ async function main(): Promise<void> {
 	if (SNAPSHOT_DIR) console.log(`heap snapshots in ${SNAPSHOT_DIR}`);
 }
 
-try {
-	await main();
-	cleanup();
-	process.exit(0);
-} catch (error) {
-	fail(error);
-}
+await runMain(main);

@@ -7,7 +7,8 @@
  * Usage (spawned by bench/connections.ts): node bench/lib/clients.ts <url> <count> <concurrency>
  * with BENCH_TOKEN in the environment to send `auth: { token }`.
  */
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { openSockets } from './connect.ts';
 import type { WorkerReply, WorkerRequest } from './ipc.ts';
 
 const [url, countArg, concurrencyArg] = process.argv.slice(2);
@@ -23,43 +24,11 @@ function send(message: WorkerReply): void {
 	process.send?.(message);
 }
 
-const sockets: Socket[] = [];
-let failed = 0;
-let firstError: string | null = null;
-
-function connectOne(): Promise<void> {
-	return new Promise((resolve) => {
-		const socket = io(url, {
-			transports: ['websocket'],
-			reconnection: false,
-			forceNew: true,
-			timeout: 30_000,
-			auth: token ? { token } : {}
-		});
-		socket.once('connect', () => {
-			sockets.push(socket);
-			resolve();
-		});
-		socket.once('connect_error', (error: Error & { data?: unknown }) => {
-			failed += 1;
-			firstError ??= `${error.message}${error.data ? ` ${JSON.stringify(error.data)}` : ''}`;
-			socket.close();
-			resolve();
-		});
-	});
-}
-
-let started = 0;
-async function lane(): Promise<void> {
-	while (started < count) {
-		started += 1;
-		await connectOne();
-	}
-}
+const held: { sockets: Socket[] } = { sockets: [] };
 
 process.on('message', (message: WorkerRequest) => {
 	if (message.type !== 'close') return;
-	for (const socket of sockets) socket.disconnect();
+	for (const socket of held.sockets) socket.disconnect();
 	// Let the close frames go out before the process ends.
 	setTimeout(() => {
 		send({ type: 'closed' });
@@ -68,12 +37,14 @@ process.on('message', (message: WorkerRequest) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-const t0 = performance.now();
-await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+const { sockets, failed, firstError, ms } = await openSockets(url, count, concurrency, () => ({
+	auth: token ? { token } : {}
+}));
+held.sockets = sockets;
 send({
 	type: 'connected',
 	connected: sockets.filter((socket) => socket.connected).length,
 	failed,
 	firstError,
-	ms: Math.round(performance.now() - t0)
+	ms
 });

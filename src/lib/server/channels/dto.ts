@@ -8,10 +8,15 @@ import type {
 
 export const userRefSelect = { id: true, displayName: true, avatarColor: true } as const;
 
-/** What to load with a message so it can become a MessageDto. */
+/**
+ * What to load with a message so it can become a MessageDto. Reactions are put oldest first by
+ * `toMessageDto`, not by SQL: with an `orderBy` here Prisma loads the reactions of all the messages
+ * in one `IN (…)` query it will not split, which fails (P2029) above 999 messages, the bind limit
+ * it assumes for SQLite; a catch-up of 1 000 changed messages hit it.
+ */
 export const messageInclude = {
 	author: { select: userRefSelect },
-	reactions: { select: { emoji: true, userId: true }, orderBy: { createdAt: 'asc' } }
+	reactions: { select: { emoji: true, userId: true, createdAt: true } }
 } as const;
 
 export interface MessageRow {
@@ -28,16 +33,18 @@ export interface MessageRow {
 	editedAt: Date | null;
 	deletedAt: Date | null;
 	author: UserRef;
-	reactions: { emoji: string; userId: string }[];
+	reactions: { emoji: string; userId: string; createdAt: Date }[];
 }
 
 function iso(date: Date | null): string | null {
 	return date ? date.toISOString() : null;
 }
 
-function summarize(reactions: { emoji: string; userId: string }[]): ReactionSummary[] {
+/** Groups reactions by emoji, emojis and people in the order they first reacted. */
+function summarize(reactions: MessageRow['reactions']): ReactionSummary[] {
+	const oldestFirst = reactions.toSorted((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 	const byEmoji = new Map<string, string[]>();
-	for (const { emoji, userId } of reactions) {
+	for (const { emoji, userId } of oldestFirst) {
 		byEmoji.set(emoji, [...(byEmoji.get(emoji) ?? []), userId]);
 	}
 	return [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));

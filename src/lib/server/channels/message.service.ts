@@ -79,8 +79,7 @@ export class MessageService {
 						body,
 						parentId,
 						createdAt: now
-					},
-					include: messageInclude
+					}
 				});
 				let parent: MessageDto | null = null;
 				if (parentId) {
@@ -94,15 +93,25 @@ export class MessageService {
 				} else {
 					await tx.channel.update({
 						where: { id: input.channelId },
-						data: { lastMessageSeq: version, lastMessageAt: now }
+						data: { lastMessageSeq: version, lastMessageAt: now },
+						select: { id: true }
 					});
 					// Your own message is read.
 					await tx.channelMember.update({
 						where: { channelId_userId: { channelId: input.channelId, userId: user.id } },
-						data: { lastReadSeq: version }
+						data: { lastReadSeq: version },
+						select: { channelId: true }
 					});
 				}
-				return { message: toMessageDto(created), parent, version };
+				// A new message has no reactions yet and its author is `user`, loaded for this request:
+				// no need to read the row back with its author and reactions (three more queries).
+				const author = {
+					id: user.id,
+					displayName: user.displayName,
+					avatarColor: user.avatarColor
+				};
+				const message = toMessageDto({ ...created, author, reactions: [] });
+				return { message, parent, version };
 			});
 		} catch (error) {
 			// Two sends with one client id raced: the loser returns the winner's message.
