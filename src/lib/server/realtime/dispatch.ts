@@ -27,27 +27,22 @@ export function registerHandlers(
 	handlers: EventHandlers,
 	limiter: BurstyRateLimiter
 ): void {
-	// An event nobody handles still gets an answer, so a client never waits on it forever.
-	socket.use(([event, ...args], next) => {
-		if (Object.hasOwn(handlers, event)) return next();
-		const ack = args.at(-1);
-		if (typeof ack === 'function') {
-			(ack as (r: Ack<never>) => void)({
-				ok: false,
-				error: { code: 'bad_request', message: `Unknown event "${String(event)}".` }
-			});
+	// One listener per socket, not one per event: with dozens of events and thousands of sockets,
+	// per-event closures would dominate each connection's memory.
+	socket.onAny((event: string, ...args: unknown[]) => {
+		// The ack is the last argument whenever the client asked for one, even if the payload is
+		// missing or followed by extra arguments; those are then refused, not left unanswered.
+		const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+		const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
+		if (!Object.hasOwn(handlers, event)) {
+			// An event nobody handles still gets an answer, so a client never waits on it forever.
+			reply({ ok: false, error: { code: 'bad_request', message: `Unknown event "${event}".` } });
+			return;
 		}
-	});
-	for (const name of Object.keys(handlers) as ClientEventName[]) {
+		const name = event as ClientEventName;
 		const handler = handlers[name] as EventHandler<ClientEventName>;
-		socket.on(name, (...args: unknown[]) => {
-			// The ack is the last argument whenever the client asked for one, even if the payload is
-			// missing or followed by extra arguments; those are then refused, not left unanswered.
-			const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
-			const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
-			void run(app, socket, name, handler, args, limiter).then(reply);
-		});
-	}
+		void run(app, socket, name, handler, args, limiter).then(reply);
+	});
 }
 
 async function run(
