@@ -238,7 +238,7 @@ interface Phase {
 	activeStreams: number;
 	/** Shares of one core; `machine` counts every process on the machine (other users' too). */
 	cpu: { app: number; fake: number; clients: number; machine: number };
-	/** App CPU time in the window per delta written by the provider in it, in microseconds. */
+	/** App CPU time in the window per token written by the provider in it, in microseconds. */
 	appMicrosPerDelta: number;
 	/** The app's event-loop delay over the window (ms). */
 	loopDelay: { p50: number; p99: number; max: number };
@@ -402,7 +402,8 @@ async function main(): Promise<void> {
 			`${BASELINE_STREAMS} baseline streams read the fake's SSE directly in the same client ` +
 			`process at the same time. Latency = client receive time - provider write time, for ` +
 			`deltas written from ${WINDOW_FROM_MS / 1000} s after the first start to ` +
-			`${WINDOW_TRIM_MS / 1000} s before the first end; DB writes and CPU over the same window.\n`
+			`${WINDOW_TRIM_MS / 1000} s before the first end (every token counts, also when several ` +
+			`arrive in one delta); DB writes and CPU over the same window.\n`
 	);
 
 	if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
@@ -462,7 +463,7 @@ async function main(): Promise<void> {
 		const phase = await runPhase(n, BASELINE_STREAMS, TOKENS, procs);
 		phases.push(phase);
 		console.log(
-			`N=${n}: ${phase.app.count} app deltas and ${phase.baseline.count} baseline deltas in a ` +
+			`N=${n}: ${phase.app.count} app tokens and ${phase.baseline.count} baseline tokens in a ` +
 				`${phase.windowS.toFixed(1)} s window (${phase.deltas} deltas received in all), ` +
 				`${phase.activeStreams} answers streaming in the window, gaps ${phase.gaps}` +
 				(phase.failures.length ? `, FAILURES ${phase.failures.length}: ${phase.failures[0]}` : '')
@@ -484,7 +485,7 @@ async function main(): Promise<void> {
 			'per stream',
 			'writes/s',
 			'app CPU',
-			'app µs/delta',
+			'app µs/token',
 			'fake CPU',
 			'clients CPU',
 			'machine busy'

@@ -90,7 +90,13 @@ describe('one user, several tabs', () => {
 				at += delta.text.length;
 			}
 		}
-		expect(a.filter((d) => d.field === 'content').length).toBe(60);
+		const joined = (field: ChatDelta['field']) =>
+			a
+				.filter((d) => d.field === field)
+				.map((d) => d.text)
+				.join('');
+		expect(joined('content')).toBe(expected);
+		expect(joined('reasoning')).toBe(fakeTokens(6, 'r'));
 
 		// The title from the first answer reaches the other tab too.
 		expect((await renamed).id).toBe(chatId);
@@ -110,6 +116,33 @@ describe('one user, several tabs', () => {
 		deltasB.stop();
 		second.disconnect();
 		outsider.disconnect();
+	});
+
+	it('events that arrive in one read go out as one delta, identical on every tab', async () => {
+		const second = await anotherTab(ana);
+		const deltasA = record(ana.socket, 'chat:delta');
+		const deltasB = record(second, 'chat:delta');
+		const tab = new AnswerAssembler(second);
+		const chatId = await newChat(ana);
+		const { assistant } = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'Batched [[tokens=40 batch=10 delay=20]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		const done = await tab.final(assistant.id);
+		expect(done.content).toBe(fakeTokens(40));
+		expect(tab.texts.get(assistant.id)?.content).toBe(fakeTokens(40));
+		const a = deltasA.events.filter((d) => d.messageId === assistant.id);
+		expect(deltasB.events.filter((d) => d.messageId === assistant.id)).toEqual(a);
+		// The fake writes ten events at a time: four writes, so at most a few reads, not 40 deltas.
+		expect(a.length).toBeLessThanOrEqual(8);
+		expect(a.map((d) => d.offset)).toEqual(
+			a.map((_, i) => a.slice(0, i).reduce((n, d) => n + d.text.length, 0))
+		);
+		deltasA.stop();
+		deltasB.stop();
+		second.disconnect();
 	});
 
 	it('a stop from one tab ends the answer on every tab; the other user still sees nothing', async () => {

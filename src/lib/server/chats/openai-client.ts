@@ -133,6 +133,16 @@ export async function* streamChat(
 	}
 
 	const queue: StreamEvent[] = [];
+	/**
+	 * Queues a piece of text, joined to the previous piece when that is of the same kind: the events
+	 * of one network read then become one delta, so a server that fell behind catches up with fewer
+	 * socket writes, while a server that keeps up (one event per read) adds no delay.
+	 */
+	const text = (type: 'content' | 'reasoning', value: string) => {
+		const last = queue.at(-1);
+		if (last?.type === type) last.text += value;
+		else queue.push({ type, text: value });
+	};
 	let done = false;
 	let failure: ProviderError | undefined;
 	const parser = createParser({
@@ -158,8 +168,8 @@ export async function* streamChat(
 			for (const choice of chunk.choices ?? []) {
 				const delta = choice.delta ?? {};
 				const reasoning = delta.reasoning_content ?? delta.reasoning;
-				if (reasoning) queue.push({ type: 'reasoning', text: reasoning });
-				if (delta.content) queue.push({ type: 'content', text: delta.content });
+				if (reasoning) text('reasoning', reasoning);
+				if (delta.content) text('content', delta.content);
 			}
 			if (chunk.usage) {
 				queue.push({
