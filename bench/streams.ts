@@ -6,7 +6,8 @@
  *
  * Options (argv or env): --sizes=50,200 (BENCH_STREAM_SIZES), --seconds=10 (BENCH_STREAM_SECONDS,
  * how long each answer streams), --profile=<dir> (BENCH_STREAM_PROFILE: write a V8 CPU profile of
- * the app process over each measurement window, for Chrome DevTools' Performance tab).
+ * the app process over each measurement window, for Chrome DevTools' Performance tab),
+ * --app-node-args="--max-semi-space-size=64" (BENCH_STREAM_APP_NODE_ARGS: flags for the app's node).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,8 +30,17 @@ import type {
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
-	options: { sizes: { type: 'string' }, seconds: { type: 'string' }, profile: { type: 'string' } }
+	options: {
+		sizes: { type: 'string' },
+		seconds: { type: 'string' },
+		profile: { type: 'string' },
+		'app-node-args': { type: 'string' }
+	}
 });
+/** Extra Node.js flags for the app process, e.g. GC settings to compare. */
+const APP_NODE_ARGS = (flags['app-node-args'] ?? process.env.BENCH_STREAM_APP_NODE_ARGS ?? '')
+	.split(/\s+/)
+	.filter(Boolean);
 /** Write a V8 CPU profile of the app process over each measurement window into this folder. */
 const PROFILE_DIR = flags.profile ?? process.env.BENCH_STREAM_PROFILE;
 const SIZES = (flags.sizes ?? process.env.BENCH_STREAM_SIZES ?? '50,200').split(',').map(Number);
@@ -244,6 +254,8 @@ interface Phase {
 	loopDelay: { p50: number; p99: number; max: number };
 	/** Time in SQLite calls over the window: share of the window, longest call, calls over 10 ms. */
 	sqlite: { share: number; maxMs: number; slow: number };
+	/** GC pauses over the window: share of the window and the longest. */
+	gc: { share: number; maxMs: number };
 	failures: string[];
 	gaps: number;
 	deltas: number;
@@ -355,6 +367,10 @@ async function runPhase(
 			maxMs: app1.sqlite?.maxMs ?? NaN,
 			slow: (app1.sqlite?.slow ?? 0) - (app0.sqlite?.slow ?? 0)
 		},
+		gc: {
+			share: ((app1.gc?.totalMs ?? 0) - (app0.gc?.totalMs ?? 0)) / (app1.at - app0.at),
+			maxMs: app1.gc?.maxMs ?? NaN
+		},
 		appMicrosPerDelta:
 			(app1.cpu.user + app1.cpu.system - app0.cpu.user - app0.cpu.system) / done.app.count,
 		failures: done.failures,
@@ -423,7 +439,7 @@ async function main(): Promise<void> {
 			SOCKET_EVENT_BURST: '100000',
 			LOGIN_MAX_ATTEMPTS_PER_IP: '10000'
 		},
-		PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []
+		APP_NODE_ARGS
 	);
 	const appUrl = `http://127.0.0.1:${String(app.listening.port)}`;
 
@@ -524,7 +540,9 @@ async function main(): Promise<void> {
 			'loop delay max',
 			'time in SQLite',
 			'longest SQLite call',
-			'SQLite calls > 10 ms'
+			'SQLite calls > 10 ms',
+			'time in GC',
+			'longest GC pause'
 		]
 	];
 	for (const p of phases) {
@@ -535,10 +553,12 @@ async function main(): Promise<void> {
 			ms(p.loopDelay.max),
 			pct(p.sqlite.share),
 			ms(p.sqlite.maxMs),
-			String(p.sqlite.slow)
+			String(p.sqlite.slow),
+			pct(p.gc.share),
+			ms(p.gc.maxMs)
 		]);
 	}
-	console.log(`the app's event loop and SQLite over the same window (ms)\n`);
+	console.log(`the app's event loop, SQLite calls and GC over the same window (ms)\n`);
 	console.log(`${table(loopRows)}\n`);
 
 	const largest = phases.reduce((a, b) => (b.streams > a.streams ? b : a));

@@ -1,7 +1,7 @@
 /**
  * Runs the production server (server/index.ts with build/handler.js) in this process for
  * bench/streams.ts and answers its requests over IPC: process.cpuUsage(), how many write
- * statements reached SQLite and how long SQLite calls took, the event-loop delay, and (with
+ * statements reached SQLite and how long SQLite calls took, the event-loop delay, GC pauses, and (with
  * --profile) a CPU profile of the measurement window. The app gets no debug endpoint.
  *
  * Counting writes: Prisma's better-sqlite3 adapter prepares every statement it runs
@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { App } from '#lib/server/app.ts';
 import type { ProfileReply, ProfileRequest, StatsReply, StatsRequest } from './streams-ipc.ts';
@@ -54,6 +54,13 @@ for (const method of ['run', 'all', 'get'] as const) {
 }
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+const gc = { totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+	for (const entry of list.getEntries()) {
+		gc.totalMs += entry.duration;
+		if (entry.duration > gc.maxMs) gc.maxMs = entry.duration;
+	}
+}).observe({ entryTypes: ['gc'] });
 
 // The app keeps its one App on globalThis (src/lib/server/app.ts).
 const holder = globalThis as { [key: symbol]: Promise<App> | undefined };
@@ -94,12 +101,14 @@ process.on('message', (message: StatsRequest) => {
 				p99: loop.percentile(99) / 1e6,
 				max: loop.max / 1e6
 			},
-			sqlite: { ...sqlite }
+			sqlite: { ...sqlite },
+			gc: { ...gc }
 		}
 	};
 	// Maxima and the delay histogram start afresh for the next interval.
 	loop.reset();
 	sqlite.maxMs = 0;
+	gc.maxMs = 0;
 	process.send?.(reply);
 });
 process.on('disconnect', () => process.exit(0));

@@ -21,6 +21,8 @@ export interface ProcessStats {
 	/** App only: time spent inside SQLite statement calls so far (ms), the longest one since the
 	 * previous sample, and how many took over 10 ms so far. */
 	sqlite?: { totalMs: number; maxMs: number; slow: number };
+	/** App only: garbage-collection pauses so far (ms) and the longest since the previous sample. */
+	gc?: { totalMs: number; maxMs: number };
 }
 
 export type StatsRequest = { type: 'stats'; id: number };
