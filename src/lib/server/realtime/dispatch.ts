@@ -25,7 +25,8 @@ export function registerHandlers(
 	app: App,
 	socket: AppSocket,
 	handlers: EventHandlers,
-	limiter: BurstyRateLimiter
+	/** The rate budget of each event (note sync has its own, larger one). */
+	limiterFor: (event: ClientEventName) => BurstyRateLimiter
 ): void {
 	// An event nobody handles still gets an answer, so a client never waits on it forever.
 	socket.use(([event, ...args], next) => {
@@ -45,7 +46,7 @@ export function registerHandlers(
 			// missing or followed by extra arguments; those are then refused, not left unanswered.
 			const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
 			const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
-			void run(app, socket, name, handler, args, limiter).then(reply);
+			void run(app, socket, name, handler, args, limiterFor(name)).then(reply);
 		});
 	}
 }
