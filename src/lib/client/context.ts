@@ -5,6 +5,7 @@ import type { ChannelList } from './channels/channel-list.svelte.ts';
 import type { OutboxState } from './channels/outbox-state.svelte.ts';
 import type { PresenceState } from './channels/presence.svelte.ts';
 
+import type { NoteList } from './notes/note-list.svelte.ts';
 import type { ThemeState } from './theme.svelte.ts';
 
 /** The tab's realtime connection, set by the app layout. */
@@ -24,3 +25,6 @@ export const [getPresence, setPresence] = createContext<PresenceState>();
 
 /** The tab's theme, set by the app layout so every theme control shows the same choice. */
 export const [getTheme, setTheme] = createContext<ThemeState>();
+
+/** The Notes section's lists, set by the notes layout. */
+export const [getNoteList, setNoteList] = createContext<NoteList>();
