@@ -10,6 +10,7 @@ const titles: Partial<Record<RouteId, PageTitle>> = {
 	'/(app)/channels': { title: 'Channels' },
 	'/(app)/chats': { title: 'Chats' },
 	'/(app)/notes': { title: 'Notes' },
+	'/(app)/notes/[id]': { title: 'Notes' },
 	'/(app)/settings': { section: 'Settings', title: 'Profile' },
 	'/(app)/settings/tokens': { section: 'Settings', title: 'API tokens' },
 	'/(app)/admin/users': { section: 'Admin', title: 'Users' }

@@ -173,6 +173,8 @@ export interface ServerToClientEvents {
 	'note:closed': (event: { noteId: string; reason: NoteCloseReason }) => void;
 	/** A note you joined was renamed. */
 	'note:meta': (event: { noteId: string; title: string }) => void;
+	/** A note's list preview (its opening text) changed; patch the list in place. */
+	'note:preview': (event: { noteId: string; preview: string; updatedAt: string }) => void;
 	/** A note in your lists changed (created, renamed, shared, trashed, restored): list it again. */
 	'notes:changed': (event: { noteId: string }) => void;
 	/** Presence changes, batched. Volatile. */

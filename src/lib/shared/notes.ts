@@ -26,6 +26,8 @@ export interface NoteSummary {
 	updatedAt: string;
 	/** Set while the note is in the trash (only its owner sees it then). */
 	deletedAt: string | null;
+	/** When a note in the trash is deleted for good. */
+	purgeAt: string | null;
 }
 
 export interface NoteShareDto {

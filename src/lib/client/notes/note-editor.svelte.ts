@@ -1,10 +1,10 @@
 import { Editor } from '@tiptap/core';
 import { Collaboration } from '@tiptap/extension-collaboration';
 import { CollaborationCaret } from '@tiptap/extension-collaboration-caret';
-import { common, createLowlight } from 'lowlight';
 import { NOTE_FIELD, noteExtensions } from '#lib/shared/editor-schema.ts';
 import type { NoteCloseReason, NoteRole, NoteSummary } from '#lib/shared/notes.ts';
 import type { ErrorBody } from '#lib/shared/errors.ts';
+import { noteLowlight } from './code-languages.ts';
 import { NoteProvider, type NoteSyncStatus, type NoteTransport } from './note-provider.ts';
 
 /** Someone else in the note, from their awareness state (names and colours come from the server). */
@@ -131,7 +131,7 @@ export class NoteEditorController {
 			element: this.#element,
 			editable: provider.canEdit,
 			extensions: [
-				...noteExtensions(createLowlight(common)),
+				...noteExtensions(noteLowlight()),
 				Collaboration.configure({ document: provider.doc, field: NOTE_FIELD }),
 				CollaborationCaret.configure({
 					provider,

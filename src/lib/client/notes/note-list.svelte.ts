@@ -49,6 +49,12 @@ export class NoteList {
 	start(): void {
 		this.#off.push(
 			this.#transport.on('notes:changed', () => this.#refreshSoon()),
+			this.#transport.on('note:preview', ({ noteId, preview, updatedAt }) => {
+				const index = this.#notes.findIndex((n) => n.id === noteId);
+				if (index === -1) return;
+				const note = { ...this.#notes[index], preview, updatedAt };
+				this.#notes = [note, ...this.#notes.filter((n) => n.id !== noteId)];
+			}),
 			this.#transport.onConnected(() => void this.refresh())
 		);
 		if (this.#transport.connected) void this.refresh();

@@ -19,11 +19,19 @@ export class Compactor {
 	readonly #db: Db;
 	readonly #log: Logger;
 	readonly #compactAfter: number;
+	readonly #onPreview: (noteId: string, preview: string) => void;
 
-	constructor(deps: { db: Db; log: Logger; compactAfterUpdates: number }) {
+	constructor(deps: {
+		db: Db;
+		log: Logger;
+		compactAfterUpdates: number;
+		/** Told whenever a note's preview text changed, to update lists. */
+		onPreview?: (noteId: string, preview: string) => void;
+	}) {
 		this.#db = deps.db;
 		this.#log = deps.log;
 		this.#compactAfter = deps.compactAfterUpdates;
+		this.#onPreview = deps.onPreview ?? (() => {});
 	}
 
 	/** Runs the upkeep of a note soon, once, whatever the number of calls meanwhile. */
@@ -86,10 +94,14 @@ export class Compactor {
 	}
 
 	async #refreshPreview(note: LoadedNote): Promise<void> {
+		note.preview ??=
+			(await this.#db.note.findUnique({ where: { id: note.id }, select: { preview: true } }))
+				?.preview ?? '';
 		const preview = previewText(note.doc);
 		if (preview === note.preview) return;
 		await this.#db.note.updateMany({ where: { id: note.id }, data: { preview } });
 		note.preview = preview;
+		this.#onPreview(note.id, preview);
 	}
 }
 

@@ -14,10 +14,12 @@ import { NoteService } from './note.service.ts';
 /** Wires the notes domain: the collaboration server with its default extensions, and the service. */
 export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; config: Config }) {
 	const { db, bus, log, config } = deps;
+	const announce: { preview?: (noteId: string, preview: string) => void } = {};
 	const compactor = new Compactor({
 		db,
 		log,
-		compactAfterUpdates: config.NOTE_COMPACT_AFTER_UPDATES
+		compactAfterUpdates: config.NOTE_COMPACT_AFTER_UPDATES,
+		onPreview: (noteId, preview) => announce.preview?.(noteId, preview)
 	});
 	const documents = new DocumentManager(
 		[
@@ -50,5 +52,10 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 			maxAwarenessBytes: config.NOTE_MAX_AWARENESS_BYTES
 		}
 	});
+	announce.preview = (noteId, preview) => {
+		notes.announcePreview(noteId, preview).catch((err: unknown) => {
+			log.warn({ err, noteId }, 'announcing a note preview failed');
+		});
+	};
 	return { notes, documents };
 }

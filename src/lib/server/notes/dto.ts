@@ -23,7 +23,7 @@ export interface NoteRow {
 }
 
 /** A note as `userId` sees it; in the trash the owner keeps the owner role. */
-export function toNoteSummary(row: NoteRow, userId: string): NoteSummary {
+export function toNoteSummary(row: NoteRow, userId: string, trashDays = 30): NoteSummary {
 	const role: NoteRole = row.ownerId === userId ? 'owner' : (roleOf(row, userId) ?? 'viewer');
 	return {
 		id: row.id,
@@ -35,7 +35,10 @@ export function toNoteSummary(row: NoteRow, userId: string): NoteSummary {
 		shareCount: row.shares.length,
 		createdAt: row.createdAt.toISOString(),
 		updatedAt: row.updatedAt.toISOString(),
-		deletedAt: row.deletedAt ? row.deletedAt.toISOString() : null
+		deletedAt: row.deletedAt ? row.deletedAt.toISOString() : null,
+		purgeAt: row.deletedAt
+			? new Date(row.deletedAt.getTime() + trashDays * 24 * 60 * 60 * 1000).toISOString()
+			: null
 	};
 }
 

@@ -48,8 +48,8 @@ export class LoadedNote {
 	/** Updates stored after the snapshot, and their bytes. */
 	tailCount = 0;
 	tailBytes = 0;
-	/** The preview text last written to the database. */
-	preview = '';
+	/** The preview text in the database (null until read). */
+	preview: string | null = null;
 	/** A store failed: the next compaction must write the in-memory state even if the log is short. */
 	dirty = false;
 	destroyed = false;

@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import type { AppSocket } from '../realtime/define.ts';
 import { userRefSelect } from '../channels/dto.ts';
-import { rooms } from '#lib/shared/events.ts';
+import { rooms, type ServerToClientEvents } from '#lib/shared/events.ts';
 import {
 	UNTITLED,
 	type NoteExportFormat,
@@ -13,7 +13,9 @@ import {
 	type ShareRole
 } from '#lib/shared/notes.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
-import { NOT_FOUND, requireRole, type NoteAccessFacts } from './access.ts';
+import { accessSelect, NOT_FOUND, requireRole, type NoteAccessFacts } from './access.ts';
+
+type Audience = Pick<NoteAccessFacts, 'id' | 'ownerId' | 'workspaceRole' | 'shares'>;
 import type { DocumentManager } from './document-manager.ts';
 import { noteInclude, toNoteSummary, toShareDto } from './dto.ts';
 import { toHtmlPage, toMarkdown } from './render.ts';
@@ -84,7 +86,7 @@ export class NoteService {
 			orderBy: { updatedAt: 'desc' },
 			take: LIST_LIMIT
 		});
-		return rows.map((row) => toNoteSummary(row, user.id));
+		return rows.map((row) => toNoteSummary(row, user.id, this.#trashDays));
 	}
 
 	async get(user: PublicUser, noteId: string): Promise<NoteSummary> {
@@ -141,7 +143,7 @@ export class NoteService {
 			include: noteInclude
 		});
 		this.#announce(row);
-		return toNoteSummary(row, user.id);
+		return toNoteSummary(row, user.id, this.#trashDays);
 	}
 
 	/** Deletes for good the notes that have been in the trash longer than NOTE_TRASH_DAYS. */
@@ -238,10 +240,20 @@ export class NoteService {
 			: { filename: `${name}.html`, contentType: 'text/html; charset=utf-8', body };
 	}
 
+	/** Tells everyone who lists a note its new preview (they patch their lists, no refetch). */
+	async announcePreview(noteId: string, preview: string): Promise<void> {
+		const row = await this.#db.note.findUnique({
+			where: { id: noteId },
+			select: { ...accessSelect, updatedAt: true }
+		});
+		if (!row || row.deletedAt) return;
+		this.#tell(row, 'note:preview', { noteId, preview, updatedAt: row.updatedAt.toISOString() });
+	}
+
 	async #summary(noteId: string, userId: string): Promise<NoteSummary> {
 		const row = await this.#db.note.findUnique({ where: { id: noteId }, include: noteInclude });
 		if (!row) throw new AppError('not_found', NOT_FOUND);
-		return toNoteSummary(row, userId);
+		return toNoteSummary(row, userId, this.#trashDays);
 	}
 
 	async #sharing(noteId: string): Promise<NoteSharing> {
@@ -266,15 +278,22 @@ export class NoteService {
 	}
 
 	/** Tells everyone who lists the note to list it again. */
-	#announce(facts: Pick<NoteAccessFacts, 'id' | 'ownerId' | 'workspaceRole' | 'shares'>): void {
-		const payload = { noteId: facts.id };
+	#announce(facts: Audience): void {
+		this.#tell(facts, 'notes:changed', { noteId: facts.id });
+	}
+
+	/** Emits to everyone who lists a note: its owner and shares, or everybody for workspace notes. */
+	#tell<E extends 'notes:changed' | 'note:preview'>(
+		facts: Audience,
+		event: E,
+		...args: Parameters<ServerToClientEvents[E]>
+	): void {
 		if (facts.workspaceRole) {
-			this.#bus.broadcast('notes:changed', payload);
+			this.#bus.broadcast(event, ...args);
 			return;
 		}
-		this.#bus.emit(rooms.user(facts.ownerId), 'notes:changed', payload);
-		for (const { userId } of facts.shares) {
-			this.#bus.emit(rooms.user(userId), 'notes:changed', payload);
+		for (const userId of [facts.ownerId, ...facts.shares.map((s) => s.userId)]) {
+			this.#bus.emit(rooms.user(userId), event, ...args);
 		}
 	}
 }

@@ -3,7 +3,7 @@ import { NOTE_TITLE_MAX } from '../notes.ts';
 import { id } from './channels.ts';
 
 /** Binary payloads arrive as Buffer (a Uint8Array) on the server; sizes are checked by the service. */
-const bytes = v.instance(Uint8Array, 'Expected binary data.');
+const bytes = v.custom<Uint8Array>((input) => input instanceof Uint8Array, 'Expected binary data.');
 
 export const noteTitle = v.pipe(
 	v.string('Give the note a title.'),
