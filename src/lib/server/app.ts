@@ -102,6 +102,10 @@ async function createApp(config: Config): Promise<App> {
 	);
 
 	const { notes, documents: noteDocuments } = createNotes({ db, bus, log, config });
+	// Notes whose time in the trash ran out while the server was down go at start, then hourly.
+	notes
+		.purgeExpired()
+		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 
 	const sweep = setInterval(
 		() => {

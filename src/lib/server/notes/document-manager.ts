@@ -19,7 +19,7 @@ import { rooms } from '#lib/shared/events.ts';
 import type { NoteCloseReason, NoteRole } from '#lib/shared/notes.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import { decodeAwareness, encodeAwareness } from './awareness-codec.ts';
-import type { HookName, NoteExtension } from './extension.ts';
+import type { AuthenticatePayload, HookName, NoteExtension } from './extension.ts';
 import { LoadedNote, type NoteConnection, type StoredUpdate } from './loaded-note.ts';
 
 export interface ManagerOptions {
@@ -301,6 +301,7 @@ export class DocumentManager {
 			} finally {
 				note.destroy();
 				this.#notes.delete(noteId);
+				this.#options.log.info({ noteId }, 'note unloaded');
 			}
 		})();
 		await entry.unloading;
@@ -318,11 +319,11 @@ export class DocumentManager {
 	}
 
 	async #authenticate(noteId: string, user: PublicUser): Promise<NoteRole> {
-		const payload = { noteId, user, role: null as NoteRole | null };
+		const payload: AuthenticatePayload = { noteId, user, role: null };
 		for (const extension of this.#with('onAuthenticate')) {
 			await extension.onAuthenticate?.(payload);
 		}
-		if (!payload.role) throw new AppError('not_found', 'No such note.');
+		if (!payload.role) throw new AppError('not_found', payload.refusal ?? 'No such note.');
 		return payload.role;
 	}
 

@@ -13,6 +13,8 @@ export interface AuthenticatePayload {
 	user: PublicUser;
 	/** The role granted so far; an extension sets it (or resets it to null). Null at the end refuses. */
 	role: NoteRole | null;
+	/** Why a refusal happened, for the user (defaults to "No such note."; never reveal more to strangers). */
+	refusal?: string;
 }
 
 export interface LoadPayload {

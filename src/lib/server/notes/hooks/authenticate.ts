@@ -18,5 +18,8 @@ export class AuthenticateFromDatabase implements NoteExtension {
 	async onAuthenticate(payload: AuthenticatePayload): Promise<void> {
 		const facts = await loadAccessFacts(this.#db, payload.noteId);
 		payload.role = facts ? roleOf(facts, payload.user.id) : null;
+		if (facts?.deletedAt && facts.ownerId === payload.user.id) {
+			payload.refusal = 'This note is in the trash.';
+		}
 	}
 }
