@@ -26,11 +26,10 @@ export class LoadFromDatabase implements NoteExtension {
 			select: { state: true, seq: true }
 		});
 		const after = snapshot?.seq ?? 0;
-		const tail = await this.#db.noteUpdate.findMany({
-			where: { noteId: note.id, seq: { gt: after } },
-			orderBy: { seq: 'asc' },
-			select: { seq: true, data: true }
-		});
+		// A raw query: after a crash the tail can hold thousands of rows, which findMany maps about
+		// twice as slowly. Still Prisma, still parameterised.
+		const tail = await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`
+			SELECT seq, data FROM NoteUpdate WHERE noteId = ${note.id} AND seq > ${after} ORDER BY seq`;
 		let state = snapshot?.state;
 		if (!snapshot && tail.length === 0) {
 			state = storable(seedState());
