@@ -215,8 +215,9 @@ describe('changing access applies at once', () => {
 		const kicked = [nextEvent(bo.socket, 'note:closed'), nextEvent(cy.socket, 'note:closed')];
 		const trashed = await ok(ana.socket, 'note:delete', { noteId });
 		expect(trashed.deletedAt).not.toBeNull();
-		for (const event of await Promise.all(kicked))
+		for (const event of await Promise.all(kicked)) {
 			expect(event).toEqual({ noteId, reason: 'deleted' });
+		}
 		for (const user of [bo, cy]) expect(await listed(user)).toBeUndefined();
 		expect(await new RawNoteClient(ana.socket, noteId).join()).toMatchObject({
 			ok: false,
