@@ -180,9 +180,7 @@ export class NoteService {
 			create: { noteId: input.noteId, userId: input.userId, role: input.role },
 			update: { role: input.role }
 		});
-		this.#bus.emit(rooms.user(input.userId), 'notes:changed', { noteId: input.noteId });
-		await this.#documents.reauthorize(input.noteId, 'access_removed');
-		return this.#sharing(input.noteId);
+		return this.#sharingChanged(input.noteId);
 	}
 
 	/** Stops sharing with one person (owner), or leaves a note shared with you (that person). */
@@ -194,9 +192,7 @@ export class NoteService {
 			input.userId === user.id ? 'viewer' : 'owner'
 		);
 		await this.#db.noteShare.deleteMany({ where: { noteId: input.noteId, userId: input.userId } });
-		this.#bus.emit(rooms.user(input.userId), 'notes:changed', { noteId: input.noteId });
-		await this.#documents.reauthorize(input.noteId, 'access_removed');
-		return this.#sharing(input.noteId);
+		return this.#sharingChanged(input.noteId, input.userId);
 	}
 
 	/** Opens a note to everyone in the workspace as viewers or editors, or closes it (owner only). */
@@ -209,9 +205,21 @@ export class NoteService {
 			where: { id: input.noteId },
 			data: { workspaceRole: input.role }
 		});
-		this.#bus.broadcast('notes:changed', { noteId: input.noteId });
-		await this.#documents.reauthorize(input.noteId, 'access_removed');
-		return this.#sharing(input.noteId);
+		// Closed to the workspace: everyone else's lists lose it (opening it announces to all anyway).
+		if (!input.role) this.#bus.broadcast('notes:changed', { noteId: input.noteId });
+		return this.#sharingChanged(input.noteId);
+	}
+
+	/**
+	 * After any change of who may see a note: the people in it are re-checked at once, and everyone
+	 * whose list shows it (plus `removed`, who no longer sees it) lists it again.
+	 */
+	async #sharingChanged(noteId: string, removed?: string): Promise<NoteSharing> {
+		await this.#documents.reauthorize(noteId, 'access_removed');
+		const facts = await this.#db.note.findUnique({ where: { id: noteId }, select: accessSelect });
+		if (facts) this.#announce(facts);
+		if (removed) this.#bus.emit(rooms.user(removed), 'notes:changed', { noteId });
+		return this.#sharing(noteId);
 	}
 
 	/** `note:join`: the note, your role and the first sync round. */
