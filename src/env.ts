@@ -45,6 +45,25 @@ export const variables = defineEnvVars({
 	CHAT_PROMPT_MAX_CHARS: { schema: int(32_000, 100, 1_000_000) },
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
 	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
-	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(1_048_576, 1024, 64 * 1_048_576) },
+	/**
+	 * Largest socket message. 4 MiB so that a 1 MB paste into a note (about 1.1 MB as a Yjs update)
+	 * fits with room to spare; keep it above NOTE_MAX_UPDATE_BYTES.
+	 */
+	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(4 * 1_048_576, 1024, 64 * 1_048_576) },
+	/** Largest single Yjs update a note accepts (a paste); bigger ones are refused with an error ack. */
+	NOTE_MAX_UPDATE_BYTES: { schema: int(2 * 1_048_576, 1024, 64 * 1_048_576) },
+	/** Largest a note's document may grow (its stored state plus the updates since). */
+	NOTE_MAX_DOCUMENT_BYTES: { schema: int(16 * 1_048_576, 4096, 1024 * 1_048_576) },
+	/** Largest awareness (cursor and presence) message. */
+	NOTE_MAX_AWARENESS_BYTES: { schema: int(16_384, 256, 1_048_576) },
+	/** Note sync and awareness messages per connection per second, with a burst per 10 s. */
+	NOTE_SYNC_EVENTS_PER_SECOND: { schema: int(60, 1, 100_000) },
+	NOTE_SYNC_EVENT_BURST: { schema: int(300, 1, 1_000_000) },
+	/** A loaded note with nobody in it is unloaded from memory after this long. */
+	NOTE_UNLOAD_AFTER_MS: { schema: int(30_000, 50, 3_600_000) },
+	/** Compact a note's update log into its snapshot once this many updates are stored after it. */
+	NOTE_COMPACT_AFTER_UPDATES: { schema: int(200, 1, 1_000_000) },
+	/** Days a note stays in the trash before it is deleted for good. */
+	NOTE_TRASH_DAYS: { schema: int(30, 1, 3650) },
 	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) }
 });

@@ -6,6 +6,7 @@ import type { OutboxState } from './channels/outbox-state.svelte.ts';
 import type { PresenceState } from './channels/presence.svelte.ts';
 import type { ChatList } from './chats/chat-list.svelte.ts';
 
+import type { NoteList } from './notes/note-list.svelte.ts';
 import type { ThemeState } from './theme.svelte.ts';
 
 /** The tab's realtime connection, set by the app layout. */
@@ -28,3 +29,6 @@ export const [getPresence, setPresence] = createContext<PresenceState>();
 
 /** The tab's theme, set by the app layout so every theme control shows the same choice. */
 export const [getTheme, setTheme] = createContext<ThemeState>();
+
+/** The Notes section's lists, set by the notes layout. */
+export const [getNoteList, setNoteList] = createContext<NoteList>();

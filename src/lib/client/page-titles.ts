@@ -11,6 +11,7 @@ const titles: Partial<Record<RouteId, PageTitle>> = {
 	'/(app)/chats': { title: 'Chats' },
 	'/(app)/chats/[id]': { title: 'Chats' },
 	'/(app)/notes': { title: 'Notes' },
+	'/(app)/notes/[id]': { title: 'Notes' },
 	'/(app)/settings': { section: 'Settings', title: 'Profile' },
 	'/(app)/settings/tokens': { section: 'Settings', title: 'API tokens' },
 	'/(app)/admin/users': { section: 'Admin', title: 'Users' },

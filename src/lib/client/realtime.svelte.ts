@@ -26,6 +26,8 @@ export class RealtimeClient implements Transport {
 	// Not reactive state: a plain registry of callbacks.
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#connectedHandlers = new Set<() => void>();
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#disconnectedHandlers = new Set<() => void>();
 
 	constructor(url?: string) {
 		this.#socket = io(url ?? '', { transports: ['websocket'], withCredentials: true });
@@ -37,6 +39,7 @@ export class RealtimeClient implements Transport {
 		this.#socket.on('disconnect', (reason) => {
 			// The server ended the session: do not reconnect on our own.
 			this.#state = reason === 'io server disconnect' ? 'offline' : 'reconnecting';
+			for (const handler of this.#disconnectedHandlers) handler();
 		});
 		this.#socket.on('connect_error', (error) => {
 			this.#lastError = error.message;
@@ -77,6 +80,12 @@ export class RealtimeClient implements Transport {
 		return () => this.#connectedHandlers.delete(handler);
 	}
 
+	/** Runs `handler` whenever the connection drops; returns the unsubscribe. */
+	onDisconnected(handler: () => void): () => void {
+		this.#disconnectedHandlers.add(handler);
+		return () => this.#disconnectedHandlers.delete(handler);
+	}
+
 	/** Sends an event and resolves with its acknowledgement (a timeout becomes an error ack). */
 	async emit<E extends ClientEventName>(
 		event: E,
@@ -101,6 +110,7 @@ export class RealtimeClient implements Transport {
 			window.removeEventListener('online', this.#onOnline);
 		}
 		this.#connectedHandlers.clear();
+		this.#disconnectedHandlers.clear();
 		this.#socket.disconnect();
 	}
 

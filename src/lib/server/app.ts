@@ -18,6 +18,9 @@ import { CompletionService } from './chats/completion.service.ts';
 import { ProviderService } from './chats/provider.service.ts';
 import { TitleService } from './chats/title.service.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { createNotes } from './notes/create.ts';
+import type { DocumentManager } from './notes/document-manager.ts';
+import type { NoteService } from './notes/note.service.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -38,6 +41,9 @@ export interface App {
 	providers: ProviderService;
 	completions: CompletionService;
 	chats: ChatService;
+	notes: NoteService;
+	/** The collaboration server: loaded note documents and the sockets in them. */
+	noteDocuments: DocumentManager;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -95,11 +101,20 @@ async function createApp(config: Config): Promise<App> {
 		config.CHANNEL_MESSAGE_BURST
 	);
 
+	const { notes, documents: noteDocuments } = createNotes({ db, bus, log, config });
+	// Notes whose time in the trash ran out while the server was down go at start, then hourly.
+	notes
+		.purgeExpired()
+		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
+
 	const sweep = setInterval(
 		() => {
 			sessions
 				.deleteExpired()
 				.catch((error: unknown) => log.error({ err: error }, 'session sweep failed'));
+			notes
+				.purgeExpired()
+				.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 		},
 		60 * 60 * 1000
 	);
@@ -123,9 +138,12 @@ async function createApp(config: Config): Promise<App> {
 		providers,
 		completions,
 		chats,
+		notes,
+		noteDocuments,
 		async close() {
 			clearInterval(sweep);
 			presence.stop();
+			await noteDocuments.close();
 			await completions.interruptAll();
 			await db.$disconnect();
 		}

@@ -22,7 +22,12 @@ const STATUS: Record<ErrorCode, number> = {
 	prompt_too_long: 400,
 	model_unavailable: 400,
 	too_many_streams: 429,
-	not_streaming: 409
+	not_streaming: 409,
+	read_only: 403,
+	not_joined: 409,
+	malformed_update: 400,
+	out_of_sync: 409,
+	document_too_large: 413
 };
 
 const BRAND = Symbol.for('parley.AppError');

@@ -22,7 +22,13 @@ export type ErrorCode =
 	| 'prompt_too_long'
 	| 'model_unavailable'
 	| 'too_many_streams'
-	| 'not_streaming';
+	| 'not_streaming'
+	// notes
+	| 'read_only'
+	| 'not_joined'
+	| 'malformed_update'
+	| 'out_of_sync'
+	| 'document_too_large';
 
 export interface ErrorBody {
 	code: ErrorCode;

@@ -19,6 +19,15 @@ import type {
 import * as ch from './schemas/channels.ts';
 import type { ChatDelta, ChatMessageDto, ChatSnapshot, ChatSummary, ModelOption } from './chats.ts';
 import * as ai from './schemas/chats.ts';
+import type {
+	Binary,
+	NoteCloseReason,
+	NoteJoined,
+	NoteRole,
+	NoteSharing,
+	NoteSummary
+} from './notes.ts';
+import * as nt from './schemas/notes.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -83,6 +92,29 @@ export const clientEvents = {
 	'chat:stop': accepts(ai.chatMessageRef).returns<ChatMessageDto>(),
 	'chat:switch': accepts(ai.switchBranchSchema).returns<ChatSummary>(),
 
+	// Notes: lists, trash and sharing
+	'notes:list': accepts(nt.listNotesSchema).returns<{ notes: NoteSummary[] }>(),
+	'note:create': accepts(nt.createNoteSchema).returns<NoteSummary>(),
+	'note:rename': accepts(nt.renameNoteSchema).returns<NoteSummary>(),
+	'note:delete': accepts(nt.noteRef).returns<NoteSummary>(),
+	'note:restore': accepts(nt.noteRef).returns<NoteSummary>(),
+	'note:sharing': accepts(nt.noteRef).returns<NoteSharing>(),
+	'note:share': accepts(nt.shareNoteSchema).returns<NoteSharing>(),
+	'note:unshare': accepts(nt.unshareNoteSchema).returns<NoteSharing>(),
+	'note:workspace': accepts(nt.workspaceAccessSchema).returns<NoteSharing>(),
+
+	// Notes: collaborative editing with y-protocols messages as binary payloads
+	/** Opens a note: `message` is your sync step 1; the ack carries step 2, the server's step 1 and awareness. */
+	'note:join': accepts(nt.noteJoinSchema).returns<NoteJoined>(),
+	'note:leave': accepts(nt.noteRef).returns<Record<string, never>>(),
+	/**
+	 * One sync message. An update or step 2 is acknowledged once it is stored; a step 1 is answered
+	 * with the step 2 in `sync`.
+	 */
+	'note:sync': accepts(nt.noteSyncSchema).returns<{ sync?: Binary }>(),
+	/** A y-protocols awareness update for your own client id(s): cursor, selection, presence. */
+	'note:awareness': accepts(nt.noteAwarenessSchema).returns<Record<string, never>>(),
+
 	// Volatile signals
 	'channel:typing': accepts(ch.channelRef).returns<Record<string, never>>(),
 	'presence:set': accepts(ch.presenceSchema).returns<Record<string, never>>(),
@@ -131,6 +163,20 @@ export interface ServerToClientEvents {
 	/** A chat's title, pin, model or current branch changed. */
 	'chat:updated': (chat: ChatSummary) => void;
 	'chat:deleted': (event: { chatId: string }) => void;
+	/** A y-protocols sync message (an update from someone else) for a note you joined. */
+	'note:sync': (event: { noteId: string; message: Binary }) => void;
+	/** A y-protocols awareness update for a note you joined. */
+	'note:awareness': (event: { noteId: string; update: Binary }) => void;
+	/** Your role in a note you joined changed (e.g. editor to viewer): applies at once. */
+	'note:role': (event: { noteId: string; role: NoteRole }) => void;
+	/** The server took you out of a note (access removed, moved to the trash, or join again). */
+	'note:closed': (event: { noteId: string; reason: NoteCloseReason }) => void;
+	/** A note you joined was renamed. */
+	'note:meta': (event: { noteId: string; title: string }) => void;
+	/** A note's list preview (its opening text) changed; patch the list in place. */
+	'note:preview': (event: { noteId: string; preview: string; updatedAt: string }) => void;
+	/** A note in your lists changed (created, renamed, shared, trashed, restored): list it again. */
+	'notes:changed': (event: { noteId: string }) => void;
 	/** Presence changes, batched. Volatile. */
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
 }
@@ -149,5 +195,6 @@ export const rooms = {
 	user: (id: string) => `user:${id}`,
 	session: (id: string) => `session:${id}`,
 	channel: (id: string) => `channel:${id}`,
+	note: (id: string) => `note:${id}`,
 	admin: 'admin'
 } as const;

@@ -9,6 +9,7 @@ import { handshakeMiddleware } from './handshake.ts';
 import { channelHandlers } from './handlers/channels.ts';
 import { chatHandlers } from './handlers/chats.ts';
 import { messageHandlers } from './handlers/messages.ts';
+import { noteHandlers, noteSyncEvents } from './handlers/notes.ts';
 import { presenceHandlers } from './handlers/presence.ts';
 import { systemHandlers } from './handlers/system.ts';
 
@@ -17,7 +18,8 @@ const handlers: EventHandlers = {
 	...channelHandlers,
 	...messageHandlers,
 	...presenceHandlers,
-	...chatHandlers
+	...chatHandlers,
+	...noteHandlers
 };
 
 /**
@@ -36,13 +38,22 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 		app.config.SOCKET_EVENTS_PER_SECOND,
 		app.config.SOCKET_EVENT_BURST
 	);
+	const noteLimiter = createRateLimiter(
+		'note-sync',
+		app.config.NOTE_SYNC_EVENTS_PER_SECOND,
+		app.config.NOTE_SYNC_EVENT_BURST
+	);
+	const limiterFor = (event: string) => (noteSyncEvents.has(event) ? noteLimiter : limiter);
 
 	const authenticate = handshakeMiddleware(app);
 	io.use((socket, next) => void authenticate(socket, next));
 	io.on('connection', (socket) => {
-		registerHandlers(app, socket, handlers, limiter);
+		registerHandlers(app, socket, handlers, limiterFor);
 		app.presence.connect(socket.data.userId, socket.id);
-		socket.on('disconnect', () => app.presence.disconnect(socket.data.userId, socket.id));
+		socket.on('disconnect', () => {
+			app.presence.disconnect(socket.data.userId, socket.id);
+			app.noteDocuments.disconnect(socket.id);
+		});
 	});
 	app.bus.attach(io);
 	return io;

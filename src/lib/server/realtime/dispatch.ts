@@ -25,7 +25,8 @@ export function registerHandlers(
 	app: App,
 	socket: AppSocket,
 	handlers: EventHandlers,
-	limiter: BurstyRateLimiter
+	/** The rate budget of each event (note sync has its own, larger one). */
+	limiterFor: (event: ClientEventName) => BurstyRateLimiter
 ): void {
 	// One listener per socket, not one per event: with dozens of events and thousands of sockets,
 	// per-event closures would dominate each connection's memory.
@@ -41,7 +42,7 @@ export function registerHandlers(
 		}
 		const name = event as ClientEventName;
 		const handler = handlers[name] as EventHandler<ClientEventName>;
-		void run(app, socket, name, handler, args, limiter).then(reply);
+		void run(app, socket, name, handler, args, limiterFor(name)).then(reply);
 	});
 }
 

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as Y from 'yjs';
+import { createDb, type Db } from '#lib/server/db/client.ts';
+import { applyMigrations } from '#lib/server/db/migrate.ts';
+import { toPublicUser } from '#lib/server/auth/user-row.ts';
+import { storable } from '#lib/server/notes/bytes.ts';
+import { LoadFromDatabase } from '#lib/server/notes/hooks/load.ts';
+import { LoadedNote, type StoredUpdate } from '#lib/server/notes/loaded-note.ts';
+import { seedState } from '#lib/server/notes/seed.ts';
+import type { PublicUser } from '#lib/shared/types.ts';
+
+/**
+ * A real, migrated SQLite database in a temporary folder, for the note hooks' own tests (they run
+ * in-process against Prisma, without an HTTP server).
+ */
+export async function notesTestDb(): Promise<{ db: Db; close(): Promise<void> }> {
+	const dir = mkdtempSync(path.join(tmpdir(), 'parley-notes-spec-'));
+	const file = path.join(dir, 'parley.db');
+	applyMigrations(file);
+	const db = await createDb(`file:${file}`);
+	return {
+		db,
+		async close() {
+			await db.$disconnect();
+			rmSync(dir, { recursive: true, force: true });
+		}
+	};
+}
+
+let counter = 0;
+export async function addUser(db: Db, displayName: string): Promise<PublicUser> {
+	counter += 1;
+	const row = await db.user.create({
+		data: {
+			email: `${displayName.toLowerCase()}.${counter}@spec.test`,
+			displayName,
+			passwordHash: '-'
+		}
+	});
+	return toPublicUser(row);
+}
+
+/** A note with the server's seed as its snapshot, as NoteService.create makes it. */
+export async function addNote(
+	db: Db,
+	owner: PublicUser,
+	extra: { workspaceRole?: 'viewer' | 'editor'; deletedAt?: Date; title?: string } = {}
+): Promise<string> {
+	const note = await db.note.create({ data: { ownerId: owner.id, ...extra } });
+	await db.noteSnapshot.create({ data: { noteId: note.id, state: storable(seedState()), seq: 0 } });
+	return note.id;
+}
+
+/** Loads a note the way the manager does (through the load hook), with a store that fails. */
+export async function loadNote(db: Db, noteId: string): Promise<LoadedNote> {
+	const note = new LoadedNote(noteId, async () => {
+		throw new Error('this spec stores through the hook directly');
+	});
+	await new LoadFromDatabase(db).onLoadDocument({ note });
+	return note;
+}
+
+/** Makes a change to `doc` and returns the update it produced. */
+export function change(doc: Y.Doc, edit: (doc: Y.Doc) => void): Uint8Array {
+	const vector = Y.encodeStateVector(doc);
+	edit(doc);
+	return Y.encodeStateAsUpdate(doc, vector);
+}
+
+export function stored(
+	seq: number,
+	data: Uint8Array,
+	userId: string | null,
+	at = new Date()
+): StoredUpdate {
+	return { seq, data, userId, at };
+}

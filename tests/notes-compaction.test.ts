@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { newUser, ok, type TestUser } from './helpers/channels.ts';
+import { openDb } from './helpers/db.ts';
+import {
+	appendText,
+	content,
+	NOTE_TEST_LIMITS,
+	RawNoteClient,
+	sameSession,
+	serverContent,
+	until
+} from './helpers/notes.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+
+const ENV = {
+	...NOTE_TEST_LIMITS,
+	NOTE_COMPACT_AFTER_UPDATES: '25',
+	NOTE_UNLOAD_AFTER_MS: '300'
+};
+
+let server: TestServer;
+let ana: TestUser;
+
+beforeAll(async () => {
+	server = await startServer({ env: ENV });
+	ana = await newUser(server.url, 'Ana');
+});
+afterAll(async () => {
+	ana?.socket.disconnect();
+	await disposeServer(server);
+});
+
+function storage(noteId: string) {
+	const db = openDb(server);
+	try {
+		const log = db
+			.prepare(
+				'SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS last FROM NoteUpdate WHERE noteId = ?'
+			)
+			.get(noteId) as { n: number; last: number };
+		const snapshot = db
+			.prepare('SELECT state, seq FROM NoteSnapshot WHERE noteId = ?')
+			.get(noteId) as { state: Buffer; seq: number };
+		return { log, snapshot };
+	} finally {
+		db.close();
+	}
+}
+
+/** The content a document stored in the database would show: snapshot plus log. */
+function storedContent(noteId: string): string {
+	const db = openDb(server);
+	try {
+		const doc = new Y.Doc();
+		const { state } = db.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?').get(noteId) as {
+			state: Buffer;
+		};
+		Y.applyUpdate(doc, state);
+		const rows = db
+			.prepare('SELECT data FROM NoteUpdate WHERE noteId = ? ORDER BY seq')
+			.all(noteId) as { data: Buffer }[];
+		for (const row of rows) Y.applyUpdate(doc, row.data);
+		return content(doc);
+	} finally {
+		db.close();
+	}
+}
+
+it('compacts the update log in the background without changing the content', async () => {
+	const noteId = (await ok(ana.socket, 'note:create', { title: 'Compact me' })).id;
+	const client = new RawNoteClient(ana.socket, noteId);
+	await client.join();
+	for (let i = 0; i < 60; i++) {
+		const result = await client.edit((doc) => {
+			appendText(doc, `w${i} `);
+			if (i % 7 === 6) {
+				const text = (doc.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText;
+				text.delete(0, 2);
+			}
+		});
+		expect(result.ok).toBe(true);
+	}
+	const expected = content(client.doc);
+	expect(storage(noteId).log.n).toBeGreaterThan(0);
+	// The background pass runs ~2 s after the last store and folds the log into the snapshot.
+	await until(() => storage(noteId).snapshot.seq >= 25, 'a compaction', 10_000);
+	const { log, snapshot } = storage(noteId);
+	expect(log.n).toBeLessThan(25);
+	expect(snapshot.seq).toBeGreaterThanOrEqual(25);
+	expect(storedContent(noteId)).toBe(expected);
+	expect(await serverContent(ana.http, noteId)).toBe(expected);
+	client.close();
+});
+
+it('unloads an idle note after NOTE_UNLOAD_AFTER_MS with a final compaction, and reloads it intact', async () => {
+	const noteId = (await ok(ana.socket, 'note:create', { title: 'Idle' })).id;
+	const client = new RawNoteClient(ana.socket, noteId);
+	await client.join();
+	for (let i = 0; i < 10; i++) await client.edit((doc) => appendText(doc, `idle${i} `));
+	const expected = content(client.doc);
+	expect(storage(noteId).log.n).toBe(10);
+
+	await ok(ana.socket, 'note:leave', { noteId });
+	await until(
+		() => server.logs.some((l) => l.msg === 'note unloaded' && l.noteId === noteId),
+		'the note to unload'
+	);
+	const { log, snapshot } = storage(noteId);
+	expect(log.n).toBe(0);
+	expect(snapshot.seq).toBe(10);
+	expect(storedContent(noteId)).toBe(expected);
+
+	const loads = () => server.logs.filter((l) => l.msg === 'note loaded' && l.noteId === noteId);
+	expect(loads()).toHaveLength(1);
+	expect(await serverContent(ana.http, noteId)).toBe(expected);
+	expect(loads()).toHaveLength(2);
+	expect(loads()[1]).toMatchObject({ updates: 0 });
+	client.close();
+});
+
+it('loads a note from its snapshot plus the log tail after a crash', async () => {
+	const noteId = (await ok(ana.socket, 'note:create', { title: 'Tail' })).id;
+	const client = new RawNoteClient(ana.socket, noteId);
+	await client.join();
+	for (let i = 0; i < 40; i++) await client.edit((doc) => appendText(doc, `t${i} `));
+	await until(() => storage(noteId).snapshot.seq >= 25, 'a compaction', 10_000);
+	for (let i = 40; i < 50; i++) await client.edit((doc) => appendText(doc, `t${i} `));
+	const expected = content(client.doc);
+	const before = storage(noteId);
+	expect(before.log.n).toBeGreaterThan(0);
+	expect(before.snapshot.seq).toBeGreaterThan(0);
+
+	ana.socket.disconnect();
+	await server.kill();
+	server = await startServer({ env: ENV, dataDir: server.dataDir });
+	const http = sameSession(ana.http, server.url);
+	expect(await serverContent(http, noteId)).toBe(expected);
+	const loaded = server.logs.find((l) => l.msg === 'note loaded' && l.noteId === noteId);
+	expect(loaded?.updates).toBe(before.log.n);
+	ana = { ...ana, http, socket: http.socket() };
+	await until(() => ana.socket.connected, 'reconnect');
+});
