@@ -9,7 +9,7 @@ import { previewText } from './render.ts';
 const MAINTENANCE_DELAY_MS = 2000;
 
 /**
- * Background upkeep of loaded notes: refreshes the list preview and compacts the update log into
+ * Background upkeep of loaded notes: refreshes the list preview and `updatedAt`, and compacts the update log into
  * the snapshot once enough updates piled up. Compaction writes the in-memory state as the snapshot
  * for seq S (the newest stored update at that instant) and deletes the log rows up to S in one
  * transaction. The state may already hold later updates too; replaying those on load is harmless,
@@ -93,13 +93,21 @@ export class Compactor {
 		);
 	}
 
+	/** Writes the preview and `updatedAt` (the list's order) when they changed. */
 	async #refreshPreview(note: LoadedNote): Promise<void> {
 		note.preview ??=
 			(await this.#db.note.findUnique({ where: { id: note.id }, select: { preview: true } }))
 				?.preview ?? '';
 		const preview = previewText(note.doc);
+		const editedAt = note.editedAt;
+		const moved = editedAt !== note.editedAtWritten;
+		if (preview === note.preview && !moved) return;
+		await this.#db.note.updateMany({
+			where: { id: note.id },
+			data: { preview, ...(moved && editedAt && { updatedAt: editedAt }) }
+		});
+		note.editedAtWritten = editedAt;
 		if (preview === note.preview) return;
-		await this.#db.note.updateMany({ where: { id: note.id }, data: { preview } });
 		note.preview = preview;
 		this.#onPreview(note.id, preview);
 	}
