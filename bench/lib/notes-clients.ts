@@ -174,8 +174,9 @@ async function fanout(request: Extract<NotesWorkerRequest, { type: 'fanout' }>) 
 			await sleep((request.intervalMs * index) / editors.length);
 			const text = ownText(editor.doc);
 			while (now() < request.measureUntil) {
-				editor.doc.transact(() => text.insert(text.length, `t${now().toFixed(3)};`), LOCAL);
-				sent += 1;
+				const stamp = now();
+				editor.doc.transact(() => text.insert(text.length, `t${stamp.toFixed(3)};`), LOCAL);
+				if (stamp >= request.measureFrom) sent += 1;
 				await sleep(request.intervalMs);
 			}
 		})

@@ -95,22 +95,34 @@ export class Compactor {
 
 	/** Writes the preview and `updatedAt` (the list's order) when they changed. */
 	async #refreshPreview(note: LoadedNote): Promise<void> {
-		note.preview ??=
-			(await this.#db.note.findUnique({ where: { id: note.id }, select: { preview: true } }))
-				?.preview ?? '';
+		if (note.previewHash === null) {
+			const row = await this.#db.note.findUnique({
+				where: { id: note.id },
+				select: { preview: true }
+			});
+			note.previewHash = hash(row?.preview ?? '');
+		}
 		const preview = previewText(note.doc);
+		const changed = hash(preview) !== note.previewHash;
 		const editedAt = note.editedAt;
 		const moved = editedAt !== note.editedAtWritten;
-		if (preview === note.preview && !moved) return;
+		if (!changed && !moved) return;
 		await this.#db.note.updateMany({
 			where: { id: note.id },
 			data: { preview, ...(moved && editedAt && { updatedAt: editedAt }) }
 		});
 		note.editedAtWritten = editedAt;
-		if (preview === note.preview) return;
-		note.preview = preview;
+		if (!changed) return;
+		note.previewHash = hash(preview);
 		this.#onPreview(note.id, preview);
 	}
+}
+
+/** FNV-1a: a loaded note remembers its preview by this number, not by the text. */
+function hash(text: string): number {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+	return h >>> 0;
 }
 
 function elapsed(since: number): number {

@@ -54,8 +54,8 @@ export class LoadedNote {
 	/** Updates stored after the snapshot, and their bytes. */
 	tailCount = 0;
 	tailBytes = 0;
-	/** The preview text in the database (null until read). */
-	preview: string | null = null;
+	/** A hash of the preview text in the database (null until read); the text itself is not kept. */
+	previewHash: number | null = null;
 	/** When the newest stored update arrived; written to the note's `updatedAt` by the upkeep. */
 	editedAt: Date | null = null;
 	/** The `editedAt` last written to the database. */
