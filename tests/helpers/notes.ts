@@ -51,7 +51,7 @@ export async function openProvider(socket: TestSocket, noteId: string): Promise<
 }
 
 /** Resolves once a provider has nothing unacknowledged and is joined. */
-export function saved(provider: NoteProvider, timeoutMs = 15_000): Promise<void> {
+export function saved(provider: NoteProvider, timeoutMs = 30_000): Promise<void> {
 	return until(() => provider.joined && !provider.unsaved, 'saved', timeoutMs);
 }
 

@@ -27,13 +27,17 @@ export type NoteSyncStatus = 'joining' | 'saving' | 'saved' | 'offline' | 'close
 /** Errors after which sending is pointless until the user does something (or reloads). */
 const FATAL = new Set(['payload_too_large', 'document_too_large', 'malformed_update']);
 const RETRY_MS = 1000;
+/** Updates sent and not yet acknowledged, at most; more wait (merged) for acknowledgements. */
+const MAX_IN_FLIGHT = 16;
 
 /**
  * Syncs one note's Yjs document and awareness over the tab's Socket.IO connection with the
  * y-protocols encoding: join with sync step 1, apply the server's step 2, answer its step 1 with
- * everything the server lacks (edits made offline included), then send local updates one at a
- * time, merging those made meanwhile. An update counts as saved when the server acknowledges it,
- * which it does once the update is stored. Plain TypeScript (no runes) so tests run it in Node.
+ * everything the server lacks (edits made offline included), then send each local update at once
+ * (the server relays it before storing it, so others see it without waiting for the database). An
+ * update counts as saved when the server acknowledges it, once stored. Any failure other than a
+ * refusal is repaired by joining again: the join sends whatever the server still lacks. Plain
+ * TypeScript (no runes) so tests run it in Node.
  */
 export class NoteProvider {
 	readonly noteId: string;
@@ -48,9 +52,10 @@ export class NoteProvider {
 	#synced = false;
 	/** Bumped by every (re)join and disconnect, so answers to older requests are ignored. */
 	#generation = 0;
-	/** Local updates not sent yet, and the one waiting for its acknowledgement. */
+	/** Local updates not sent yet, and how many sent ones await their acknowledgement. */
 	#pending: Uint8Array[] = [];
-	#inFlight: Uint8Array | null = null;
+	#unacked = 0;
+	#flushQueued = false;
 	#error: ErrorBody | null = null;
 	#closed: NoteCloseReason | 'not_found' | null = null;
 	#lastAwarenessSent = 0;
@@ -101,7 +106,7 @@ export class NoteProvider {
 	}
 	/** Local changes the server has not acknowledged yet. */
 	get unsaved(): boolean {
-		return this.#pending.length > 0 || this.#inFlight !== null;
+		return this.#pending.length > 0 || this.#unacked > 0;
 	}
 	get status(): NoteSyncStatus {
 		if (this.#closed) return 'closed';
@@ -164,7 +169,7 @@ export class NoteProvider {
 		if (this.#destroyed || this.#closed) return;
 		const generation = ++this.#generation;
 		this.#joined = false;
-		this.#inFlight = null;
+		clearTimeout(this.#retryTimer);
 		this.#changed();
 		const result = await this.#transport.emit('note:join', {
 			noteId: this.noteId,
@@ -172,8 +177,18 @@ export class NoteProvider {
 		});
 		if (generation !== this.#generation || this.#destroyed) return;
 		if (!result.ok) {
-			if (result.error.code === 'not_found') this.#close('not_found');
-			else this.#fail(result.error);
+			const { code } = result.error;
+			if (code === 'not_found') this.#close('not_found');
+			else if (FATAL.has(code)) this.#fail(result.error);
+			else {
+				// No answer in time, or rate limited: try again (a reconnect also rejoins).
+				this.#error = result.error;
+				this.#changed();
+				clearTimeout(this.#retryTimer);
+				this.#retryTimer = setTimeout(() => {
+					if (this.#transport.connected) void this.#join();
+				}, RETRY_MS);
+			}
 			return;
 		}
 		const { data } = result;
@@ -183,8 +198,9 @@ export class NoteProvider {
 		this.#receive(data.sync);
 		if (data.awareness) applyAwarenessUpdate(this.awareness, toBytes(data.awareness), this);
 		const server = decodeSyncMessage(data.state);
-		// Everything the server lacks (edits made while offline) replaces the queue: it covers it.
+		// Everything the server lacks (edits made offline, unacknowledged sends) replaces the queue.
 		this.#pending = [];
+		this.#unacked = 0;
 		if (this.canEdit && server.type === SYNC_STEP1) {
 			const missing = Y.encodeStateAsUpdate(this.doc, server.stateVector);
 			if (!isEmptyUpdate(missing)) this.#pending.push(missing);
@@ -193,11 +209,14 @@ export class NoteProvider {
 		this.#error = null;
 		this.#sendAwareness();
 		this.#changed();
-		void this.#flush();
+		this.#queueFlush();
 	}
 
+	/** Sends what is pending as one update (all the changes made since the last send). */
 	async #flush(): Promise<void> {
-		if (!this.#joined || this.#inFlight || this.#pending.length === 0 || !this.canEdit) return;
+		this.#flushQueued = false;
+		if (!this.#joined || !this.canEdit || this.#pending.length === 0) return;
+		if (this.#unacked >= MAX_IN_FLIGHT) return;
 		const update = this.#pending.length === 1 ? this.#pending[0] : Y.mergeUpdates(this.#pending);
 		this.#pending = [];
 		if (update.length > this.#maxUpdateBytes) {
@@ -205,34 +224,39 @@ export class NoteProvider {
 			return;
 		}
 		const generation = this.#generation;
-		this.#inFlight = update;
+		this.#unacked += 1;
 		this.#changed();
 		const result = await this.#transport.emit('note:sync', {
 			noteId: this.noteId,
 			message: encodeUpdate(update)
 		});
-		// A rejoin or disconnect since: the next join resends whatever the server lacks.
+		// A rejoin or disconnect since: that join sends whatever the server lacks.
 		if (generation !== this.#generation || this.#destroyed) return;
-		this.#inFlight = null;
+		this.#unacked -= 1;
 		if (result.ok) {
 			this.#changed();
 			void this.#flush();
 			return;
 		}
 		const { code } = result.error;
-		if (code === 'out_of_sync' || code === 'not_joined') {
-			void this.#join();
-		} else if (code === 'read_only') {
-			this.#setRole('viewer');
-		} else if (FATAL.has(code)) {
-			this.#fail(result.error);
-		} else {
-			// Timeouts, rate limits, a failed store: try the same change again shortly.
-			this.#pending.unshift(update);
+		if (code === 'read_only') this.#setRole('viewer');
+		else if (FATAL.has(code)) this.#fail(result.error);
+		else if (code === 'out_of_sync' || code === 'not_joined') void this.#join();
+		else {
+			// Timeouts, rate limits, a failed store: join again shortly, which resends what is missing.
+			this.#generation += 1;
+			this.#unacked += 1;
 			this.#changed();
 			clearTimeout(this.#retryTimer);
-			this.#retryTimer = setTimeout(() => void this.#flush(), RETRY_MS);
+			this.#retryTimer = setTimeout(() => void this.#join(), RETRY_MS);
 		}
+	}
+
+	/** Coalesces the updates of one task (a paste can make several) into one send. */
+	#queueFlush(): void {
+		if (this.#flushQueued) return;
+		this.#flushQueued = true;
+		queueMicrotask(() => void this.#flush());
 	}
 
 	#receive(message: Binary): void {
@@ -249,7 +273,7 @@ export class NoteProvider {
 		if (origin === this || !this.canEdit) return;
 		this.#pending.push(update);
 		this.#changed();
-		void this.#flush();
+		this.#queueFlush();
 	};
 
 	#onAwarenessUpdate = (

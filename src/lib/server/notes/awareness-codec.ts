@@ -1,5 +1,4 @@
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 
 export interface AwarenessEntry {
 	clientId: number;
@@ -33,15 +32,4 @@ export function decodeAwareness(update: Uint8Array, maxEntries: number): Awarene
 	}
 	if (decoding.hasContent(decoder)) throw new Error('trailing bytes');
 	return entries;
-}
-
-export function encodeAwareness(entries: AwarenessEntry[]): Uint8Array {
-	const encoder = encoding.createEncoder();
-	encoding.writeVarUint(encoder, entries.length);
-	for (const { clientId, clock, state } of entries) {
-		encoding.writeVarUint(encoder, clientId);
-		encoding.writeVarUint(encoder, clock);
-		encoding.writeVarString(encoder, JSON.stringify(state));
-	}
-	return encoding.toUint8Array(encoder);
 }

@@ -9,7 +9,7 @@ import { previewText } from './render.ts';
 const MAINTENANCE_DELAY_MS = 2000;
 
 /**
- * Background upkeep of loaded notes: refreshes the list preview and compacts the update log into
+ * Background upkeep of loaded notes: refreshes the list preview and `updatedAt`, and compacts the update log into
  * the snapshot once enough updates piled up. Compaction writes the in-memory state as the snapshot
  * for seq S (the newest stored update at that instant) and deletes the log rows up to S in one
  * transaction. The state may already hold later updates too; replaying those on load is harmless,
@@ -93,16 +93,36 @@ export class Compactor {
 		);
 	}
 
+	/** Writes the preview and `updatedAt` (the list's order) when they changed. */
 	async #refreshPreview(note: LoadedNote): Promise<void> {
-		note.preview ??=
-			(await this.#db.note.findUnique({ where: { id: note.id }, select: { preview: true } }))
-				?.preview ?? '';
+		if (note.previewHash === null) {
+			const row = await this.#db.note.findUnique({
+				where: { id: note.id },
+				select: { preview: true }
+			});
+			note.previewHash = hash(row?.preview ?? '');
+		}
 		const preview = previewText(note.doc);
-		if (preview === note.preview) return;
-		await this.#db.note.updateMany({ where: { id: note.id }, data: { preview } });
-		note.preview = preview;
+		const changed = hash(preview) !== note.previewHash;
+		const editedAt = note.editedAt;
+		const moved = editedAt !== note.editedAtWritten;
+		if (!changed && !moved) return;
+		await this.#db.note.updateMany({
+			where: { id: note.id },
+			data: { preview, ...(moved && editedAt && { updatedAt: editedAt }) }
+		});
+		note.editedAtWritten = editedAt;
+		if (!changed) return;
+		note.previewHash = hash(preview);
 		this.#onPreview(note.id, preview);
 	}
+}
+
+/** FNV-1a: a loaded note remembers its preview by this number, not by the text. */
+function hash(text: string): number {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+	return h >>> 0;
 }
 
 function elapsed(since: number): number {

@@ -1,9 +1,5 @@
 import * as Y from 'yjs';
-import {
-	applyAwarenessUpdate,
-	encodeAwarenessUpdate,
-	removeAwarenessStates
-} from 'y-protocols/awareness';
+import { encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AppSocket } from '../realtime/define.ts';
@@ -18,7 +14,7 @@ import {
 import { rooms } from '#lib/shared/events.ts';
 import type { NoteCloseReason, NoteRole } from '#lib/shared/notes.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
-import { decodeAwareness, encodeAwareness } from './awareness-codec.ts';
+import { decodeAwareness, type AwarenessEntry } from './awareness-codec.ts';
 import type { AuthenticatePayload, HookName, NoteExtension } from './extension.ts';
 import { LoadedNote, type NoteConnection, type StoredUpdate } from './loaded-note.ts';
 
@@ -44,7 +40,8 @@ interface ChangeOrigin {
 }
 
 interface Entry {
-	ready: Promise<LoadedNote>;
+	/** While loading; dropped once `note` is there. */
+	ready?: Promise<LoadedNote>;
 	note?: LoadedNote;
 	unloading?: Promise<void>;
 }
@@ -62,6 +59,11 @@ export class DocumentManager {
 	readonly #options: ManagerOptions;
 	readonly #notes = new Map<string, Entry>();
 	readonly #bySocket = new Map<string, Set<string>>();
+	/** Each socket's name and colour as awareness shows them, shared by all its notes. */
+	readonly #presence = new WeakMap<
+		AppSocket,
+		Readonly<{ id: string; name: string; color: string }>
+	>();
 	/** Bumped whenever any note's access changes, so a join in flight re-checks its role. */
 	#accessEpoch = 0;
 
@@ -231,19 +233,7 @@ export class DocumentManager {
 				throw new AppError('forbidden', 'You can only update your own cursor.');
 			}
 		}
-		const { user } = connection;
-		const rewritten = entries.map((entry) =>
-			entry.state
-				? {
-						...entry,
-						state: {
-							...entry.state,
-							user: { id: user.id, name: user.displayName, color: user.avatarColor }
-						}
-					}
-				: entry
-		);
-		applyAwarenessUpdate(note.awareness, encodeAwareness(rewritten), connection);
+		this.#applyAwareness(note, connection, entries);
 		for (const { clientId, state } of entries) {
 			if (state) {
 				note.clientOwners.set(clientId, socket.id);
@@ -252,6 +242,42 @@ export class DocumentManager {
 				note.clientOwners.delete(clientId);
 			}
 		}
+	}
+
+	/**
+	 * y-protocols' applyAwarenessUpdate, minus its JSON round trip, with the server's `user` in each
+	 * state: one shared object per socket (its name and colour), not a parsed copy per note.
+	 */
+	#applyAwareness(note: LoadedNote, connection: NoteConnection, entries: AwarenessEntry[]): void {
+		const { awareness } = note;
+		const user = this.#presenceOf(connection);
+		const changes = { added: [] as number[], updated: [] as number[], removed: [] as number[] };
+		for (const { clientId, clock, state } of entries) {
+			const meta = awareness.meta.get(clientId);
+			const current = meta?.clock ?? 0;
+			const newer =
+				current < clock || (current === clock && !state && awareness.states.has(clientId));
+			if (!newer) continue;
+			if (state) awareness.states.set(clientId, { ...state, user });
+			else awareness.states.delete(clientId);
+			awareness.meta.set(clientId, { clock, lastUpdated: Date.now() });
+			if (!meta && state) changes.added.push(clientId);
+			else if (meta && !state) changes.removed.push(clientId);
+			else if (state) changes.updated.push(clientId);
+		}
+		if (changes.added.length || changes.updated.length || changes.removed.length) {
+			awareness.emit('update', [changes, connection]);
+		}
+	}
+
+	#presenceOf(connection: NoteConnection): Readonly<{ id: string; name: string; color: string }> {
+		let presence = this.#presence.get(connection.socket);
+		if (!presence) {
+			const { id, displayName: name, avatarColor: color } = connection.user;
+			presence = Object.freeze({ id, name, color });
+			this.#presence.set(connection.socket, presence);
+		}
+		return presence;
 	}
 
 	/**
@@ -334,11 +360,13 @@ export class DocumentManager {
 				await entry.unloading;
 				continue;
 			}
-			if (entry) return entry.ready;
-			const created: Entry = { ready: this.#load(noteId) };
+			if (entry) return entry.note ?? (entry.ready as Promise<LoadedNote>);
+			const ready = this.#load(noteId);
+			const created: Entry = { ready };
 			this.#notes.set(noteId, created);
 			try {
-				created.note = await created.ready;
+				created.note = await ready;
+				created.ready = undefined;
 				return created.note;
 			} catch (error) {
 				this.#notes.delete(noteId);
@@ -349,6 +377,7 @@ export class DocumentManager {
 
 	async #load(noteId: string): Promise<LoadedNote> {
 		const started = performance.now();
+		const cpu = process.cpuUsage();
 		const note = new LoadedNote(noteId, (n, batch) => this.#store(n, batch));
 		try {
 			for (const extension of this.#with('onLoadDocument')) {
@@ -359,10 +388,12 @@ export class DocumentManager {
 			throw error;
 		}
 		this.#relay(note);
+		const used = process.cpuUsage(cpu);
 		this.#options.log.info(
 			{
 				noteId,
 				ms: Math.round((performance.now() - started) * 10) / 10,
+				cpuMs: Math.round((used.user + used.system) / 100) / 10,
 				updates: note.tailCount,
 				bytes: note.size
 			},

@@ -5,6 +5,12 @@ import type { PublicUser } from '#lib/shared/types.ts';
 import type { AppSocket } from '../realtime/define.ts';
 import { StoreQueue } from './store-queue.ts';
 
+/**
+ * How long the first of a burst of updates waits for others to share its transaction. Editors are
+ * not slowed down (updates are relayed at once); only acknowledgements wait.
+ */
+const GROUP_COMMIT_MS = 3;
+
 /** One socket in one note. */
 export interface NoteConnection {
 	readonly socket: AppSocket;
@@ -48,8 +54,12 @@ export class LoadedNote {
 	/** Updates stored after the snapshot, and their bytes. */
 	tailCount = 0;
 	tailBytes = 0;
-	/** The preview text in the database (null until read). */
-	preview: string | null = null;
+	/** A hash of the preview text in the database (null until read); the text itself is not kept. */
+	previewHash: number | null = null;
+	/** When the newest stored update arrived; written to the note's `updatedAt` by the upkeep. */
+	editedAt: Date | null = null;
+	/** The `editedAt` last written to the database. */
+	editedAtWritten: Date | null = null;
 	/** A store failed: the next compaction must write the in-memory state even if the log is short. */
 	dirty = false;
 	destroyed = false;
@@ -63,7 +73,7 @@ export class LoadedNote {
 		this.awareness = new Awareness(this.doc);
 		// The server has no cursor of its own.
 		this.awareness.setLocalState(null);
-		this.queue = new StoreQueue((batch) => store(this, batch));
+		this.queue = new StoreQueue((batch) => store(this, batch), { delayMs: GROUP_COMMIT_MS });
 	}
 
 	/** Roughly how big the document is: its snapshot plus the updates stored since. */

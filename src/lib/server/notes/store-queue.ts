@@ -1,16 +1,19 @@
 /**
- * Group commit for one note: items pushed while a write is running are written together by the
- * next one, so a burst of updates costs one transaction instead of one each. A push resolves once
- * its batch is written; batches are written strictly one after another, in order.
+ * Group commit for one note: a write starts `delayMs` after the first push and takes everything
+ * pushed until then, and items pushed while a write is running go into the next one, so a burst of
+ * updates costs one transaction instead of one each. A push resolves once its batch is written;
+ * batches are written strictly one after another, in order.
  */
 export class StoreQueue<T> {
 	readonly #write: (batch: T[]) => Promise<void>;
+	readonly #delayMs: number;
 	#pending: T[] = [];
 	#next: PromiseWithResolvers<undefined> | null = null;
 	#running = false;
 
-	constructor(write: (batch: T[]) => Promise<void>) {
+	constructor(write: (batch: T[]) => Promise<void>, options: { delayMs?: number } = {}) {
 		this.#write = write;
+		this.#delayMs = options.delayMs ?? 0;
 	}
 
 	/** Whether nothing is queued or being written. */
@@ -34,8 +37,9 @@ export class StoreQueue<T> {
 		this.#next ??= Promise.withResolvers<undefined>();
 		if (!this.#running) {
 			this.#running = true;
-			// setImmediate, not a microtask: updates read from other sockets in this turn join the batch.
-			setImmediate(() => void this.#loop());
+			// Never a microtask: updates read from other sockets in this turn join the batch.
+			if (this.#delayMs > 0) setTimeout(() => void this.#loop(), this.#delayMs);
+			else setImmediate(() => void this.#loop());
 		}
 		return this.#next.promise;
 	}

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
 import { storable } from '../bytes.ts';
 import type { Compactor } from '../compaction.ts';
 import type { NoteExtension, StorePayload } from '../extension.ts';
@@ -10,10 +11,15 @@ function utcDay(date: Date): string {
 
 /**
  * onStoreDocument: appends a batch of updates to the note's log in one transaction, together with
- * the batch's NoteActivity counts (one upsert per user and day, not per update) and the note's
- * `updatedAt`. It resolves only once the transaction committed, and the manager acknowledges the
- * senders after that, so every acknowledged update survives a crash. Then it schedules the
- * background upkeep (preview, compaction).
+ * the batch's NoteActivity counts (one row per user and day, not per update). It resolves only
+ * once the transaction committed, and the manager acknowledges the senders after that, so every
+ * acknowledged update survives a crash. Then it schedules the background upkeep (preview,
+ * `updatedAt`, compaction).
+ *
+ * Raw statements, not createMany/upsert: this runs for every burst of typing, and Prisma's query
+ * planning cost about 1.2 ms of CPU per batch against 0.5 ms for these two plain statements
+ * (measured on the dev box), time the event loop could not spend relaying keystrokes. The SQL is
+ * portable to PostgreSQL (quoted identifiers, ON CONFLICT).
  */
 export class StoreInDatabase implements NoteExtension {
 	readonly priority = 1000;
@@ -35,25 +41,25 @@ export class StoreInDatabase implements NoteExtension {
 			entry.count += 1;
 			edits.set(key, entry);
 		}
+		const rows = updates.map(
+			({ seq, data, userId }) => Prisma.sql`(${note.id}, ${seq}, ${storable(data)}, ${userId})`
+		);
+		const counts = [...edits.values()].map(
+			({ userId, day, count }) => Prisma.sql`(${note.id}, ${userId}, ${day}, ${count})`
+		);
 		const db = this.#db;
 		try {
 			await db.$transaction([
-				db.noteUpdate.createMany({
-					data: updates.map(({ seq, data, userId }) => ({
-						noteId: note.id,
-						seq,
-						data: storable(data),
-						userId
-					}))
-				}),
-				...[...edits.values()].map(({ userId, day, count }) =>
-					db.noteActivity.upsert({
-						where: { noteId_userId_day: { noteId: note.id, userId, day } },
-						create: { noteId: note.id, userId, day, edits: count },
-						update: { edits: { increment: count } }
-					})
-				),
-				db.note.updateMany({ where: { id: note.id }, data: { updatedAt: updates.at(-1)?.at } })
+				db.$executeRaw`INSERT INTO "NoteUpdate" ("noteId", "seq", "data", "userId")
+					VALUES ${Prisma.join(rows)}`,
+				...(counts.length
+					? [
+							db.$executeRaw`INSERT INTO "NoteActivity" ("noteId", "userId", "day", "edits")
+								VALUES ${Prisma.join(counts)}
+								ON CONFLICT ("noteId", "userId", "day")
+								DO UPDATE SET "edits" = "NoteActivity"."edits" + excluded."edits"`
+						]
+					: [])
 			]);
 		} catch (error) {
 			// These updates are applied in memory only: the next compaction writes the whole state.
@@ -63,6 +69,7 @@ export class StoreInDatabase implements NoteExtension {
 		}
 		note.tailCount += updates.length;
 		note.tailBytes += updates.reduce((sum, u) => sum + u.data.length, 0);
+		note.editedAt = updates.at(-1)?.at ?? note.editedAt;
 		this.#compactor.schedule(note);
 	}
 }

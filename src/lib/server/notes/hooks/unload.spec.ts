@@ -76,6 +76,7 @@ describe('onUnloadDocument (CompactOnUnload)', () => {
 		expect(await reload(note.id)).toBe(expected);
 		const row = await db.note.findUniqueOrThrow({ where: { id: note.id } });
 		expect(row.preview).toBe('Hello there, world.');
+		expect(row.updatedAt).toEqual(note.editedAt);
 		expect(previews.at(-1)).toBe('Hello there, world.');
 		note.destroy();
 	});

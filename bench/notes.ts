@@ -1,0 +1,481 @@
+/**
+ * Notes: Parley's collaboration server (the production build) against a Hocuspocus server with
+ * default settings, in the same run, with the same kind of clients. Run `npm run build` first, then
+ * `npm run bench:notes`. See bench/README.md for the method and how to read the output.
+ *
+ * Options (argv or env): --sizes=2,10,50 (BENCH_NOTE_SIZES) editors of one note for fan-out;
+ * --seconds=10 (BENCH_NOTE_SECONDS) measured seconds per fan-out run; --rounds=2
+ * (BENCH_NOTE_ROUNDS) fan-out runs per server and size, alternating which server goes first.
+ */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { HttpClient } from '../tests/helpers/client.ts';
+import type { MemorySample } from './lib/ipc.ts';
+import type { ServerKind } from './lib/notes-ipc.ts';
+import {
+	cleanup,
+	ROOT,
+	settle,
+	sleep,
+	startServer,
+	startWorker,
+	tempDirs
+} from './lib/notes-process.ts';
+
+const { values: flags } = parseArgs({
+	options: { sizes: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' } }
+});
+const SIZES = (flags.sizes ?? process.env.BENCH_NOTE_SIZES ?? '2,10,50').split(',').map(Number);
+const MEASURE_MS = Number(flags.seconds ?? process.env.BENCH_NOTE_SECONDS ?? '10') * 1000;
+const ROUNDS = Number(flags.rounds ?? process.env.BENCH_NOTE_ROUNDS ?? '2');
+const WARMUP_MS = 2000;
+/** Keystrokes per second over all editors of the note: N editors type every N × 10 ms. */
+const TOTAL_RATE = 100;
+const MEMORY_NOTES = 100;
+/** Opened and closed before the baseline, as many as measured, so JIT-compiled code is in it. */
+const WARMUP_NOTES = MEMORY_NOTES;
+const NOTE_BYTES = 1024;
+const LOAD_NOTES = 5;
+const LOG_UPDATES = 10_000;
+const GOAL_LOAD_MS = 50;
+const TOTAL_TIMEOUT_MS = 15 * 60_000;
+const KINDS: ServerKind[] = ['hocuspocus', 'parley'];
+
+/** Parley's settings for the bench: no rate limits in the way, nothing unloads mid-measurement. */
+const PARLEY_ENV = {
+	SOCKET_EVENTS_PER_SECOND: '10000',
+	SOCKET_EVENT_BURST: '100000',
+	NOTE_SYNC_EVENTS_PER_SECOND: '100000',
+	NOTE_SYNC_EVENT_BURST: '1000000',
+	NOTE_UNLOAD_AFTER_MS: '600000'
+};
+
+function fail(error: unknown): never {
+	console.error(`\nbench:notes failed: ${error instanceof Error ? error.message : error}`);
+	cleanup();
+	process.exit(1);
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
+}
+setTimeout(
+	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
+	TOTAL_TIMEOUT_MS
+).unref();
+
+// ---- setup ----------------------------------------------------------------------------------------
+
+interface Setup {
+	dataDir: string;
+	token: string;
+	fanout: Record<number, string>;
+	memory: string[];
+	warmup: string[];
+	load: string[];
+	hocuspocusLog: string;
+}
+
+async function setUp(): Promise<Setup> {
+	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-notes-'));
+	tempDirs.add(dataDir);
+	const server = await startServer('parley', { ...PARLEY_ENV, DATA_DIR: dataDir });
+	let token: string;
+	const create = async (title: string) => {
+		const response = await fetch(`${server.url}/api/v1/notes`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ title })
+		});
+		if (response.status !== 201) throw new Error(`note creation failed with ${response.status}`);
+		return ((await response.json()) as { id: string }).id;
+	};
+	try {
+		const client = new HttpClient(server.url);
+		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
+		if (response.status !== 303) throw new Error(`sign-up failed with HTTP ${response.status}`);
+		const created = await client.json<{ token?: string }>('/api/v1/tokens', {
+			method: 'POST',
+			body: { name: 'bench' }
+		});
+		if (!created.body.token) throw new Error(`token creation failed with ${created.status}`);
+		token = created.body.token;
+		const fanout: Record<number, string> = {};
+		for (const n of SIZES) fanout[n] = await create(`fan-out ${n}`);
+		const memory: string[] = [];
+		for (let i = 0; i < MEMORY_NOTES; i++) memory.push(await create(`memory ${i}`));
+		const warmup: string[] = [];
+		for (let i = 0; i < WARMUP_NOTES; i++) warmup.push(await create(`warm-up ${i}`));
+		const load: string[] = [];
+		for (let i = 0; i < LOAD_NOTES; i++) load.push(await create(`load ${i}`));
+		await server.stop();
+		const hocuspocusLog = writeLogs(dataDir, load);
+		return { dataDir, token, fanout, memory, warmup, load, hocuspocusLog };
+	} finally {
+		await server.stop();
+	}
+}
+
+/**
+ * Gives each load note a log of 10,000 small updates (one character typed at a random place each),
+ * as a server that crashed before compacting would leave it, and writes the first note's seed and
+ * log to a file for the Hocuspocus baseline.
+ */
+function writeLogs(dataDir: string, noteIds: string[]): string {
+	const db = new Database(path.join(dataDir, 'parley.db'));
+	const file = path.join(dataDir, 'hocuspocus-log.bin');
+	try {
+		const insert = db.prepare(
+			'INSERT INTO NoteUpdate (noteId, seq, data, userId) VALUES (?, ?, ?, NULL)'
+		);
+		for (const [index, noteId] of noteIds.entries()) {
+			const { state } = db
+				.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?')
+				.get(noteId) as {
+				state: Buffer;
+			};
+			const doc = new Y.Doc();
+			Y.applyUpdate(doc, state);
+			const updates: Uint8Array[] = [];
+			doc.on('update', (update: Uint8Array) => updates.push(update));
+			const text = new Y.XmlText();
+			(doc.getXmlFragment('default').get(0) as Y.XmlElement).insert(0, [text]);
+			while (updates.length < LOG_UPDATES) {
+				text.insert(Math.floor(Math.random() * (text.length + 1)), 'abcdefgh'[updates.length % 8]);
+			}
+			db.transaction(() =>
+				updates.forEach((u, seq) => insert.run(noteId, seq + 1, Buffer.from(u)))
+			)();
+			if (index === 0) {
+				const frames = [state, ...updates].map((u) => {
+					const frame = Buffer.alloc(4 + u.length);
+					frame.writeUInt32LE(u.length, 0);
+					Buffer.from(u).copy(frame, 4);
+					return frame;
+				});
+				writeFileSync(file, Buffer.concat(frames));
+			}
+		}
+	} finally {
+		db.close();
+	}
+	return file;
+}
+
+function serverEnv(kind: ServerKind, setup: Setup, extra: Record<string, string> = {}) {
+	return kind === 'parley' ? { ...PARLEY_ENV, DATA_DIR: setup.dataDir, ...extra } : extra;
+}
+
+// ---- measurements ---------------------------------------------------------------------------------
+
+interface FanoutResult {
+	kind: ServerKind;
+	n: number;
+	latencies: number[];
+	sent: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+	if (!sorted.length) return NaN;
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function fanout(kind: ServerKind, n: number, setup: Setup): Promise<FanoutResult> {
+	const server = await startServer(kind, serverEnv(kind, setup));
+	const doc = kind === 'parley' ? setup.fanout[n] : `fanout-${n}`;
+	const workers = [0, 1].map(() => startWorker(kind, server.url, setup.token));
+	try {
+		const split = [Math.ceil(n / 2), Math.floor(n / 2)];
+		for (const [i, worker] of workers.entries()) {
+			if (split[i]) {
+				await worker.ask(
+					{ type: 'open', docs: [doc], perDoc: split[i], shareConnection: false, writeBytes: 0 },
+					'opened'
+				);
+			}
+		}
+		const measureFrom = Date.now() + WARMUP_MS;
+		const request = {
+			type: 'fanout' as const,
+			intervalMs: (n * 1000) / TOTAL_RATE,
+			measureFrom,
+			measureUntil: measureFrom + MEASURE_MS
+		};
+		const replies = await Promise.all(
+			workers.filter((_, i) => split[i]).map((worker) => worker.ask(request, 'fanout'))
+		);
+		return {
+			kind,
+			n,
+			latencies: replies.flatMap((r) => r.latencies),
+			sent: replies.reduce((sum, r) => sum + r.sent, 0)
+		};
+	} finally {
+		await Promise.all(workers.map((w) => w.close()));
+		await server.stop();
+	}
+}
+
+interface MemoryResult {
+	kind: ServerKind;
+	before: MemorySample;
+	after: MemorySample;
+	openMs: number;
+}
+
+async function memory(kind: ServerKind, setup: Setup): Promise<MemoryResult> {
+	// Parley unloads the warm-up notes 1 s after they are closed (Hocuspocus at once), so the
+	// baseline holds none of them.
+	const server = await startServer(kind, serverEnv(kind, setup, { NOTE_UNLOAD_AFTER_MS: '1000' }));
+	try {
+		const docs = (ids: string[], prefix: string) =>
+			kind === 'parley' ? ids : ids.map((_, i) => `${prefix}-${i}`);
+		// Warm up: the same work on other notes, so lazily compiled code is in the baseline.
+		const warm = startWorker(kind, server.url, setup.token);
+		await warm.ask(
+			{
+				type: 'open',
+				docs: docs(setup.warmup, 'warmup'),
+				perDoc: 1,
+				shareConnection: true,
+				writeBytes: NOTE_BYTES
+			},
+			'opened'
+		);
+		await warm.close();
+		// Parley's unload (after 1 s) and background upkeep (~2 s after the last store) finish.
+		await sleep(5000);
+		const before = await settle(server, 0);
+		const worker = startWorker(kind, server.url, setup.token);
+		const { ms } = await worker.ask(
+			{
+				type: 'open',
+				docs: docs(setup.memory, 'memory'),
+				perDoc: 1,
+				shareConnection: true,
+				writeBytes: NOTE_BYTES
+			},
+			'opened'
+		);
+		await sleep(3000);
+		const after = await settle(server, 1);
+		await worker.close();
+		return { kind, before, after, openMs: ms };
+	} finally {
+		await server.stop();
+	}
+}
+
+interface LoadResult {
+	kind: ServerKind;
+	/** Server-side load time per note (the load hook / onLoadDocument), wall clock and CPU. */
+	serverMs: number[];
+	cpuMs: number[];
+	/** Client-side: join until the content is there. */
+	joinMs: number[];
+	chars: number;
+}
+
+async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
+	const server = await startServer(
+		kind,
+		serverEnv(kind, setup, kind === 'hocuspocus' ? { BENCH_LOG_FILE: setup.hocuspocusLog } : {})
+	);
+	const worker = startWorker(kind, server.url, setup.token);
+	try {
+		// One ordinary open first, so the join path is compiled before the timed loads.
+		await worker.ask({ type: 'join', doc: kind === 'parley' ? setup.warmup[0] : 'warm' }, 'joined');
+		const joinMs: number[] = [];
+		let chars = 0;
+		for (const [i, noteId] of setup.load.entries()) {
+			const doc = kind === 'parley' ? noteId : `load-${i}`;
+			const reply = await worker.ask({ type: 'join', doc }, 'joined');
+			joinMs.push(reply.ms);
+			chars = reply.chars;
+		}
+		const loaded = server.logs.filter(
+			(l) => l.msg === 'note loaded' && (l.updates as number) >= LOG_UPDATES
+		);
+		return {
+			kind,
+			serverMs: loaded.map((l) => l.ms as number),
+			cpuMs: loaded.map((l) => l.cpuMs as number),
+			joinMs,
+			chars
+		};
+	} finally {
+		await worker.close();
+		await server.stop();
+	}
+}
+
+// ---- output ---------------------------------------------------------------------------------------
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const median = (values: number[]) =>
+	[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
+	return [
+		line(rows[0]),
+		widths.map((w) => '-'.repeat(w)).join('  '),
+		...rows.slice(1).map(line)
+	].join('\n');
+}
+
+async function main(): Promise<void> {
+	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
+		throw new Error(
+			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
+		);
+	}
+	const cpus = os.cpus();
+	console.log('bench:notes: Parley (production build) vs Hocuspocus 4 (default settings)');
+	console.log(
+		`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), load average ` +
+			`${os
+				.loadavg()
+				.map((l) => l.toFixed(2))
+				.join(' ')}, node ${process.version}`
+	);
+	console.log(
+		`method: fresh server process per measurement; clients in 2 separate processes on the same ` +
+			`cores. Fan-out: N editors of one note type ${TOTAL_RATE} keystrokes/s in total ` +
+			`(each every N x 10 ms), ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s measured; ` +
+			`latency = keystroke to applied in each other editor's document.\n`
+	);
+
+	const setup = await setUp();
+	const fanouts: FanoutResult[] = [];
+	for (const n of SIZES) {
+		for (let round = 0; round < ROUNDS; round++) {
+			// Alternate which server goes first, so drifts in the machine's load hit both alike.
+			for (const kind of round % 2 ? [...KINDS].reverse() : KINDS) {
+				const result = await fanout(kind, n, setup);
+				fanouts.push(result);
+				const sorted = [...result.latencies].sort((a, b) => a - b);
+				console.log(
+					`fan-out ${kind.padEnd(10)} N=${String(n).padStart(2)} round ${round + 1}: ` +
+						`p50 ${ms(percentile(sorted, 50))}, p99 ${ms(percentile(sorted, 99))}, ` +
+						`max ${ms(sorted.at(-1) ?? NaN)}, ${sorted.length} deliveries of ` +
+						`${result.sent} keystrokes x ${n - 1} others`
+				);
+			}
+		}
+	}
+	const memories: MemoryResult[] = [];
+	for (const kind of KINDS) {
+		const result = await memory(kind, setup);
+		memories.push(result);
+		console.log(
+			`memory  ${kind.padEnd(10)}: heapUsed ${kib(result.before.heapUsed)} -> ${kib(result.after.heapUsed)}, ` +
+				`rss ${kib(result.before.rss)} -> ${kib(result.after.rss)}, ${MEMORY_NOTES} notes opened in ${ms(result.openMs)}`
+		);
+	}
+	const loads: LoadResult[] = [];
+	for (const kind of KINDS) {
+		const result = await load(kind, setup);
+		loads.push(result);
+		console.log(
+			`load    ${kind.padEnd(10)}: server ${result.serverMs.map((v) => v.toFixed(1)).join(', ')} ms ` +
+				`(CPU ${result.cpuMs.map((v) => v.toFixed(1)).join(', ')} ms); ` +
+				`join ${result.joinMs.map((v) => v.toFixed(1)).join(', ')} ms (${result.chars} chars)`
+		);
+	}
+
+	const one = <T extends { kind: ServerKind }>(list: T[], kind: ServerKind) => {
+		const found = list.find((r) => r.kind === kind);
+		if (!found) throw new Error(`missing ${kind} result`);
+		return found;
+	};
+	/** Every delivery of every round of one server and size, sorted. */
+	const pooled = (kind: ServerKind, n: number) =>
+		fanouts
+			.filter((r) => r.kind === kind && r.n === n)
+			.flatMap((r) => r.latencies)
+			.sort((a, b) => a - b);
+	const rows = [
+		['N editors', 'parley p50', 'parley p99', 'hocuspocus p50', 'hocuspocus p99', 'p99 ratio']
+	];
+	const verdicts: string[] = [];
+	for (const n of SIZES) {
+		const p = pooled('parley', n);
+		const h = pooled('hocuspocus', n);
+		const [p99, h99] = [percentile(p, 99), percentile(h, 99)];
+		rows.push([
+			String(n),
+			ms(percentile(p, 50)),
+			ms(p99),
+			ms(percentile(h, 50)),
+			ms(h99),
+			`${(p99 / h99).toFixed(2)}x`
+		]);
+		verdicts.push(
+			`${p99 <= h99 ? 'PASS' : 'FAIL'}: fan-out p99 at N=${n} is ${ms(p99)} vs ${ms(h99)} (goal <= Hocuspocus)`
+		);
+	}
+	console.log(`\nupdate fan-out latency (all ${ROUNDS} rounds pooled)\n${table(rows)}\n`);
+
+	const perNote = (r: MemoryResult, key: 'heapUsed' | 'rss') =>
+		(r.after[key] - r.before[key]) / MEMORY_NOTES;
+	const pm = one(memories, 'parley');
+	const hm = one(memories, 'hocuspocus');
+	console.log(
+		`server memory per open note (${MEMORY_NOTES} notes, ${NOTE_BYTES} B of text each, one connection)\n` +
+			table([
+				['', 'heap/note', 'rss/note'],
+				['parley', kib(perNote(pm, 'heapUsed')), kib(perNote(pm, 'rss'))],
+				['hocuspocus', kib(perNote(hm, 'heapUsed')), kib(perNote(hm, 'rss'))]
+			]) +
+			'\n'
+	);
+	verdicts.push(
+		`${perNote(pm, 'heapUsed') <= perNote(hm, 'heapUsed') ? 'PASS' : 'FAIL'}: heap per open note ` +
+			`${kib(perNote(pm, 'heapUsed'))} vs ${kib(perNote(hm, 'heapUsed'))} (goal <= Hocuspocus)`
+	);
+
+	const pl = one(loads, 'parley');
+	const hl = one(loads, 'hocuspocus');
+	const spread = (values: number[]) => `${ms(median(values))} / ${ms(Math.max(...values))}`;
+	console.log(
+		`loading a note whose log holds ${LOG_UPDATES.toLocaleString('en')} small updates ` +
+			`(${LOAD_NOTES} notes; median / max)\n` +
+			table([
+				['', 'server wall', 'server CPU', 'client join'],
+				[
+					'parley (SQLite: snapshot + log)',
+					spread(pl.serverMs),
+					spread(pl.cpuMs),
+					spread(pl.joinMs)
+				],
+				[
+					'hocuspocus (same log, from memory)',
+					spread(hl.serverMs),
+					spread(hl.cpuMs),
+					spread(hl.joinMs)
+				]
+			]) +
+			'\n'
+	);
+	verdicts.push(
+		`${median(pl.serverMs) < GOAL_LOAD_MS ? 'PASS' : 'FAIL'}: load of a 10,000-update log takes ` +
+			`${ms(median(pl.serverMs))} wall / ${ms(median(pl.cpuMs))} CPU on the server ` +
+			`(median; goal < ${GOAL_LOAD_MS} ms)`
+	);
+	console.log(verdicts.map((v) => `verdict: ${v}`).join('\n'));
+}
+
+try {
+	await main();
+	cleanup();
+	process.exit(0);
+} catch (error) {
+	fail(error);
+}
