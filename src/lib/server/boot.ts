@@ -24,6 +24,11 @@ export async function bootParley(httpServer: HttpServer): Promise<Running> {
 	const applied = applyMigrations(sqlitePath(config.databaseUrl));
 	const app = await getApp(config);
 	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
+	if (applied.some((name) => name.endsWith('_usage_rollups'))) {
+		// Upgrading to the usage dashboard: count the history once (fast on a fresh database).
+		const { days, facts, ms } = app.usage.rebuild();
+		if (facts) app.log.info({ days, facts, ms }, 'built the usage rollups from existing history');
+	}
 	const interrupted = await app.completions.recoverInterrupted();
 	if (interrupted) {
 		app.log.warn({ answers: interrupted }, 'marked answers cut off by a restart as interrupted');
