@@ -18,6 +18,9 @@ import { CompletionService } from './chats/completion.service.ts';
 import { ProviderService } from './chats/provider.service.ts';
 import { TitleService } from './chats/title.service.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { sqlitePath } from './db/client.ts';
+import { LiveMetrics } from './usage/live-metrics.ts';
+import { UsageService } from './usage/usage.service.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -38,6 +41,15 @@ export interface App {
 	providers: ProviderService;
 	completions: CompletionService;
 	chats: ChatService;
+	/** Usage reports (admin dashboard, API, CLI). */
+	usage: UsageService;
+	/** The admins' live operations panel. */
+	live: LiveMetrics;
+	/**
+	 * How many note documents are open in memory, for the live panel. The notes feature sets it
+	 * when it lands; until then the panel shows 0.
+	 */
+	openNoteDocuments?: () => number;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -95,6 +107,8 @@ async function createApp(config: Config): Promise<App> {
 		config.CHANNEL_MESSAGE_BURST
 	);
 
+	const usage = new UsageService(sqlitePath(config.databaseUrl));
+
 	const sweep = setInterval(
 		() => {
 			sessions
@@ -105,7 +119,7 @@ async function createApp(config: Config): Promise<App> {
 	);
 	sweep.unref();
 
-	return {
+	const app: App = {
 		config,
 		log,
 		db,
@@ -123,11 +137,20 @@ async function createApp(config: Config): Promise<App> {
 		providers,
 		completions,
 		chats,
+		usage,
+		live: new LiveMetrics({
+			bus,
+			activeStreams: () => completions.activeCount,
+			openNotes: () => app.openNoteDocuments?.() ?? 0
+		}),
 		async close() {
 			clearInterval(sweep);
 			presence.stop();
+			app.live.stop();
 			await completions.interruptAll();
+			usage.close();
 			await db.$disconnect();
 		}
 	};
+	return app;
 }

@@ -19,6 +19,7 @@ import type {
 import * as ch from './schemas/channels.ts';
 import type { ChatDelta, ChatMessageDto, ChatSnapshot, ChatSummary, ModelOption } from './chats.ts';
 import * as ai from './schemas/chats.ts';
+import type { LiveSample } from './usage.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -88,6 +89,12 @@ export const clientEvents = {
 	'presence:set': accepts(ch.presenceSchema).returns<Record<string, never>>(),
 	'presence:list': accepts(v.object({})).returns<{
 		users: { userId: string; status: PresenceStatus }[];
+	}>(),
+
+	// Admins: the live operations panel
+	/** Start (`watch: true`) or stop receiving `usage:live`; starting returns the recent samples. */
+	'usage:live:watch': accepts(v.object({ watch: v.boolean() })).returns<{
+		samples: LiveSample[];
 	}>()
 };
 
@@ -133,6 +140,8 @@ export interface ServerToClientEvents {
 	'chat:deleted': (event: { chatId: string }) => void;
 	/** Presence changes, batched. Volatile. */
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
+	/** Admins with the live panel open: a reading every 2 s (sent to the `admin` room). */
+	'usage:live': (sample: LiveSample) => void;
 }
 
 /** Per-socket data the server keeps after the handshake. */

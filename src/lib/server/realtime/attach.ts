@@ -11,13 +11,15 @@ import { chatHandlers } from './handlers/chats.ts';
 import { messageHandlers } from './handlers/messages.ts';
 import { presenceHandlers } from './handlers/presence.ts';
 import { systemHandlers } from './handlers/system.ts';
+import { usageHandlers } from './handlers/usage.ts';
 
 const handlers: EventHandlers = {
 	...systemHandlers,
 	...channelHandlers,
 	...messageHandlers,
 	...presenceHandlers,
-	...chatHandlers
+	...chatHandlers,
+	...usageHandlers
 };
 
 /**
@@ -40,10 +42,17 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 	const authenticate = handshakeMiddleware(app);
 	io.use((socket, next) => void authenticate(socket, next));
 	io.on('connection', (socket) => {
+		// Counted for the admins' live panel: every event in, and every event sent to this socket.
+		socket.onAny(() => app.live.countIn());
+		socket.onAnyOutgoing(() => app.live.countOut());
 		registerHandlers(app, socket, handlers, limiter);
 		app.presence.connect(socket.data.userId, socket.id);
-		socket.on('disconnect', () => app.presence.disconnect(socket.data.userId, socket.id));
+		socket.on('disconnect', () => {
+			app.presence.disconnect(socket.data.userId, socket.id);
+			app.live.unwatch(socket.id);
+		});
 	});
 	app.bus.attach(io);
+	app.live.start();
 	return io;
 }
