@@ -25,7 +25,7 @@ const WEEK = { from: '2026-03-23', to: '2026-03-29' };
 beforeAll(async () => {
 	t = await openUsageDb();
 	const { db } = t;
-	for (const name of ['alice', 'bob', 'carol']) ids[name] = await addUser(db, name);
+	for (const name of ['alice', 'bob', 'carol', 'erin']) ids[name] = await addUser(db, name);
 	ids.dave = 'owui-dave'; // a person of an imported instance
 	const channelId = await addChannel(db);
 	const base = { cost: 0, ttft: null, duration: null, status: 'done' as const };
@@ -99,6 +99,9 @@ beforeAll(async () => {
 	await postMessage(db, { channelId, authorId: ids.carol, at: '2026-03-29T22:30:00Z' });
 	// 23:30 CEST on the 29th in Berlin.
 	await postMessage(db, { channelId, authorId: ids.alice, at: '2026-03-29T21:30:00Z' });
+	// Erin's only message: 01:00 CEST on the 30th in Berlin, the 29th in UTC. Berlin's week reads
+	// UTC day 29 from the rollup and takes these hours away again: she must not be counted there.
+	await postMessage(db, { channelId, authorId: ids.erin, at: '2026-03-29T23:00:00Z' });
 	// The previous week.
 	await postMessage(db, { channelId, authorId: ids.alice, at: '2026-03-20T12:00:00Z' });
 });
@@ -225,6 +228,7 @@ describe('a week in Berlin', () => {
 				failureRate: 0.5
 			}
 		]);
+		// Erin's message falls on the 30th in Berlin: she is not in this week's table.
 		expect(r.users.rows.map((u) => [u.user, u.channelMessages, u.answers, u.totalTokens])).toEqual([
 			['owui-dave', 0, 1, 1500],
 			['bob', 0, 2, 320],
@@ -319,8 +323,9 @@ describe('the same week in other time zones', () => {
 
 	it('UTC counts every fact on its UTC day', () => {
 		const r = run({ ...WEEK, tz: 'UTC' });
-		expect(metrics(r.summary)).toMatchObject({ answers: 5, channelMessages: 3, activeUsers: 4 });
-		expect(activePerDay(r['daily-active'])).toEqual([1, 1, 1, 0, 0, 1, 2]);
+		expect(metrics(r.summary)).toMatchObject({ answers: 5, channelMessages: 4, activeUsers: 5 });
+		expect(activePerDay(r['daily-active'])).toEqual([1, 1, 1, 0, 0, 1, 3]);
+		expect(r.users.rows.map((u) => u.user)).toContain('erin');
 	});
 });
 

@@ -21,6 +21,9 @@ export const REPORT_NAMES = [
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
+/** What the dashboard page computes on load (all reports, run together over shared scans). */
+export const DASHBOARD_REPORTS: readonly ReportName[] = REPORT_NAMES;
+
 export const RANGE_PRESETS = ['today', '7d', '30d', '90d', 'custom'] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];
 

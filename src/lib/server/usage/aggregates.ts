@@ -19,9 +19,9 @@ import { raw, q, type ReadDb } from './sql.ts';
 export type Totals = Record<Measure, number>;
 export interface ModelAgg extends Totals {
 	model: string;
-	/** Answers per time-to-first-token bin. */
-	bins: number[];
 }
+/** Answers per time-to-first-token bin, per model. */
+export type Latency = Map<string, number[]>;
 export type UserAgg = Record<(typeof USER_MEASURES)[number], number> & {
 	instanceId: string;
 	userId: string;
@@ -89,12 +89,20 @@ FROM (${bucketSource(this.scope, span)}) GROUP BY localDay, model ORDER BY local
 
 	/** Per model (answers only) over the current period. */
 	byModel(): ModelAgg[] {
-		return this.#once('byModel', () => {
-			const rows = this.db.all<Totals & Record<string, number> & { model: string }>(
-				q`SELECT model, ${sums([...MEASURES, ...BIN_COLUMNS])}
+		return this.#once('byModel', () =>
+			this.db.all<ModelAgg>(q`SELECT model, ${sums(MEASURES)}
+FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP BY model`)
+		);
+	}
+
+	/** The time-to-first-token histogram per model, for the comparison only. */
+	latency(): Latency {
+		return this.#once('latency', () => {
+			const rows = this.db.all<Record<string, number> & { model: string }>(
+				q`SELECT model, ${sums(BIN_COLUMNS)}
 FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP BY model`
 			);
-			return rows.map((row) => ({ ...row, bins: BIN_COLUMNS.map((c) => row[c]) }));
+			return new Map(rows.map((row) => [row.model, BIN_COLUMNS.map((c) => row[c])]));
 		});
 	}
 

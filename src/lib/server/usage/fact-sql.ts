@@ -23,8 +23,13 @@ export const MEASURES = [
 ] as const;
 export type Measure = (typeof MEASURES)[number];
 
-/** The per-person rollups keep all but the tokens/s inputs; the per-model one has no messages. */
-export const USER_MEASURES = MEASURES.filter((m) => m !== 'genMs' && m !== 'genTokens');
+/**
+ * The per-person rollups keep what the people tables show (not stops, chats or tokens/s inputs,
+ * which are reported per model); the per-model one has no channel messages.
+ */
+export const USER_MEASURES = MEASURES.filter(
+	(m) => !['stopped', 'chats', 'genMs', 'genTokens'].includes(m)
+);
 export const USER_MODEL_MEASURES = USER_MEASURES.filter((m) => m !== 'messages');
 /** Histogram columns t0..t15 of UsageBucket. */
 export const BIN_COLUMNS = Array.from({ length: TTFT_BINS }, (_, i) => `t${i}`);

@@ -5,7 +5,6 @@
  * nothing is counted twice or lost. rebuild.ts recomputes the same rollups from scratch.
  */
 import type { Db, Prisma } from '../db/client.ts';
-import { QUARTERS_PER_DAY } from './calendar.ts';
 import { answerFacts, deltaStatements, messageFacts } from './fact-sql.ts';
 
 /** Anything that runs raw SQL: the client or a transaction. */
@@ -92,25 +91,10 @@ async function displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
 	);
 	if (!Number(order.earlier)) return;
 	const bucket = Math.floor(Date.parse(next.createdAt) / 1000 / 900);
-	const day = Math.floor(bucket / QUARTERS_PER_DAY);
-	const person = '(SELECT "key" FROM UsageUser WHERE instanceId = ? AND userId = ?)';
 	await tx.$executeRawUnsafe(
 		'UPDATE UsageBucket SET chats = chats - 1 WHERE bucket = ? AND instanceId = ? AND model = ?',
 		bucket,
 		next.instanceId,
 		next.model
-	);
-	await tx.$executeRawUnsafe(
-		`UPDATE UsageUserDay SET chats = chats - 1 WHERE day = ? AND userKey = ${person}`,
-		day,
-		next.instanceId,
-		next.userId
-	);
-	await tx.$executeRawUnsafe(
-		`UPDATE UsageUserModelDay SET chats = chats - 1 WHERE day = ? AND model = ? AND userKey = ${person}`,
-		day,
-		next.model,
-		next.instanceId,
-		next.userId
 	);
 }

@@ -103,33 +103,58 @@ const sumsOf = (columns: readonly string[]) =>
 
 /**
  * Per person over the window: instanceId, userId and the per-person measures. From the rollups:
- * the whole UTC days inside the window, plus the raw facts of the partial days at its edges.
+ * the UTC days the window covers, with the partial first and last days corrected from the raw
+ * facts: a day mostly inside the window comes from the rollup minus the raw facts of the hours
+ * outside it, a day mostly outside from the raw facts of the hours inside. So the raw part is at
+ * most 12 hours at each edge (about the viewer's UTC offset, typically).
  */
 export function personTotals(scope: Scope, window: Window): Q {
 	const sums = sumsOf(USER_MEASURES);
-	const firstFull = Math.ceil(window.start / DAY);
-	const endFull = Math.floor(window.end / DAY);
-	if (scope.mode === 'raw' || scope.user || firstFull >= endFull) {
+	const firstDay = Math.floor(window.start / DAY);
+	const lastDay = Math.ceil(window.end / DAY) - 1;
+	if (scope.mode === 'raw' || scope.user || firstDay === lastDay) {
 		return q`SELECT instanceId, userId, ${sums} FROM (${rawFacts(scope, window)})
 GROUP BY instanceId, userId`;
+	}
+	let [from, to] = [firstDay, lastDay + 1];
+	const corrections: { window: Window; sign: 1 | -1 }[] = [];
+	const half = DAY / 2;
+	if (window.start > firstDay * DAY) {
+		const dayEnd = (firstDay + 1) * DAY;
+		if (dayEnd - window.start <= half) {
+			from = firstDay + 1;
+			corrections.push({ window: { start: window.start, end: dayEnd }, sign: 1 });
+		} else {
+			corrections.push({ window: { start: firstDay * DAY, end: window.start }, sign: -1 });
+		}
+	}
+	if (window.end < (lastDay + 1) * DAY) {
+		const dayStart = lastDay * DAY;
+		if (window.end - dayStart <= half) {
+			to = lastDay;
+			corrections.push({ window: { start: dayStart, end: window.end }, sign: 1 });
+		} else {
+			corrections.push({ window: { start: window.end, end: (lastDay + 1) * DAY }, sign: -1 });
+		}
 	}
 	const columns = raw(
 		USER_MEASURES.map((m) => (m === 'messages' && scope.model ? '0 AS messages' : m)).join(', ')
 	);
-	const parts = [
-		q`SELECT userKey, ${columns} FROM ${personTable(scope)}
-WHERE day >= ${firstFull} AND day < ${endFull}${personFilters(scope, '')}`
-	];
-	const edge = (w: Window) =>
-		q`SELECT u."key" AS userKey, ${raw(USER_MEASURES.map((m) => `f.${m}`).join(', '))}
-FROM (${rawFacts(scope, w)}) f ${raw(PERSON)}`;
-	if (window.start < firstFull * DAY) {
-		parts.push(edge({ start: window.start, end: firstFull * DAY }));
+	const parts: Q[] = [];
+	if (from < to) {
+		parts.push(q`SELECT userKey, ${columns} FROM ${personTable(scope)}
+WHERE day >= ${from} AND day < ${to}${personFilters(scope, '')}`);
 	}
-	if (endFull * DAY < window.end) parts.push(edge({ start: endFull * DAY, end: window.end }));
+	for (const { window: w, sign } of corrections) {
+		const signed = raw(USER_MEASURES.map((m) => `${sign === 1 ? '' : '-'}f.${m}`).join(', '));
+		parts.push(q`SELECT u."key" AS userKey, ${signed}
+FROM (${rawFacts(scope, w)}) f ${raw(PERSON)}`);
+	}
+	// People whose only facts lay in the hours taken away are left with nothing: drop them.
 	return q`SELECT u.instanceId AS instanceId, u.userId AS userId, ${raw(USER_MEASURES.map((m) => `s.${m}`).join(', '))}
 FROM (SELECT userKey, ${sums} FROM (${join(parts, ' UNION ALL ')}) GROUP BY userKey) s
-JOIN UsageUser u ON u."key" = s.userKey`;
+JOIN UsageUser u ON u."key" = s.userKey
+WHERE s.messages + s.answers > 0`;
 }
 
 /** Local time of a bucket as SQL: the offset in force, from the calendar's transitions. */

@@ -185,6 +185,7 @@ export const compareReport: ReportDef = {
 	],
 	run({ facts, query }) {
 		const all = facts.byModel();
+		const latency = facts.latency();
 		const chosen = (query.models ?? '')
 			.split(',')
 			.map((m) => m.trim())
@@ -211,8 +212,8 @@ export const compareReport: ReportDef = {
 			tokensPerAnswer: average(m.promptTokens + m.completionTokens, m.answers, 1),
 			// Cost in the range over the chats started in it (a chat counts with its first answer).
 			costPerChat: m.chats ? usd(m.costNanos / m.chats) : null,
-			ttftP50Ms: percentile(m.bins, 0.5),
-			ttftP95Ms: percentile(m.bins, 0.95),
+			ttftP50Ms: percentile(latency.get(m.model) ?? [], 0.5),
+			ttftP95Ms: percentile(latency.get(m.model) ?? [], 0.95),
 			tokensPerSecond: m.genMs ? Math.round((m.genTokens / m.genMs) * 10_000) / 10 : null,
 			failureRate: ratio(m.failed, m.answers),
 			stopRate: ratio(m.stopped, m.answers)

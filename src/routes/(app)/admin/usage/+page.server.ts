@@ -3,24 +3,8 @@ import { AppError } from '#lib/server/errors.ts';
 import { isTimeZone } from '#lib/server/usage/calendar.ts';
 import { TZ_COOKIE } from '#lib/client/usage/time-zone.ts';
 import { PARAM_KEYS, TABLE_ROWS } from '#lib/client/usage/links.ts';
-import type { ReportName } from '#lib/shared/usage.ts';
+import { DASHBOARD_REPORTS } from '#lib/shared/usage.ts';
 import type { PageServerLoad } from './$types';
-
-/** The widgets of the dashboard, computed together so they share their scans. */
-const PAGE_REPORTS = [
-	'summary',
-	'engagement',
-	'daily-tokens',
-	'daily-messages',
-	'daily-active',
-	'top-models',
-	'top-users',
-	'models',
-	'users',
-	'compare',
-	'heatmap',
-	'notes'
-] as const satisfies ReportName[];
 
 export const load: PageServerLoad = async ({ locals, url, cookies }) => {
 	// The admin layout refuses others too, but loads run in parallel: never compute for them.
@@ -39,7 +23,11 @@ export const load: PageServerLoad = async ({ locals, url, cookies }) => {
 	const { usage } = locals.app;
 	const filters = usage.options();
 	try {
-		const results = usage.run([...PAGE_REPORTS], { ...params, tz, pageSize: String(TABLE_ROWS) });
+		const results = usage.run([...DASHBOARD_REPORTS], {
+			...params,
+			tz,
+			pageSize: String(TABLE_ROWS)
+		});
 		return { params: { ...params, tz }, tzInLink: !!params.tz, filters, results, problem: null };
 	} catch (failure) {
 		if (!AppError.is(failure)) throw failure;
