@@ -21,7 +21,24 @@ export interface GenerateOptions {
 	/** The generated year ends at this day's UTC midnight (epoch day number). */
 	endDay: number;
 	seed?: number;
+	/**
+	 * Time budget (ms) for the whole generation. After the first days the generator projects the
+	 * total (inserts, then index builds at about 1.5 times the insert time, as measured here) and,
+	 * if it would not fit, thins out the remaining days evenly. The result says how far it got.
+	 */
+	budgetMs?: number;
 	onDay?: (day: number, total: number, facts: number) => void;
+}
+
+/** Index builds took about 1.5 times as long as the inserts on the dev container. */
+const INDEX_FACTOR = 1.5;
+
+export interface Generated {
+	facts: number;
+	answers: number;
+	messages: number;
+	/** The share of the target volume generated for the days after the pilot (1 = all of it). */
+	scale: number;
 }
 
 export const MODELS = [
@@ -84,11 +101,7 @@ interface Person {
 	chatLeft: number;
 }
 
-export function generate(options: GenerateOptions): {
-	facts: number;
-	answers: number;
-	messages: number;
-} {
+export function generate(options: GenerateOptions): Generated {
 	const random = rng(options.seed ?? 42);
 	applyMigrations(options.file);
 	const db = new Database(options.file);
@@ -175,7 +188,21 @@ export function generate(options: GenerateOptions): {
 	let answers = 0;
 	let messages = 0;
 	let clientCounter = 0;
+	let scale = 1;
+	const started = performance.now();
+	const pilotDays = Math.max(1, Math.ceil(options.days * 0.04));
 	for (let d = 0; d < options.days; d++) {
+		if (d === pilotDays && options.budgetMs) {
+			const elapsed = performance.now() - started;
+			const perFact = elapsed / facts;
+			const rest = (options.facts * (options.days - d)) / options.days;
+			const projected = (elapsed + perFact * rest) * (1 + INDEX_FACTOR);
+			if (projected > options.budgetMs) {
+				const affordable = options.budgetMs / (1 + INDEX_FACTOR) - elapsed;
+				scale = Math.max(0.01, Math.min(1, affordable / (perFact * rest)));
+				for (const p of people) p.perDay = Math.max(0.2, (p.perDay + 1) * scale - 1);
+			}
+		}
 		const dayMs = startMs + d * 86_400_000;
 		const weekday = (Math.floor(dayMs / 86_400_000) + 3) % 7; // 0 = Monday
 		const dayFactor = (weekday >= 5 ? 0.35 : 1) * (0.8 + (0.4 * d) / options.days);
@@ -269,5 +296,5 @@ export function generate(options: GenerateOptions): {
 	for (const index of indexes) db.exec(index.sql);
 	db.pragma('journal_mode = WAL');
 	db.close();
-	return { facts, answers, messages };
+	return { facts, answers, messages, scale };
 }

@@ -23,9 +23,9 @@ export function percentileOf(values: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
-/** Runs `fn` once to warm up (not counted), then `runs` times. */
-export function measure(runs: number, fn: () => unknown): Timing {
-	fn();
+/** Runs `fn` once to warm up (not counted, unless `warmUp` is false), then `runs` times. */
+export function measure(runs: number, fn: () => unknown, warmUp = true): Timing {
+	if (warmUp) fn();
 	const wall: number[] = [];
 	const cpu: number[] = [];
 	for (let i = 0; i < runs; i++) {
