@@ -118,10 +118,14 @@ FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP B
 		return this.#once('heatmap', () => {
 			const span = this.range.current;
 			const local = localSeconds(this.range.calendar, span);
+			// Sum each quarter-hour first: the rollup's key starts with the bucket, so this groups in
+			// index order without sorting; only then fold the quarter-hours into weekdays and hours.
 			// Day 0 of the epoch was a Thursday: (day + 3) % 7 makes Monday 0.
 			return this.db.all(q`SELECT (${local} / ${DAY} + 3) % 7 AS weekday,
-	(${local} % ${DAY}) / 3600 AS hour, SUM(answers + messages) AS events
-FROM (${bucketSource(this.scope, span)}) GROUP BY weekday, hour`);
+	(${local} % ${DAY}) / 3600 AS hour, SUM(events) AS events
+FROM (SELECT bucket, SUM(answers + messages) AS events FROM (${bucketSource(this.scope, span)})
+	GROUP BY bucket)
+GROUP BY weekday, hour`);
 		});
 	}
 
