@@ -21,6 +21,9 @@ import { createRateLimiter } from './rate-limit.ts';
 import { createNotes } from './notes/create.ts';
 import type { DocumentManager } from './notes/document-manager.ts';
 import type { NoteService } from './notes/note.service.ts';
+import { sqlitePath } from './db/client.ts';
+import { LiveMetrics } from './usage/live-metrics.ts';
+import { UsageService } from './usage/usage.service.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -44,6 +47,10 @@ export interface App {
 	notes: NoteService;
 	/** The collaboration server: loaded note documents and the sockets in them. */
 	noteDocuments: DocumentManager;
+	/** Usage reports (admin dashboard, API, CLI). */
+	usage: UsageService;
+	/** The admins' live operations panel. */
+	live: LiveMetrics;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -107,6 +114,8 @@ async function createApp(config: Config): Promise<App> {
 		.purgeExpired()
 		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 
+	const usage = new UsageService(sqlitePath(config.databaseUrl));
+
 	const sweep = setInterval(
 		() => {
 			sessions
@@ -120,7 +129,7 @@ async function createApp(config: Config): Promise<App> {
 	);
 	sweep.unref();
 
-	return {
+	const app: App = {
 		config,
 		log,
 		db,
@@ -140,12 +149,21 @@ async function createApp(config: Config): Promise<App> {
 		chats,
 		notes,
 		noteDocuments,
+		usage,
+		live: new LiveMetrics({
+			bus,
+			activeStreams: () => completions.activeCount,
+			openNotes: () => noteDocuments.openCount
+		}),
 		async close() {
 			clearInterval(sweep);
 			presence.stop();
+			app.live.stop();
 			await noteDocuments.close();
 			await completions.interruptAll();
+			usage.close();
 			await db.$disconnect();
 		}
 	};
+	return app;
 }

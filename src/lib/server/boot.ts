@@ -16,14 +16,27 @@ export interface Running {
 }
 
 /**
+ * Applies pending migrations and creates the App, without any server: what the web server and the
+ * CLI (bin/parley.ts) share.
+ */
+export async function openApp(config = loadConfig()): Promise<App> {
+	const applied = applyMigrations(sqlitePath(config.databaseUrl));
+	const app = await getApp(config);
+	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
+	if (applied.some((name) => name.endsWith('_usage_rollups'))) {
+		// Upgrading to the usage dashboard: count the history once (fast on a fresh database).
+		const { days, facts, ms } = app.usage.rebuild();
+		if (facts) app.log.info({ days, facts, ms }, 'built the usage rollups from existing history');
+	}
+	return app;
+}
+
+/**
  * Brings Parley up on an HTTP server: applies pending migrations, creates the App and attaches
  * Socket.IO. The production entry (server/index.ts) and the Vite dev plugin both call this.
  */
 export async function bootParley(httpServer: HttpServer): Promise<Running> {
-	const config = loadConfig();
-	const applied = applyMigrations(sqlitePath(config.databaseUrl));
-	const app = await getApp(config);
-	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
+	const app = await openApp();
 	const interrupted = await app.completions.recoverInterrupted();
 	if (interrupted) {
 		app.log.warn({ answers: interrupted }, 'marked answers cut off by a restart as interrupted');

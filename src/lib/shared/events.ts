@@ -28,6 +28,7 @@ import type {
 	NoteSummary
 } from './notes.ts';
 import * as nt from './schemas/notes.ts';
+import type { LiveSample } from './usage.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -120,6 +121,12 @@ export const clientEvents = {
 	'presence:set': accepts(ch.presenceSchema).returns<Record<string, never>>(),
 	'presence:list': accepts(v.object({})).returns<{
 		users: { userId: string; status: PresenceStatus }[];
+	}>(),
+
+	// Admins: the live operations panel
+	/** Start (`watch: true`) or stop receiving `usage:live`; starting returns the recent samples. */
+	'usage:live:watch': accepts(v.object({ watch: v.boolean() })).returns<{
+		samples: LiveSample[];
 	}>()
 };
 
@@ -179,6 +186,8 @@ export interface ServerToClientEvents {
 	'notes:changed': (event: { noteId: string }) => void;
 	/** Presence changes, batched. Volatile. */
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
+	/** Admins with the live panel open: a reading every 2 s (sent to the `admin` room). */
+	'usage:live': (sample: LiveSample) => void;
 }
 
 /** Per-socket data the server keeps after the handshake. */

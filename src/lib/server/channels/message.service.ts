@@ -8,6 +8,7 @@ import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import { bumpVersion, loadAccess, requireMember, requireWritable } from './access.ts';
 import { messageInclude, toMessageDto } from './dto.ts';
+import { messagePosted } from '../usage/rollups.ts';
 
 const EMOJI = /^\p{RGI_Emoji}$/v;
 
@@ -81,6 +82,8 @@ export class MessageService {
 						createdAt: now
 					}
 				});
+				// The usage dashboard's rollups move in the same transaction as the message.
+				await messagePosted(tx, created.id);
 				let parent: MessageDto | null = null;
 				if (parentId) {
 					parent = toMessageDto(

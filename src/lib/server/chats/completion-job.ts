@@ -6,6 +6,7 @@ import { rooms } from '#lib/shared/events.ts';
 import { estimateTokens, toChatMessageDto } from './dto.ts';
 import { streamChat, type ChatTurn, type ProviderEndpoint } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
+import { recordAnswer } from '../usage/rollups.ts';
 
 /** The growing answer is written at most this often (and on finish, stop and error). */
 export const PERSIST_EVERY_MS = 250;
@@ -180,8 +181,9 @@ export class CompletionJob {
 			1e6;
 		await this.#writes;
 		const { db, bus } = this.#deps;
-		const [row] = await db.$transaction([
-			db.chatMessage.update({
+		// The answer, its usage row and the usage rollups commit together.
+		const row = await db.$transaction(async (tx) => {
+			const message = await tx.chatMessage.update({
 				where: { id: spec.messageId },
 				data: {
 					content: this.content,
@@ -194,33 +196,36 @@ export class CompletionJob {
 					ttftMs,
 					durationMs
 				}
-			}),
-			db.usageRecord.upsert({
-				where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
-				create: {
-					messageId: spec.messageId,
-					userId: spec.userId,
-					chatId: spec.chatId,
-					providerName: spec.providerName,
-					model: spec.model.displayName,
-					promptTokens,
-					completionTokens,
-					tokensEstimated: estimated,
-					costUsd,
-					ttftMs,
-					durationMs,
-					status
-				},
-				// A continued answer adds to what the first attempt used.
-				update: {
-					promptTokens: { increment: promptTokens },
-					completionTokens: { increment: completionTokens },
-					costUsd: { increment: costUsd },
-					durationMs,
-					status
-				}
-			})
-		]);
+			});
+			await recordAnswer(tx, { instanceId: 'local', messageId: spec.messageId }, () =>
+				tx.usageRecord.upsert({
+					where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
+					create: {
+						messageId: spec.messageId,
+						userId: spec.userId,
+						chatId: spec.chatId,
+						providerName: spec.providerName,
+						model: spec.model.displayName,
+						promptTokens,
+						completionTokens,
+						tokensEstimated: estimated,
+						costUsd,
+						ttftMs,
+						durationMs,
+						status
+					},
+					// A continued answer adds to what the first attempt used.
+					update: {
+						promptTokens: { increment: promptTokens },
+						completionTokens: { increment: completionTokens },
+						costUsd: { increment: costUsd },
+						durationMs,
+						status
+					}
+				})
+			);
+			return message;
+		});
 		bus.emit(rooms.user(spec.userId), 'chat:message', toChatMessageDto(row));
 		return status;
 	}

@@ -4,6 +4,7 @@ import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { CompletionJob, type JobDeps, type JobSpec } from './completion-job.ts';
 import { estimateTokens } from './dto.ts';
+import { recordAnswer } from '../usage/rollups.ts';
 
 /**
  * The answers streaming in this process. Enforces the per-user limit, stops answers on request,
@@ -89,8 +90,8 @@ export class CompletionService {
 		});
 		for (const row of stale) {
 			const completionTokens = estimateTokens(row.reasoning + row.content);
-			await db.$transaction([
-				db.chatMessage.update({
+			await db.$transaction(async (tx) => {
+				await tx.chatMessage.update({
 					where: { id: row.id },
 					data: {
 						status: 'interrupted',
@@ -98,24 +99,26 @@ export class CompletionService {
 						completionTokens,
 						tokensEstimated: true
 					}
-				}),
-				db.usageRecord.upsert({
-					where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
-					create: {
-						messageId: row.id,
-						userId: row.chat.userId,
-						chatId: row.chatId,
-						providerName: row.model?.provider.name ?? 'unknown',
-						model: row.modelName,
-						promptTokens: 0,
-						completionTokens,
-						tokensEstimated: true,
-						costUsd: (completionTokens * (row.model?.outputPricePerMTok ?? 0)) / 1e6,
-						status: 'interrupted'
-					},
-					update: { status: 'interrupted' }
-				})
-			]);
+				});
+				await recordAnswer(tx, { instanceId: 'local', messageId: row.id }, () =>
+					tx.usageRecord.upsert({
+						where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
+						create: {
+							messageId: row.id,
+							userId: row.chat.userId,
+							chatId: row.chatId,
+							providerName: row.model?.provider.name ?? 'unknown',
+							model: row.modelName,
+							promptTokens: 0,
+							completionTokens,
+							tokensEstimated: true,
+							costUsd: (completionTokens * (row.model?.outputPricePerMTok ?? 0)) / 1e6,
+							status: 'interrupted'
+						},
+						update: { status: 'interrupted' }
+					})
+				);
+			});
 		}
 		return stale.length;
 	}

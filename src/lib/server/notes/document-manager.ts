@@ -77,6 +77,11 @@ export class DocumentManager {
 		return [...this.#notes.keys()];
 	}
 
+	/** How many notes are in memory (the admins' live panel). */
+	get openCount(): number {
+		return this.#notes.size;
+	}
+
 	/** A loaded note, if it is in memory (for tests and diagnostics). */
 	peek(noteId: string): LoadedNote | undefined {
 		return this.#notes.get(noteId)?.note;

@@ -12,6 +12,7 @@ import { messageHandlers } from './handlers/messages.ts';
 import { noteHandlers, noteSyncEvents } from './handlers/notes.ts';
 import { presenceHandlers } from './handlers/presence.ts';
 import { systemHandlers } from './handlers/system.ts';
+import { usageHandlers } from './handlers/usage.ts';
 
 const handlers: EventHandlers = {
 	...systemHandlers,
@@ -19,7 +20,8 @@ const handlers: EventHandlers = {
 	...messageHandlers,
 	...presenceHandlers,
 	...chatHandlers,
-	...noteHandlers
+	...noteHandlers,
+	...usageHandlers
 };
 
 /**
@@ -45,16 +47,25 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 	);
 	const limiterFor = (event: string) => (noteSyncEvents.has(event) ? noteLimiter : limiter);
 
+	// One shared pair of listeners for every socket: a closure per socket costs memory at 10k.
+	const countIn = () => app.live.countIn();
+	const countOut = () => app.live.countOut();
+
 	const authenticate = handshakeMiddleware(app);
 	io.use((socket, next) => void authenticate(socket, next));
 	io.on('connection', (socket) => {
+		// Counted for the admins' live panel: every event in, and every event sent to this socket.
+		socket.onAny(countIn);
+		socket.onAnyOutgoing(countOut);
 		registerHandlers(app, socket, handlers, limiterFor);
 		app.presence.connect(socket.data.userId, socket.id);
 		socket.on('disconnect', () => {
 			app.presence.disconnect(socket.data.userId, socket.id);
 			app.noteDocuments.disconnect(socket.id);
+			app.live.unwatch(socket.id);
 		});
 	});
 	app.bus.attach(io);
+	app.live.start();
 	return io;
 }

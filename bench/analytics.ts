@@ -1,0 +1,167 @@
+/**
+ * The usage dashboard on SQLite at scale: generates a year of usage (10,000 people, 10,000,000
+ * channel messages and AI answers by default) into a temporary database through the app's tables,
+ * builds the rollups with the app's rebuild, then times every dashboard widget and the whole page
+ * from the rollups, and the same widget computed straight from the raw facts in the same run.
+ * Goals: every widget < 100 ms p95, the page < 300 ms. See bench/README.md.
+ *
+ * Options (argv): --users=10000 --facts=10000000 --budget=300 (seconds for generating; the volume
+ * is thinned when it would not fit) --days=365 --tz=Europe/Berlin --ranges=7d,30d,90d
+ * --runs=20 --raw-runs=3 --raw-range=30d --db=<existing file> (skip generating) --no-rebuild (with
+ * --db: use its rollups as they are) --keep (keep the file)
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { rebuild } from '../src/lib/server/usage/rebuild.ts';
+import { UsageService } from '../src/lib/server/usage/usage.service.ts';
+import { DASHBOARD_REPORTS, REPORT_NAMES, type ReportName } from '../src/lib/shared/usage.ts';
+import { generate } from './lib/analytics-generate.ts';
+import { measure, table, type Row } from './lib/analytics-measure.ts';
+
+const { values: flags } = parseArgs({
+	allowNegative: true,
+	options: {
+		rebuild: { type: 'boolean', default: true },
+		users: { type: 'string', default: '10000' },
+		facts: { type: 'string', default: '10000000' },
+		budget: { type: 'string', default: '300' },
+		days: { type: 'string', default: '365' },
+		tz: { type: 'string', default: 'Europe/Berlin' },
+		ranges: { type: 'string', default: '7d,30d,90d' },
+		runs: { type: 'string', default: '20' },
+		'raw-runs': { type: 'string', default: '3' },
+		'raw-range': { type: 'string', default: '30d' },
+		db: { type: 'string' },
+		keep: { type: 'boolean', default: false }
+	}
+});
+const WIDGET_GOAL_MS = 100;
+const PAGE_GOAL_MS = 300;
+const TOTAL_TIMEOUT_MS = 40 * 60_000;
+
+const dir = flags.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'parley-bench-analytics-'));
+const file = flags.db ?? path.join(dir as string, 'parley.db');
+function cleanup(): void {
+	if (dir && !flags.keep) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => {
+		console.error(`\nbench:analytics interrupted (${signal})`);
+		process.exit(1);
+	});
+}
+setTimeout(() => {
+	console.error('\nbench:analytics took longer than 40 minutes; stopping');
+	process.exit(1);
+}, TOTAL_TIMEOUT_MS).unref();
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const load = () =>
+	os
+		.loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ');
+console.log(
+	`bench:analytics — ${os.cpus().length} cores, Node ${process.version}, load average ${load()}`
+);
+
+// ---- data -----------------------------------------------------------------------------------
+if (!flags.db) {
+	const started = performance.now();
+	let lastReport = started;
+	const made = generate({
+		file,
+		users: Number(flags.users),
+		facts: Number(flags.facts),
+		days: Number(flags.days),
+		endDay: Math.floor(Date.now() / 86_400_000) + 1,
+		budgetMs: Number(flags.budget) * 1000,
+		onDay(day, total, facts) {
+			if (performance.now() - lastReport < 15_000) return;
+			lastReport = performance.now();
+			console.log(
+				`  generating: day ${day}/${total}, ${facts.toLocaleString('en-US')} facts, ${seconds(lastReport - started)}`
+			);
+		}
+	});
+	const ms = performance.now() - started;
+	if (made.scale < 1) {
+		console.log(
+			`the target of ${Number(flags.facts).toLocaleString('en-US')} facts would not fit the ${flags.budget} s budget on this machine: after the first days the rest was thinned to ${(made.scale * 100).toFixed(0)} % (raise --budget to go further)`
+		);
+	}
+	console.log(
+		`generated ${made.facts.toLocaleString('en-US')} facts (${made.answers.toLocaleString('en-US')} answers, ${made.messages.toLocaleString('en-US')} channel messages), ${flags.users} people (+10% imported) over ${flags.days} days in ${seconds(ms)} (${Math.round(made.facts / (ms / 1000)).toLocaleString('en-US')} facts/s, indexes included)`
+	);
+} else if (!existsSync(file)) {
+	throw new Error(`--db ${file} does not exist`);
+}
+if (flags.rebuild) {
+	const started = performance.now();
+	const result = rebuild(file);
+	const ms = performance.now() - started;
+	console.log(
+		`rebuilt the rollups (parley usage rebuild): ${result.days} days, ${result.facts.toLocaleString('en-US')} facts in ${seconds(ms)} (${Math.round(result.facts / (ms / 1000)).toLocaleString('en-US')} facts/s)`
+	);
+}
+
+// ---- queries --------------------------------------------------------------------------------
+const usage = new UsageService(file);
+const runs = Number(flags.runs);
+const rawRuns = Number(flags['raw-runs']);
+const widgets = REPORT_NAMES.filter((name) => name !== 'notes');
+let failures = 0;
+
+for (const range of flags.ranges.split(',')) {
+	const query = { range, tz: flags.tz, pageSize: '10' };
+	const withRaw = range === flags['raw-range'];
+	console.log(
+		`\nrange ${range}, ${flags.tz}${withRaw ? ` (raw aggregates: ${rawRuns} runs each)` : ''}, ${runs} runs, load ${load()}`
+	);
+	const rows: Row[] = [];
+	for (const name of widgets) {
+		const one = [name] as ReportName[];
+		let fromRollups: unknown;
+		let fromRaw: unknown;
+		const rollup = measure(runs, () => (fromRollups = usage.run(one, query)[name].rows));
+		let raw;
+		if (withRaw) {
+			raw = measure(
+				rawRuns,
+				() => (fromRaw = usage.run(one, query, { source: 'raw' })[name].rows),
+				false
+			);
+			// The same numbers, whichever way they were counted.
+			if (!isDeepStrictEqual(fromRollups, fromRaw)) {
+				failures++;
+				console.log(`  MISMATCH: ${name} from the rollups differs from the raw facts`);
+			}
+		}
+		rows.push({ widget: name, rollup, raw, goalMs: WIDGET_GOAL_MS });
+	}
+	const reports = [...DASHBOARD_REPORTS];
+	rows.push({
+		widget: 'whole page',
+		rollup: measure(runs, () => usage.run(reports, query)),
+		raw: withRaw
+			? measure(Math.min(rawRuns, 2), () => usage.run(reports, query, { source: 'raw' }))
+			: undefined,
+		goalMs: PAGE_GOAL_MS
+	});
+	console.log(table(rows));
+	const missed = rows.filter((r) => r.rollup.wallP95 >= r.goalMs);
+	console.log(
+		missed.length
+			? `verdict: ${missed.length} of ${rows.length} over the goal by wall time: ${missed.map((r) => r.widget).join(', ')}`
+			: `verdict: PASS, every widget p95 < ${WIDGET_GOAL_MS} ms and the page p95 < ${PAGE_GOAL_MS} ms`
+	);
+}
+usage.close();
+if (failures) {
+	console.error(`\n${failures} widget(s) disagreed with the raw facts`);
+	process.exitCode = 1;
+}
+if (flags.keep) console.log(`\nkept the database: ${file}`);

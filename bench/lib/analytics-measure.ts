@@ -1,0 +1,85 @@
+/**
+ * Timing for bench/analytics.ts: runs a function repeatedly and reports wall-clock and CPU
+ * percentiles. Queries are synchronous (better-sqlite3), so the process's CPU time over a run is the
+ * work itself; on a loaded machine it is steadier than wall time, and both are printed.
+ */
+
+export interface Timing {
+	runs: number;
+	wallP50: number;
+	wallP95: number;
+	cpuP50: number;
+	cpuP95: number;
+}
+
+function cpuMs(): number {
+	const { user, system } = process.cpuUsage();
+	return (user + system) / 1000;
+}
+
+/** Nearest-rank percentile of a sorted copy. */
+export function percentileOf(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+/** Runs `fn` once to warm up (not counted, unless `warmUp` is false), then `runs` times. */
+export function measure(runs: number, fn: () => unknown, warmUp = true): Timing {
+	if (warmUp) fn();
+	const wall: number[] = [];
+	const cpu: number[] = [];
+	for (let i = 0; i < runs; i++) {
+		const [w, c] = [performance.now(), cpuMs()];
+		fn();
+		wall.push(performance.now() - w);
+		cpu.push(cpuMs() - c);
+	}
+	return {
+		runs,
+		wallP50: percentileOf(wall, 0.5),
+		wallP95: percentileOf(wall, 0.95),
+		cpuP50: percentileOf(cpu, 0.5),
+		cpuP95: percentileOf(cpu, 0.95)
+	};
+}
+
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(1)} ms`);
+
+export interface Row {
+	widget: string;
+	rollup: Timing;
+	raw?: Timing;
+	goalMs: number;
+}
+
+/** The results table: rollups (wall and CPU), the raw aggregate beside them, the ratio, the goal. */
+export function table(rows: Row[]): string {
+	const header = [
+		'widget',
+		'rollup p50',
+		'rollup p95',
+		'cpu p50',
+		'cpu p95',
+		'raw p50',
+		'raw p95',
+		'raw/rollup',
+		'goal'
+	];
+	const body = rows.map((r) => [
+		r.widget,
+		ms(r.rollup.wallP50),
+		ms(r.rollup.wallP95),
+		ms(r.rollup.cpuP50),
+		ms(r.rollup.cpuP95),
+		r.raw ? ms(r.raw.wallP50) : '—',
+		r.raw ? ms(r.raw.wallP95) : '—',
+		r.raw ? `${(r.raw.wallP50 / Math.max(r.rollup.wallP50, 0.01)).toFixed(0)}x` : '—',
+		`${r.rollup.wallP95 < r.goalMs ? 'ok' : 'MISS'} (<${r.goalMs}${
+			r.rollup.cpuP95 < r.goalMs && r.rollup.wallP95 >= r.goalMs ? ', cpu ok' : ''
+		})`
+	]);
+	const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+	const line = (cells: string[]) =>
+		cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,236 @@
+/**
+ * Where a report's numbers come from. Each source is a subquery with fixed columns, read either from
+ * the rollups (the dashboard) or straight from the raw facts (`raw` mode: the benchmark's baseline
+ * and the tests' cross-check), so the same aggregate SQL runs on both and must agree.
+ *
+ * - bucket source: per quarter-hour, instance and model (UsageBucket)
+ * - person totals: per person over a window: whole UTC days from UsageUserDay (UsageUserModelDay for
+ *   one model) plus the raw facts of the partial days at the edges, which are under 24 h each
+ * - activity source: (local day, person) for distinct counts, from the same per-person rollups with
+ *   each UTC day's quarter-hour bitmap split at the viewer's midnight
+ *
+ * A user filter always reads that user's raw facts through the (user, time) indexes: one person's
+ * rows are few, and it keeps the rollups free of a per-user time index.
+ */
+import {
+	BIN_COLUMNS,
+	MEASURES,
+	PERSON,
+	USER_MEASURES,
+	answerFacts,
+	messageFacts,
+	sqliteTime
+} from './fact-sql.ts';
+import { DAY, QUARTER, type Calendar, type DayPiece, type Span } from './calendar.ts';
+import { join, list, q, raw, wrap, type Q } from './sql.ts';
+
+export interface Scope {
+	mode: 'rollup' | 'raw';
+	calendar: Calendar;
+	/** The instances included: the filter's one, or every instance with usage. */
+	instances: string[];
+	/** True when no instance filter applies (the rollup queries then skip the condition). */
+	allInstances: boolean;
+	model: string | null;
+	user: string | null;
+}
+
+type Window = Pick<Span, 'start' | 'end'>;
+
+/** The raw facts of a window as fact rows, through the index that suits the filters. */
+export function rawFacts(scope: Scope, window: Window): Q {
+	const t0 = sqliteTime(window.start);
+	const t1 = sqliteTime(window.end);
+	const instances = list(scope.instances);
+	// A leading `+` keeps SQLite from using an index for that term, so it picks the intended one.
+	let where: Q;
+	if (scope.user) {
+		where = q`r.userId = ${scope.user} AND r.createdAt >= ${t0} AND r.createdAt < ${t1} AND +r.instanceId IN (${instances})`;
+	} else if (scope.model) {
+		where = q`r.model = ${scope.model} AND r.createdAt >= ${t0} AND r.createdAt < ${t1} AND +r.instanceId IN (${instances})`;
+	} else {
+		where = q`r.instanceId IN (${instances}) AND r.createdAt >= ${t0} AND r.createdAt < ${t1}`;
+	}
+	if (scope.user && scope.model) where = q`${where} AND +r.model = ${scope.model}`;
+	const parts = [wrap(answerFacts, where)];
+	if (!scope.model && scope.instances.includes('local')) {
+		const messages = scope.user
+			? q`m.authorId = ${scope.user} AND m.createdAt >= ${t0} AND m.createdAt < ${t1}`
+			: q`m.createdAt >= ${t0} AND m.createdAt < ${t1}`;
+		parts.push(wrap(messageFacts, messages));
+	}
+	return join(parts, ' UNION ALL ');
+}
+
+/** Extra conditions of the per-quarter rollup for the filters. */
+function bucketFilters(scope: Scope): Q {
+	const parts: Q[] = [];
+	if (!scope.allInstances) parts.push(q`instanceId IN (${list(scope.instances)})`);
+	if (scope.model) parts.push(q`model = ${scope.model}`);
+	return parts.length ? q` AND ${join(parts, ' AND ')}` : raw('');
+}
+
+/** Extra conditions of the per-person rollups for the filters (`alias` is the table's). */
+function personFilters(scope: Scope, alias: string): Q {
+	const parts: Q[] = [];
+	if (!scope.allInstances) {
+		parts.push(
+			q`${raw(alias)}userKey IN (SELECT "key" FROM UsageUser WHERE instanceId IN (${list(scope.instances)}))`
+		);
+	}
+	if (scope.model) parts.push(q`${raw(alias)}model = ${scope.model}`);
+	return parts.length ? q` AND ${join(parts, ' AND ')}` : raw('');
+}
+
+/** The per-person rollup for the scope: every model's, or one model's (which has no messages). */
+const personTable = (scope: Scope) => raw(scope.model ? 'UsageUserModelDay' : 'UsageUserDay');
+
+const bucketColumns = raw([...MEASURES, ...BIN_COLUMNS].join(', '));
+
+/** Rows: bucket, instanceId, model, the measures and t0..t15. */
+export function bucketSource(scope: Scope, window: Window): Q {
+	if (scope.mode === 'rollup' && !scope.user) {
+		return q`SELECT bucket, instanceId, model, ${bucketColumns} FROM UsageBucket
+WHERE bucket >= ${window.start / QUARTER} AND bucket < ${window.end / QUARTER}${bucketFilters(scope)}`;
+	}
+	const bins = raw(BIN_COLUMNS.map((c, i) => `(bin = ${i}) AS ${c}`).join(', '));
+	return q`SELECT bucket, instanceId, model, ${raw(MEASURES.join(', '))}, ${bins}
+FROM (${rawFacts(scope, window)})`;
+}
+
+const sumsOf = (columns: readonly string[]) =>
+	raw(columns.map((c) => `COALESCE(SUM(${c}), 0) AS ${c}`).join(', '));
+
+/**
+ * Per person over the window: instanceId, userId and the per-person measures. From the rollups:
+ * the UTC days the window covers, with the partial first and last days corrected from the raw
+ * facts: a day mostly inside the window comes from the rollup minus the raw facts of the hours
+ * outside it, a day mostly outside from the raw facts of the hours inside. So the raw part is at
+ * most 12 hours at each edge (about the viewer's UTC offset, typically).
+ */
+export function personTotals(scope: Scope, window: Window): Q {
+	const sums = sumsOf(USER_MEASURES);
+	const firstDay = Math.floor(window.start / DAY);
+	const lastDay = Math.ceil(window.end / DAY) - 1;
+	if (scope.mode === 'raw' || scope.user || firstDay === lastDay) {
+		return q`SELECT instanceId, userId, ${sums} FROM (${rawFacts(scope, window)})
+GROUP BY instanceId, userId`;
+	}
+	let [from, to] = [firstDay, lastDay + 1];
+	const corrections: { window: Window; sign: 1 | -1 }[] = [];
+	const half = DAY / 2;
+	if (window.start > firstDay * DAY) {
+		const dayEnd = (firstDay + 1) * DAY;
+		if (dayEnd - window.start <= half) {
+			from = firstDay + 1;
+			corrections.push({ window: { start: window.start, end: dayEnd }, sign: 1 });
+		} else {
+			corrections.push({ window: { start: firstDay * DAY, end: window.start }, sign: -1 });
+		}
+	}
+	if (window.end < (lastDay + 1) * DAY) {
+		const dayStart = lastDay * DAY;
+		if (window.end - dayStart <= half) {
+			to = lastDay;
+			corrections.push({ window: { start: dayStart, end: window.end }, sign: 1 });
+		} else {
+			corrections.push({ window: { start: window.end, end: (lastDay + 1) * DAY }, sign: -1 });
+		}
+	}
+	const columns = raw(
+		USER_MEASURES.map((m) => (m === 'messages' && scope.model ? '0 AS messages' : m)).join(', ')
+	);
+	const parts: Q[] = [];
+	if (from < to) {
+		parts.push(q`SELECT userKey, ${columns} FROM ${personTable(scope)}
+WHERE day >= ${from} AND day < ${to}${personFilters(scope, '')}`);
+	}
+	for (const { window: w, sign } of corrections) {
+		const signed = raw(USER_MEASURES.map((m) => `${sign === 1 ? '' : '-'}f.${m}`).join(', '));
+		parts.push(q`SELECT u."key" AS userKey, ${signed}
+FROM (${rawFacts(scope, w)}) f ${raw(PERSON)}`);
+	}
+	// People whose only facts lay in the hours taken away are left with nothing: drop them.
+	return q`SELECT u.instanceId AS instanceId, u.userId AS userId, ${raw(USER_MEASURES.map((m) => `s.${m}`).join(', '))}
+FROM (SELECT userKey, ${sums} FROM (${join(parts, ' UNION ALL ')}) GROUP BY userKey) s
+JOIN UsageUser u ON u."key" = s.userKey
+WHERE s.messages + s.answers > 0`;
+}
+
+/** Local time of a bucket as SQL: the offset in force, from the calendar's transitions. */
+export function localSeconds(calendar: Calendar, window: Window, bucket = 'bucket'): Q {
+	const segments = calendar.segments(window.start, window.end);
+	const offset =
+		segments.length === 1
+			? String(segments[0].offset)
+			: `CASE ${segments
+					.slice(1)
+					.map((s, i) => `WHEN ${bucket} < ${s.fromBucket} THEN ${segments[i].offset}`)
+					.join(' ')} ELSE ${segments.at(-1)?.offset} END`;
+	return raw(`(${bucket} * ${QUARTER} + ${offset})`);
+}
+
+/**
+ * Rows: localDay and `who` (a person), once or more per person active that local day. From the
+ * rollups, each UTC day's quarter-hour bitmap is split at the viewer's midnight ("pieces").
+ */
+export function activitySource(scope: Scope, span: Span): Q {
+	if (scope.mode === 'rollup' && !scope.user) {
+		const pieces = scope.calendar
+			.dayPieces(span)
+			.map((p) => `(${p.day}, ${p.localDay}, ${p.lo}, ${p.hi})`)
+			.join(', ');
+		// CROSS JOIN makes the handful of day pieces the outer loop, probing the rollup by day.
+		return q`SELECT p.localDay AS localDay, a.userKey AS who
+FROM (SELECT column1 AS day, column2 AS localDay, column3 AS lo, column4 AS hi FROM (VALUES ${raw(pieces)})) p
+CROSS JOIN ${personTable(scope)} a ON a.day = p.day
+WHERE ((a.maskLo & p.lo) != 0 OR (a.maskHi & p.hi) != 0)${personFilters(scope, 'a.')}`;
+	}
+	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS localDay,
+	instanceId || char(31) || userId AS who
+FROM (${rawFacts(scope, span)})`;
+}
+
+const FULL_MASK = (1n << 48n) - 1n;
+
+/**
+ * Active people per local day of a span, as one SELECT of (localDay, n) rows. From the rollups a
+ * local day is made of the pieces of one or two UTC days; counting each piece's people with an index
+ * count and taking away those in both pieces (a probe per person) avoids sorting every row. Raw mode,
+ * a user filter and odd days with three pieces count distinct people instead.
+ */
+export function dailyActive(scope: Scope, span: Span): Q {
+	if (scope.mode === 'raw' || scope.user) {
+		return q`SELECT localDay, COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)})
+GROUP BY localDay`;
+	}
+	const table = personTable(scope);
+	const hit = (p: DayPiece, alias: string) =>
+		p.lo === FULL_MASK && p.hi === FULL_MASK
+			? raw('1')
+			: raw(`((${alias}.maskLo & ${p.lo}) != 0 OR (${alias}.maskHi & ${p.hi}) != 0)`);
+	const count = (p: DayPiece) =>
+		q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = ${p.day} AND ${hit(p, 'a')}${personFilters(scope, 'a.')})`;
+	const byDay = new Map<number, DayPiece[]>();
+	for (const piece of scope.calendar.dayPieces(span)) {
+		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
+	}
+	const days = [...byDay].map(([localDay, pieces]) => {
+		if (pieces.length === 1) return q`SELECT ${localDay} AS localDay, ${count(pieces[0])} AS n`;
+		if (pieces.length === 2) {
+			const [a, b] = pieces;
+			const model = scope.model ? q` AND b.model = x.model` : raw('');
+			const both = q`(SELECT COUNT(*) FROM ${table} x JOIN ${table} b
+	ON b.day = ${b.day} AND b.userKey = x.userKey${model}
+	WHERE x.day = ${a.day} AND ${hit(a, 'x')} AND ${hit(b, 'b')}${personFilters(scope, 'x.')})`;
+			return q`SELECT ${localDay} AS localDay, ${count(a)} + ${count(b)} - ${both} AS n`;
+		}
+		const any = join(
+			pieces.map((p) => q`(a.day = ${p.day} AND ${hit(p, 'a')})`),
+			' OR '
+		);
+		return q`SELECT ${localDay} AS localDay, (SELECT COUNT(DISTINCT userKey) FROM ${table} a
+	WHERE a.day BETWEEN ${pieces[0].day} AND ${pieces[pieces.length - 1].day} AND (${any})${personFilters(scope, 'a.')}) AS n`;
+	});
+	return join(days, ' UNION ALL ');
+}

@@ -1,0 +1,186 @@
+/**
+ * The usage report module: one entry point shared by the admin page, the JSON/CSV API and the CLI,
+ * so the three can never disagree. It validates the query (range, time zone, filters), picks the
+ * data source and runs named reports over one shared set of aggregates.
+ */
+import { AppError, parseInput } from '../errors.ts';
+import { usageQuerySchema, type UsageQuery } from '#lib/shared/schemas/usage.ts';
+import {
+	REPORT_NAMES,
+	type ReportName,
+	type ReportResult,
+	type UsageFilterOptions
+} from '#lib/shared/usage.ts';
+import { UsageFacts } from './aggregates.ts';
+import { describeWindow, resolveRange } from './range.ts';
+import { rebuild, type RebuildOptions, type RebuildResult } from './rebuild.ts';
+import type { ReportDef } from './report-kit.ts';
+import {
+	compareReport,
+	modelsReport,
+	topModelsReport,
+	topUsersReport,
+	usersReport
+} from './reports/breakdowns.ts';
+import { dailyActiveReport, engagementReport, summaryReport } from './reports/people.ts';
+import {
+	dailyMessagesReport,
+	dailyTokensReport,
+	heatmapReport,
+	notesReport
+} from './reports/time.ts';
+import type { Scope } from './sources.ts';
+import { q, ReadDb } from './sql.ts';
+
+const REPORTS: Record<ReportName, ReportDef> = {
+	summary: summaryReport,
+	engagement: engagementReport,
+	'daily-tokens': dailyTokensReport,
+	'daily-messages': dailyMessagesReport,
+	'daily-active': dailyActiveReport,
+	'top-models': topModelsReport,
+	'top-users': topUsersReport,
+	models: modelsReport,
+	users: usersReport,
+	compare: compareReport,
+	heatmap: heatmapReport,
+	notes: notesReport
+};
+
+/** Where numbers come from: the rollups (always, in the product) or the raw facts (bench, tests). */
+export type Source = 'rollup' | 'raw';
+
+export function isReportName(name: string): name is ReportName {
+	return (REPORT_NAMES as readonly string[]).includes(name);
+}
+
+/** The catalogue: every report with its title, description and columns. */
+export function reportCatalogue() {
+	return REPORT_NAMES.map((name) => {
+		const { title, description, columns, sort } = REPORTS[name];
+		return { name, title, description, columns, sort: sort ?? null };
+	});
+}
+
+export class UsageService {
+	readonly #file: string;
+	#db: ReadDb | undefined;
+
+	/** `file` is the SQLite database; it is opened for reading on first use. */
+	constructor(file: string) {
+		this.#file = file;
+	}
+
+	get #read(): ReadDb {
+		this.#db ??= new ReadDb(this.#file);
+		return this.#db;
+	}
+
+	/** The instances and models that have usage, for the filter bar. */
+	options(): UsageFilterOptions {
+		const rows = this.#read.all<{ instanceId: string; model: string }>(
+			q`SELECT instanceId, model FROM UsageModel ORDER BY instanceId, model`
+		);
+		const instances = new Set(['local', ...rows.map((r) => r.instanceId)]);
+		const models = new Set(rows.filter((r) => r.model !== '').map((r) => r.model));
+		return { instances: [...instances].sort(), models: [...models].sort() };
+	}
+
+	/**
+	 * Runs reports for one query (URL parameters or CLI flags, as text). Reports run together share
+	 * their aggregates, so a page of widgets costs each scan once.
+	 */
+	run<N extends ReportName>(
+		names: N[],
+		input: Record<string, string>,
+		options: { source?: Source; now?: number } = {}
+	): Record<N, ReportResult> {
+		const query = parseInput(usageQuerySchema, input);
+		const range = resolveRange(query, options.now);
+		const scope = this.#scope(query, range.calendar, options.source ?? 'rollup');
+		const facts = new UsageFacts(this.#read, scope, range);
+		const window = describeWindow(range);
+		const filters = {
+			instance: query.instance ?? null,
+			model: query.model ?? null,
+			user: query.user ?? null
+		};
+		const results = {} as Record<N, ReportResult>;
+		for (const name of names) {
+			const def = REPORTS[name];
+			const output = def.run({ facts, range, query, db: this.#read });
+			results[name] = { report: name, window, filters, columns: def.columns, ...output };
+		}
+		return results;
+	}
+
+	/** Runs one report. */
+	report(
+		name: ReportName,
+		input: Record<string, string>,
+		options: { source?: Source; now?: number } = {}
+	) {
+		return this.run([name], input, options)[name];
+	}
+
+	#scope(query: UsageQuery, calendar: Scope['calendar'], mode: Source): Scope {
+		const { instances, models } = this.options();
+		if (query.instance && !instances.includes(query.instance)) {
+			throw filterError('instance', `There is no instance "${query.instance}".`);
+		}
+		const chosen = query.instance ? [query.instance] : instances;
+		if (query.model) {
+			const found = this.#read.get(
+				q`SELECT 1 AS x FROM UsageModel WHERE model = ${query.model}${
+					query.instance ? q` AND instanceId = ${query.instance}` : q``
+				}`
+			);
+			if (!found || !models.includes(query.model)) {
+				throw filterError('model', `No answers from a model called "${query.model}".`);
+			}
+		}
+		if (query.user && !this.#knownUser(query.user)) {
+			throw filterError('user', `There is no user "${query.user}".`);
+		}
+		return {
+			mode,
+			calendar,
+			instances: chosen,
+			allInstances: !query.instance,
+			model: query.model ?? null,
+			user: query.user ?? null
+		};
+	}
+
+	#knownUser(userId: string): boolean {
+		return !!(
+			this.#read.get(q`SELECT 1 AS x FROM User WHERE id = ${userId}`) ??
+			this.#read.get(q`SELECT 1 AS x FROM UsageUser WHERE userId = ${userId}`)
+		);
+	}
+
+	/** Recomputes the rollups from the raw facts (see rebuild.ts). */
+	rebuild(options: RebuildOptions = {}): RebuildResult {
+		return rebuild(this.#file, options);
+	}
+
+	close(): void {
+		this.#db?.close();
+		this.#db = undefined;
+	}
+}
+
+function filterError(field: string, message: string): AppError {
+	return new AppError('validation', message, { fields: { [field]: message } });
+}
+
+/** Parses a report name from a path segment or CLI argument. */
+export function reportName(name: string): ReportName {
+	if (!isReportName(name)) {
+		throw new AppError(
+			'not_found',
+			`No usage report "${name}". Reports: ${REPORT_NAMES.join(', ')}.`
+		);
+	}
+	return name;
+}

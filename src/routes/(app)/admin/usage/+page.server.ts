@@ -1,0 +1,42 @@
+import { error } from '@sveltejs/kit';
+import { AppError } from '#lib/server/errors.ts';
+import { isTimeZone } from '#lib/server/usage/calendar.ts';
+import { TZ_COOKIE } from '#lib/client/usage/time-zone.ts';
+import { PARAM_KEYS, TABLE_ROWS } from '#lib/client/usage/links.ts';
+import { DASHBOARD_REPORTS } from '#lib/shared/usage.ts';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url, cookies }) => {
+	// The admin layout refuses others too, but loads run in parallel: never compute for them.
+	if (locals.user?.role !== 'admin') {
+		error(403, { message: 'Only admins can open this page.', code: 'forbidden' });
+	}
+	const params: Record<string, string> = {};
+	for (const key of PARAM_KEYS) {
+		const value = url.searchParams.get(key)?.trim();
+		if (value) params[key] = value;
+	}
+	// Without a time zone in the link, use the one this browser told us last time (or UTC); the
+	// page then switches to the browser's own zone.
+	const remembered = cookies.get(TZ_COOKIE);
+	const tz = params.tz ?? (remembered && isTimeZone(remembered) ? remembered : 'UTC');
+	const { usage } = locals.app;
+	const filters = usage.options();
+	try {
+		const results = usage.run([...DASHBOARD_REPORTS], {
+			...params,
+			tz,
+			pageSize: String(TABLE_ROWS)
+		});
+		return { params: { ...params, tz }, tzInLink: !!params.tz, filters, results, problem: null };
+	} catch (failure) {
+		if (!AppError.is(failure)) throw failure;
+		return {
+			params: { ...params, tz },
+			tzInLink: !!params.tz,
+			filters,
+			results: null,
+			problem: failure.toBody()
+		};
+	}
+};
