@@ -46,5 +46,13 @@ export const variables = defineEnvVars({
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
 	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
 	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(1_048_576, 1024, 64 * 1_048_576) },
-	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) }
+	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) },
+	/** How often the scheduler looks for instances due a sync; 0 turns scheduled syncs off. */
+	SYNC_SCHEDULER_TICK_MS: { schema: int(30_000, 0, 3_600_000) },
+	SYNC_REQUEST_TIMEOUT_MS: { schema: int(30_000, 1000, 600_000) },
+	/** Retries after a 429, a 5xx, a timeout or a dropped connection (exponential backoff). */
+	SYNC_MAX_RETRIES: { schema: int(4, 0, 10) },
+	SYNC_RETRY_BASE_MS: { schema: int(500, 1, 60_000) },
+	/** Larger answers (a runaway chat) are skipped with an error on the run. */
+	SYNC_MAX_RESPONSE_BYTES: { schema: int(32 * 1_048_576, 1024, 1024 * 1_048_576) }
 });

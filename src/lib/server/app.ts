@@ -18,6 +18,9 @@ import { CompletionService } from './chats/completion.service.ts';
 import { ProviderService } from './chats/provider.service.ts';
 import { TitleService } from './chats/title.service.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import type { InstanceService } from './sync/instance.service.ts';
+import { createSyncServices } from './sync/setup.ts';
+import type { SyncService } from './sync/sync.service.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -38,6 +41,10 @@ export interface App {
 	providers: ProviderService;
 	completions: CompletionService;
 	chats: ChatService;
+	/** Open WebUI instances (admin CRUD, connection tests). */
+	instances: InstanceService;
+	/** Open WebUI sync runs (started here, by the scheduler and by the CLI). */
+	sync: SyncService;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -95,6 +102,9 @@ async function createApp(config: Config): Promise<App> {
 		config.CHANNEL_MESSAGE_BURST
 	);
 
+	const { sync, instances, scheduler } = createSyncServices({ db, log, bus, config });
+	scheduler.start();
+
 	const sweep = setInterval(
 		() => {
 			sessions
@@ -123,9 +133,13 @@ async function createApp(config: Config): Promise<App> {
 		providers,
 		completions,
 		chats,
+		instances,
+		sync,
 		async close() {
 			clearInterval(sweep);
+			scheduler.stop();
 			presence.stop();
+			await sync.stopAll();
 			await completions.interruptAll();
 			await db.$disconnect();
 		}

@@ -19,6 +19,7 @@ import type {
 import * as ch from './schemas/channels.ts';
 import type { ChatDelta, ChatMessageDto, ChatSnapshot, ChatSummary, ModelOption } from './chats.ts';
 import * as ai from './schemas/chats.ts';
+import type { SyncProgress, SyncRunDto } from './sync.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -133,6 +134,11 @@ export interface ServerToClientEvents {
 	'chat:deleted': (event: { chatId: string }) => void;
 	/** Presence changes, batched. Volatile. */
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
+
+	/** Admins: an Open WebUI sync run's live progress (at most 4 a second, and when it ends). */
+	'sync:progress': (progress: SyncProgress) => void;
+	/** Admins: a sync run started or ended (its record as the run history shows it). */
+	'sync:run': (run: SyncRunDto) => void;
 }
 
 /** Per-socket data the server keeps after the handshake. */

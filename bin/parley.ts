@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * Parley's command line: `node bin/parley.ts <command> …` (or `npx parley …`). Each command's logic
+ * lives with its domain; this file only dispatches on the first positional argument.
+ */
+import { parseArgs } from 'node:util';
+import { runSyncCli, SYNC_USAGE } from '../src/lib/server/sync/cli.ts';
+
+const USAGE = `Usage: parley <command> [options]
+
+Commands:
+  sync     import from Open WebUI instances
+
+${SYNC_USAGE}`;
+
+const argv = process.argv.slice(2);
+const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true });
+const first = tokens.find((t) => t.kind === 'positional');
+const command = first?.value;
+const args = first ? argv.slice(first.index + 1) : [];
+
+let code: number;
+if (command === 'sync') {
+	code = await runSyncCli(args);
+} else if (command === undefined || command === 'help') {
+	process.stdout.write(`${USAGE}\n`);
+	code = command === 'help' || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+} else {
+	process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`);
+	code = 2;
+}
+process.exit(code);

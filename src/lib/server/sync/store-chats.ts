@@ -1,0 +1,226 @@
+/**
+ * Writes imported chats: the chat row, its messages (InstanceMessage) and its answers' usage
+ * (UsageRecord), all in one transaction, so a chat is either imported whole or not at all.
+ */
+import type { Db, Prisma } from '../db/client.ts';
+import type { ImportedChat, ImportedMessage } from './chat-tree.ts';
+import { fromSeconds, utcDay } from './timestamps.ts';
+
+type Tx = Prisma.TransactionClient;
+
+export interface ChatWrite {
+	chat: 'added' | 'updated';
+	messages: { added: number; updated: number; deleted: number; unchanged: number };
+	/** UTC days whose usage or message counts changed. */
+	days: Set<string>;
+}
+
+export interface InstanceRef {
+	id: string;
+	name: string;
+}
+
+/** SQLite limits bound parameters; long id lists go in slices. */
+const SLICE = 500;
+
+export function slices<T>(items: T[], size = SLICE): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}
+
+/** Live imported chats of an instance, per user: userId → (chatId → remote updated_at in s). */
+export async function loadKnownChats(
+	db: Db,
+	instanceId: string
+): Promise<Map<string, Map<string, number>>> {
+	const rows = await db.instanceChat.findMany({
+		where: { instanceId, deletedAt: null },
+		select: { remoteId: true, userId: true, updatedAt: true }
+	});
+	const byUser = new Map<string, Map<string, number>>();
+	for (const row of rows) {
+		let chats = byUser.get(row.userId);
+		if (!chats) byUser.set(row.userId, (chats = new Map()));
+		chats.set(row.remoteId, row.updatedAt.getTime() / 1000);
+	}
+	return byUser;
+}
+
+/** Imports one chat whole (or throws and writes nothing). */
+export async function writeChat(
+	db: Db,
+	instance: InstanceRef,
+	chat: ImportedChat
+): Promise<ChatWrite> {
+	return db.$transaction(
+		async (tx) => {
+			const where = { instanceId_remoteId: { instanceId: instance.id, remoteId: chat.id } };
+			const existing = await tx.instanceChat.findUnique({ where, select: { remoteId: true } });
+			const fields = {
+				userId: chat.userId,
+				title: chat.title,
+				archived: chat.archived,
+				messageCount: chat.messages.length,
+				createdAt: chat.createdAt,
+				updatedAt: fromSeconds(chat.updatedS),
+				deletedAt: null
+			};
+			await tx.instanceChat.upsert({
+				where,
+				create: { instanceId: instance.id, remoteId: chat.id, ...fields },
+				update: fields
+			});
+			const days = new Set<string>();
+			const messages = await writeMessages(tx, instance.id, chat, days);
+			await writeUsage(tx, instance, chat, days);
+			return { chat: existing ? 'updated' : 'added', messages, days };
+		},
+		{ maxWait: 60_000, timeout: 120_000 }
+	);
+}
+
+async function writeMessages(tx: Tx, instanceId: string, chat: ImportedChat, days: Set<string>) {
+	const counts = { added: 0, updated: 0, deleted: 0, unchanged: 0 };
+	const rows = await tx.instanceMessage.findMany({ where: { instanceId, chatId: chat.id } });
+	const stored = new Map(rows.map((r) => [r.remoteId, r]));
+	const fresh: Prisma.InstanceMessageCreateManyInput[] = [];
+	for (const m of chat.messages) {
+		const fields = {
+			chatId: chat.id,
+			userId: chat.userId,
+			role: m.role,
+			model: m.model,
+			parentId: m.parentId,
+			createdAt: m.createdAt,
+			deletedAt: null
+		};
+		const old = stored.get(m.key);
+		stored.delete(m.key);
+		if (!old) {
+			fresh.push({ instanceId, remoteId: m.key, ...fields });
+			counts.added++;
+			days.add(utcDay(m.createdAt));
+		} else if (
+			old.deletedAt !== null ||
+			old.userId !== fields.userId ||
+			old.role !== m.role ||
+			old.model !== m.model ||
+			old.parentId !== m.parentId ||
+			old.createdAt.getTime() !== m.createdAt.getTime()
+		) {
+			await tx.instanceMessage.update({
+				where: { instanceId_remoteId: { instanceId, remoteId: m.key } },
+				data: fields
+			});
+			counts.updated++;
+			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
+		} else {
+			counts.unchanged++;
+		}
+	}
+	if (fresh.length) await tx.instanceMessage.createMany({ data: fresh });
+	// Messages gone from the tree (a deleted branch): kept, marked deleted.
+	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
+	for (const ids of slices(gone.map((r) => r.remoteId))) {
+		await tx.instanceMessage.updateMany({
+			where: { instanceId, remoteId: { in: ids } },
+			data: { deletedAt: new Date() }
+		});
+	}
+	for (const r of gone) days.add(utcDay(r.createdAt));
+	counts.deleted = gone.length;
+	return counts;
+}
+
+function usageFields(instance: InstanceRef, chat: ImportedChat, m: ImportedMessage) {
+	const usage = m.usage ?? {
+		promptTokens: 0,
+		completionTokens: 0,
+		estimated: true,
+		durationMs: null
+	};
+	return {
+		userId: chat.userId,
+		chatId: chat.id,
+		providerName: instance.name,
+		model: m.model ?? 'unknown',
+		promptTokens: usage.promptTokens,
+		completionTokens: usage.completionTokens,
+		tokensEstimated: usage.estimated,
+		durationMs: usage.durationMs,
+		status: m.status,
+		createdAt: m.createdAt,
+		deletedAt: null
+	};
+}
+
+async function writeUsage(tx: Tx, instance: InstanceRef, chat: ImportedChat, days: Set<string>) {
+	const instanceId = instance.id;
+	const rows = await tx.usageRecord.findMany({ where: { instanceId, chatId: chat.id } });
+	const stored = new Map(rows.map((r) => [r.messageId, r]));
+	const fresh: Prisma.UsageRecordCreateManyInput[] = [];
+	for (const m of chat.messages) {
+		if (m.role !== 'assistant') continue;
+		const fields = usageFields(instance, chat, m);
+		const old = stored.get(m.key);
+		stored.delete(m.key);
+		if (!old) {
+			fresh.push({ instanceId, messageId: m.key, costUsd: 0, ...fields });
+			days.add(utcDay(m.createdAt));
+		} else if (
+			(Object.keys(fields) as (keyof typeof fields)[]).some((k) =>
+				k === 'createdAt'
+					? old.createdAt.getTime() !== fields.createdAt.getTime()
+					: old[k] !== fields[k]
+			)
+		) {
+			await tx.usageRecord.update({ where: { id: old.id }, data: fields });
+			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
+		}
+	}
+	if (fresh.length) await tx.usageRecord.createMany({ data: fresh });
+	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
+	for (const ids of slices(gone.map((r) => r.id))) {
+		await tx.usageRecord.updateMany({
+			where: { id: { in: ids } },
+			data: { deletedAt: new Date() }
+		});
+	}
+	for (const r of gone) days.add(utcDay(r.createdAt));
+}
+
+/**
+ * Marks chats (and their messages and usage) deleted. Returns how many messages that touched and
+ * the UTC days whose figures change.
+ */
+export async function softDeleteChats(
+	db: Db,
+	instanceId: string,
+	chatIds: string[],
+	at: Date
+): Promise<{ chats: number; messages: number; days: Set<string> }> {
+	const days = new Set<string>();
+	let chats = 0;
+	let messages = 0;
+	for (const ids of slices(chatIds)) {
+		await db.$transaction(async (tx) => {
+			const live = { instanceId, chatId: { in: ids }, deletedAt: null };
+			const [usageRows, messageRows] = await Promise.all([
+				tx.usageRecord.findMany({ where: live, select: { createdAt: true } }),
+				tx.instanceMessage.findMany({ where: live, select: { createdAt: true } })
+			]);
+			for (const r of [...usageRows, ...messageRows]) days.add(utcDay(r.createdAt));
+			messages += (await tx.instanceMessage.updateMany({ where: live, data: { deletedAt: at } }))
+				.count;
+			await tx.usageRecord.updateMany({ where: live, data: { deletedAt: at } });
+			chats += (
+				await tx.instanceChat.updateMany({
+					where: { instanceId, remoteId: { in: ids }, deletedAt: null },
+					data: { deletedAt: at }
+				})
+			).count;
+		});
+	}
+	return { chats, messages, days };
+}

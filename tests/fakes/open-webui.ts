@@ -1,0 +1,416 @@
+/**
+ * A fake Open WebUI server for tests and benchmarks, faithful to ../shared/open-webui-api.md:
+ * exact paths with trailing slashes, fixed page sizes (users 30, chat list 60, files 50, knowledge
+ * 30, feedback 30), the JSON shapes, FastAPI's `{"detail": …}` errors, the web app's HTML page with
+ * status 200 for unknown routes, 401 for an unknown chat id, a plain-text 500 for a bad `order_by`,
+ * and gzip for bodies over 500 bytes. Data and faults are controlled by the test; every request is
+ * recorded with its route so tests can count what a sync fetched.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import type {
+	FakeChat,
+	FakeFeedback,
+	FakeFile,
+	FakeKnowledge,
+	FakeModel,
+	FakeUser
+} from './open-webui-data.ts';
+
+export type Route =
+	| 'version'
+	| 'auths'
+	| 'users'
+	| 'user'
+	| 'chat-list'
+	| 'chat'
+	| 'models'
+	| 'knowledge'
+	| 'files'
+	| 'feedback'
+	| 'spa';
+
+export interface RecordedRequest {
+	route: Route;
+	path: string;
+	query: URLSearchParams;
+	status: number;
+}
+
+/** A fault injected on matching requests, `times` times (default: always). */
+export interface Fault {
+	route?: Route;
+	/** Matches the path (without the query). */
+	path?: RegExp;
+	times?: number;
+	/** Answer with this status and `{"detail": …}` (429 gets `Retry-After: 0`). */
+	status?: number;
+	/** Answer 200 with the web app's HTML page. */
+	html?: boolean;
+	/** Answer 200 `application/json` with this raw text (e.g. malformed JSON). */
+	raw?: string;
+	/** Wait this long before answering. */
+	delayMs?: number;
+	/** Close the connection without an answer. */
+	drop?: boolean;
+	/** Never answer. */
+	hang?: boolean;
+}
+
+export interface FakeData {
+	users: Map<string, FakeUser>;
+	chats: Map<string, FakeChat>;
+	models: FakeModel[];
+	knowledge: Map<string, FakeKnowledge>;
+	files: Map<string, FakeFile>;
+	feedback: Map<string, FakeFeedback>;
+}
+
+export interface FakeOptions {
+	port?: number;
+	adminKey?: string;
+	/** A non-admin's key with the api_keys permission: works, but admin routes refuse it (401). */
+	userKey?: string;
+	/** A non-admin's key without that permission: 403 everywhere. */
+	restrictedKey?: string;
+	version?: string;
+	/** `/api/v1/files/` as before March 2026: one unpaged list. */
+	legacyFiles?: boolean;
+	data?: FakeData;
+}
+
+export const PAGE = { users: 30, chats: 60, files: 50, knowledge: 30, feedback: 30 } as const;
+
+const SPA = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open WebUI</title></head><body><div id="app"></div>${'<script>/* app */</script>'.repeat(20)}</body></html>`;
+const PROHIBITED =
+	'You do not have permission to access this resource. Please contact your administrator for assistance.';
+
+export function emptyData(): FakeData {
+	return {
+		users: new Map(),
+		chats: new Map(),
+		models: [],
+		knowledge: new Map(),
+		files: new Map(),
+		feedback: new Map()
+	};
+}
+
+export class FakeOpenWebUI {
+	readonly options: Required<Omit<FakeOptions, 'port' | 'data'>>;
+	readonly data: FakeData;
+	readonly requests: RecordedRequest[] = [];
+	/** Called for every request before it is answered (e.g. to kill a client mid-run). */
+	onRequest?: (request: RecordedRequest) => void;
+	faults: Fault[] = [];
+	#server: http.Server;
+	#sockets = new Set<Socket>();
+	#port = 0;
+
+	private constructor(options: FakeOptions) {
+		this.options = {
+			adminKey: options.adminKey ?? 'sk-admin-0123456789',
+			userKey: options.userKey ?? 'sk-user-0123456789',
+			restrictedKey: options.restrictedKey ?? 'sk-restricted-0123456789',
+			version: options.version ?? '0.11.0',
+			legacyFiles: options.legacyFiles ?? false
+		};
+		this.data = options.data ?? emptyData();
+		this.#server = this.#createServer();
+	}
+
+	static async start(options: FakeOptions = {}): Promise<FakeOpenWebUI> {
+		const fake = new FakeOpenWebUI(options);
+		await fake.#listen(options.port ?? 0);
+		return fake;
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.#port}`;
+	}
+
+	/** Requests per route since the last reset. */
+	counts(): Partial<Record<Route, number>> {
+		const counts: Partial<Record<Route, number>> = {};
+		for (const r of this.requests) counts[r.route] = (counts[r.route] ?? 0) + 1;
+		return counts;
+	}
+
+	count(route: Route): number {
+		return this.requests.filter((r) => r.route === route).length;
+	}
+
+	resetRequests(): void {
+		this.requests.length = 0;
+	}
+
+	fault(fault: Fault): void {
+		this.faults.push({ ...fault });
+	}
+
+	/** Stops answering (connections refused) until `resume()`, like an instance that went away. */
+	async suspend(): Promise<void> {
+		for (const socket of this.#sockets) socket.destroy();
+		await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+	}
+
+	async resume(): Promise<void> {
+		this.#server = this.#createServer();
+		await this.#listen(this.#port);
+	}
+
+	async close(): Promise<void> {
+		if (!this.#server.listening) return;
+		await this.suspend();
+	}
+
+	async #listen(port: number): Promise<void> {
+		await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
+		this.#port = (this.#server.address() as AddressInfo).port;
+	}
+
+	#createServer(): http.Server {
+		const server = http.createServer((req, res) => {
+			void this.#handle(req, res).catch(() => res.destroy());
+		});
+		server.keepAliveTimeout = 5000;
+		server.on('connection', (socket) => {
+			this.#sockets.add(socket);
+			socket.on('close', () => this.#sockets.delete(socket));
+		});
+		return server;
+	}
+
+	async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://fake');
+		const { route, id } = classify(url.pathname);
+		const record: RecordedRequest = {
+			route,
+			path: url.pathname,
+			query: url.searchParams,
+			status: 0
+		};
+		this.requests.push(record);
+		this.onRequest?.(record);
+		const fault = this.#takeFault(route, url.pathname);
+		if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+		if (fault?.hang) return;
+		if (fault?.drop) return void req.socket.destroy();
+		const answer = (status: number, body: unknown, type = 'application/json') => {
+			record.status = status;
+			send(req, res, status, body, type);
+		};
+		if (fault?.status) return answer(fault.status, { detail: `Injected ${fault.status}` });
+		if (fault?.html) return answer(200, SPA, 'text/html; charset=utf-8');
+		if (fault?.raw !== undefined) return answer(200, fault.raw);
+		if (req.method !== 'GET' || route === 'spa') {
+			return answer(200, SPA, 'text/html; charset=utf-8');
+		}
+		if (route === 'version') return answer(200, { version: this.options.version });
+
+		const who = this.#authenticate(req.headers.authorization);
+		if (who === 'none') return answer(401, { detail: 'Not authenticated' });
+		if (who === 'restricted') return answer(403, { detail: 'API key not allowed' });
+		if (route === 'auths') return answer(200, this.#account(who));
+		if (route === 'models') return answer(200, { data: this.data.models });
+		if (who !== 'admin') return answer(401, { detail: PROHIBITED });
+		const { status, body, type } = this.#route(route, id, url.searchParams);
+		answer(status, body, type);
+	}
+
+	#takeFault(route: Route, path: string): Fault | undefined {
+		const fault = this.faults.find(
+			(f) => (f.route === undefined || f.route === route) && (!f.path || f.path.test(path))
+		);
+		if (!fault) return undefined;
+		if (fault.times !== undefined && --fault.times <= 0) {
+			this.faults = this.faults.filter((f) => f !== fault);
+		}
+		return fault;
+	}
+
+	#authenticate(header: string | undefined): 'admin' | 'user' | 'restricted' | 'none' {
+		const key = header?.match(/^Bearer (.+)$/)?.[1];
+		if (key === this.options.adminKey) return 'admin';
+		if (key === this.options.userKey) return 'user';
+		if (key === this.options.restrictedKey) return 'restricted';
+		return 'none';
+	}
+
+	#account(who: 'admin' | 'user') {
+		return who === 'admin'
+			? {
+					id: 'fake-admin',
+					email: 'admin@owui.test',
+					name: 'Owui Admin',
+					role: 'admin',
+					token_type: 'Bearer'
+				}
+			: {
+					id: 'fake-user',
+					email: 'user@owui.test',
+					name: 'Owui User',
+					role: 'user',
+					token_type: 'Bearer'
+				};
+	}
+
+	#route(
+		route: Route,
+		id: string,
+		query: URLSearchParams
+	): { status: number; body: unknown; type?: string } {
+		const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+		const data = this.data;
+		switch (route) {
+			case 'users': {
+				const users = ordered([...data.users.values()], query, [
+					'created_at',
+					'updated_at',
+					'name',
+					'email',
+					'role',
+					'last_active_at'
+				]);
+				if (!users) return { status: 500, body: 'Internal Server Error', type: 'text/plain' };
+				return {
+					status: 200,
+					body: { users: slice(users, page, PAGE.users), total: users.length }
+				};
+			}
+			case 'user': {
+				const user = data.users.get(id);
+				return user
+					? { status: 200, body: user }
+					: { status: 400, body: { detail: 'User not found' } };
+			}
+			case 'chat-list': {
+				const mine = [...data.chats.values()].filter((c) => c.user_id === id);
+				const chats = ordered(mine, query, ['updated_at', 'created_at', 'title']);
+				if (!chats) return { status: 500, body: 'Internal Server Error', type: 'text/plain' };
+				const items = slice(chats, page, PAGE.chats).map((c) => ({
+					id: c.id,
+					title: c.title,
+					updated_at: c.updated_at,
+					created_at: c.created_at,
+					last_read_at: c.updated_at,
+					snippet: null
+				}));
+				return { status: 200, body: items };
+			}
+			case 'chat': {
+				const chat = data.chats.get(id);
+				if (!chat) return { status: 401, body: { detail: PROHIBITED } };
+				return { status: 200, body: chatResponse(chat) };
+			}
+			case 'knowledge': {
+				const all = [...data.knowledge.values()];
+				return {
+					status: 200,
+					body: { items: slice(all, page, PAGE.knowledge), total: all.length }
+				};
+			}
+			case 'files': {
+				const all = [...data.files.values()];
+				if (this.options.legacyFiles) return { status: 200, body: all };
+				return { status: 200, body: { items: slice(all, page, PAGE.files), total: all.length } };
+			}
+			case 'feedback': {
+				// The list hides feedback of users that no longer exist.
+				const all = [...data.feedback.values()].filter((f) => data.users.has(f.user_id));
+				const items = slice(all, page, PAGE.feedback).map((f) => ({
+					...f,
+					user: { id: f.user_id, name: data.users.get(f.user_id)?.name, role: 'user' }
+				}));
+				return { status: 200, body: { items, total: all.length } };
+			}
+			default:
+				return { status: 200, body: SPA, type: 'text/html; charset=utf-8' };
+		}
+	}
+}
+
+/** Which route a path is, exactly as Open WebUI mounts them (trailing slashes matter). */
+function classify(path: string): { route: Route; id: string } {
+	const match = (re: RegExp) => re.exec(path);
+	let m: RegExpExecArray | null;
+	if (path === '/api/version') return { route: 'version', id: '' };
+	if (path === '/api/v1/auths/') return { route: 'auths', id: '' };
+	if (path === '/api/v1/users/') return { route: 'users', id: '' };
+	if (path === '/api/models') return { route: 'models', id: '' };
+	if (path === '/api/v1/knowledge/') return { route: 'knowledge', id: '' };
+	if (path === '/api/v1/files/') return { route: 'files', id: '' };
+	if (path === '/api/v1/evaluations/feedbacks/list') return { route: 'feedback', id: '' };
+	if ((m = match(/^\/api\/v1\/chats\/list\/user\/([^/]+)$/))) {
+		return { route: 'chat-list', id: decodeURIComponent(m[1]) };
+	}
+	if ((m = match(/^\/api\/v1\/chats\/([^/]+)$/)) && !['list', 'all'].includes(m[1])) {
+		return { route: 'chat', id: decodeURIComponent(m[1]) };
+	}
+	if ((m = match(/^\/api\/v1\/users\/([^/]+)$/))) {
+		return { route: 'user', id: decodeURIComponent(m[1]) };
+	}
+	return { route: 'spa', id: '' };
+}
+
+/**
+ * Open WebUI's ordering: `order_by` with `direction` sorts (ties by id, as a database would keep
+ * them stable enough); `order_by` alone is dropped (no defined order, here: a scrambled one); an
+ * unknown column or direction is a server error (null).
+ */
+function ordered<T extends { id: string }>(
+	rows: T[],
+	query: URLSearchParams,
+	columns: string[]
+): T[] | null {
+	const column = query.get('order_by');
+	const direction = query.get('direction');
+	if (!column || !direction) return scramble(rows);
+	if (!columns.includes(column) || !['asc', 'desc'].includes(direction)) return null;
+	const sign = direction === 'asc' ? 1 : -1;
+	return [...rows].sort((a, b) => {
+		const x = (a as Record<string, unknown>)[column] as number | string;
+		const y = (b as Record<string, unknown>)[column] as number | string;
+		return x < y ? -sign : x > y ? sign : a.id < b.id ? -1 : 1;
+	});
+}
+
+function scramble<T extends { id: string }>(rows: T[]): T[] {
+	const key = (id: string) => [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+	return [...rows].sort((a, b) => key(a.id) - key(b.id));
+}
+
+function slice<T>(rows: T[], page: number, size: number): T[] {
+	return rows.slice((page - 1) * size, page * size);
+}
+
+function chatResponse(chat: FakeChat) {
+	const { legacy, ...row } = chat;
+	const body: Record<string, unknown> = { ...row.chat };
+	if (legacy) {
+		body.messages = Object.values(row.chat.history.messages);
+		delete body.history;
+	}
+	return { ...row, chat: body, share_id: null, pinned: false, meta: { tags: [] }, folder_id: null };
+}
+
+function send(
+	req: IncomingMessage,
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	type: string
+) {
+	const text = typeof body === 'string' ? body : JSON.stringify(body);
+	let payload = Buffer.from(text);
+	const headers: Record<string, string> = { 'content-type': type };
+	if (status === 429) headers['retry-after'] = '0';
+	if (payload.length > 500 && /\bgzip\b/.test(String(req.headers['accept-encoding']))) {
+		payload = gzipSync(payload, { level: 1 });
+		headers['content-encoding'] = 'gzip';
+	}
+	headers['content-length'] = String(payload.length);
+	res.writeHead(status, headers);
+	res.end(payload);
+}
