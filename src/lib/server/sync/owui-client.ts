@@ -201,10 +201,12 @@ async function readCapped(response: Response, max: number, target: string): Prom
 }
 
 function tooLarge(target: string, max: number): RemoteError {
+	const limit =
+		max >= 1_048_576 ? `${(max / 1_048_576).toFixed(1)} MB` : `${Math.round(max / 1024)} KB`;
 	return new RemoteError(
 		'too_large',
 		target,
-		`the answer is over the ${(max / 1_048_576).toFixed(1)} MB limit (SYNC_MAX_RESPONSE_BYTES); skipped.`
+		`the answer is over the ${limit} limit (SYNC_MAX_RESPONSE_BYTES); skipped.`
 	);
 }
 

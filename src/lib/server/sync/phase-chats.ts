@@ -4,7 +4,8 @@ import type { JobContext } from './job-context.ts';
 import { RemoteError } from './owui-client.ts';
 import { pool } from './pool.ts';
 import { readChatList } from './remote.ts';
-import { loadKnownChats, softDeleteChats, writeChat } from './store-chats.ts';
+import { ChatWriter } from './chat-writer.ts';
+import { loadKnownChats, softDeleteChats, type ChatWrite } from './store-chats.ts';
 
 /** How far below a user's watermark listings read (offset pages shift when chats change mid-scan). */
 export const OVERLAP_S = 300;
@@ -73,29 +74,62 @@ export async function syncChats(ctx: JobContext, userIds: string[]): Promise<voi
 		note: work.length ? `Importing ${work.length} changed chats` : 'No chat changed'
 	});
 	let imported = 0;
-	await pool(
-		work,
-		ctx.parallel,
-		async ({ userId, chatId }) => {
-			const plan = plans.get(userId);
-			try {
-				await importChat(ctx, chatId);
-			} catch (error) {
-				if (plan) plan.failed = true;
-				ctx.fail('chats', error, chatId);
-			}
-			progress.step('chats', { done: ++imported });
-			if (plan && --plan.remaining === 0 && !plan.failed) {
-				await ctx.marks.advance('chats', userId, plan.newestS, ctx.nowS);
-			}
-		},
-		ctx.signal
-	);
+	const writer = new ChatWriter(ctx);
+	const writes: Promise<void>[] = [];
+	const settle = async (userId: string, ok: boolean) => {
+		const plan = plans.get(userId);
+		progress.step('chats', { done: ++imported });
+		if (!plan) return;
+		if (!ok) plan.failed = true;
+		if (--plan.remaining === 0 && !plan.failed) {
+			await ctx.marks.advance('chats', userId, plan.newestS, ctx.nowS);
+		}
+	};
+	try {
+		await pool(
+			work,
+			ctx.parallel,
+			async ({ userId, chatId }) => {
+				let queued: { written: Promise<ChatWrite> } | null;
+				try {
+					queued = await importChat(ctx, chatId, writer);
+				} catch (error) {
+					ctx.fail('chats', error, chatId);
+					return settle(userId, false);
+				}
+				if (!queued) return settle(userId, true);
+				writes.push(
+					queued.written.then(
+						(result) => {
+							for (const day of result.days) ctx.days.add(day);
+							progress.count('chats', { [result.chat]: 1 });
+							progress.count('messages', result.messages);
+							return settle(userId, true);
+						},
+						(error: unknown) => {
+							ctx.fail('chats', error, chatId);
+							return settle(userId, false);
+						}
+					)
+				);
+			},
+			ctx.signal
+		);
+	} finally {
+		await writer.close();
+		await Promise.allSettled(writes);
+	}
+	await Promise.all(writes);
 	progress.state('chats', 'done');
 	progress.state('messages', 'done');
 }
 
-async function importChat(ctx: JobContext, chatId: string): Promise<void> {
+/** Fetches and reads one chat; resolves with its queued write, or null when it is gone. */
+async function importChat(
+	ctx: JobContext,
+	chatId: string,
+	writer: ChatWriter
+): Promise<{ written: Promise<ChatWrite> } | null> {
 	let body: unknown;
 	try {
 		body = await ctx.client.get(`/api/v1/chats/${encodeURIComponent(chatId)}`);
@@ -104,7 +138,7 @@ async function importChat(ctx: JobContext, chatId: string): Promise<void> {
 		if (error instanceof RemoteError && error.failure === 'unauthorized') {
 			await ctx.confirmKey();
 			await deleteChats(ctx, [chatId]);
-			return;
+			return null;
 		}
 		throw error;
 	}
@@ -117,10 +151,7 @@ async function importChat(ctx: JobContext, chatId: string): Promise<void> {
 			warning: true
 		});
 	}
-	const result = await ctx.write(() => writeChat(ctx.db, ctx.instance, chat));
-	for (const day of result.days) ctx.days.add(day);
-	ctx.progress.count('chats', { [result.chat]: 1 });
-	ctx.progress.count('messages', result.messages);
+	return writer.add(chat);
 }
 
 async function deleteChats(ctx: JobContext, chatIds: string[]): Promise<void> {

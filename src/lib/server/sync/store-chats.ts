@@ -1,6 +1,6 @@
 /**
  * Writes imported chats: the chat row, its messages (InstanceMessage) and its answers' usage
- * (UsageRecord), all in one transaction, so a chat is either imported whole or not at all.
+ * (UsageRecord), in one transaction per batch, so a chat is either imported whole or not at all.
  */
 import type { Db, Prisma } from '../db/client.ts';
 import type { ImportedChat, ImportedMessage } from './chat-tree.ts';
@@ -47,44 +47,106 @@ export async function loadKnownChats(
 	return byUser;
 }
 
-/** Imports one chat whole (or throws and writes nothing). */
-export async function writeChat(
+/**
+ * Imports a batch of chats in one transaction: each chat whole, with its messages and usage, or
+ * (if the transaction fails) none of them. Batching keeps the number of queries per chat small.
+ */
+export async function writeChats(
 	db: Db,
 	instance: InstanceRef,
-	chat: ImportedChat
-): Promise<ChatWrite> {
+	chats: ImportedChat[]
+): Promise<ChatWrite[]> {
+	const instanceId = instance.id;
+	const ids = chats.map((c) => c.id);
 	return db.$transaction(
 		async (tx) => {
-			const where = { instanceId_remoteId: { instanceId: instance.id, remoteId: chat.id } };
-			const existing = await tx.instanceChat.findUnique({ where, select: { remoteId: true } });
-			const fields = {
-				userId: chat.userId,
-				title: chat.title,
-				archived: chat.archived,
-				messageCount: chat.messages.length,
-				createdAt: chat.createdAt,
-				updatedAt: fromSeconds(chat.updatedS),
-				deletedAt: null
-			};
-			await tx.instanceChat.upsert({
-				where,
-				create: { instanceId: instance.id, remoteId: chat.id, ...fields },
-				update: fields
-			});
-			const days = new Set<string>();
-			const messages = await writeMessages(tx, instance.id, chat, days);
-			await writeUsage(tx, instance, chat, days);
-			return { chat: existing ? 'updated' : 'added', messages, days };
+			const where = { instanceId, chatId: { in: ids } };
+			const [existing, messageRows, usageRows] = await Promise.all([
+				tx.instanceChat.findMany({
+					where: { instanceId, remoteId: { in: ids } },
+					select: { remoteId: true }
+				}),
+				tx.instanceMessage.findMany({ where }),
+				tx.usageRecord.findMany({ where })
+			]);
+			const known = new Set(existing.map((c) => c.remoteId));
+			const messagesByChat = group(messageRows, (r) => r.chatId);
+			const usageByChat = group(usageRows, (r) => r.chatId ?? '');
+			const fresh: Fresh = { chats: [], messages: [], usage: [] };
+			const results: ChatWrite[] = [];
+			for (const chat of chats) {
+				const fields = chatFields(chat);
+				if (known.has(chat.id)) {
+					await tx.instanceChat.update({
+						where: { instanceId_remoteId: { instanceId, remoteId: chat.id } },
+						data: fields
+					});
+				} else {
+					fresh.chats.push({ instanceId, remoteId: chat.id, ...fields });
+				}
+				const days = new Set<string>();
+				const messages = await diffMessages(
+					tx,
+					instanceId,
+					chat,
+					messagesByChat.get(chat.id) ?? [],
+					fresh,
+					days
+				);
+				await diffUsage(tx, instance, chat, usageByChat.get(chat.id) ?? [], fresh, days);
+				results.push({ chat: known.has(chat.id) ? 'updated' : 'added', messages, days });
+			}
+			if (fresh.chats.length) await tx.instanceChat.createMany({ data: fresh.chats });
+			if (fresh.messages.length) await tx.instanceMessage.createMany({ data: fresh.messages });
+			if (fresh.usage.length) await tx.usageRecord.createMany({ data: fresh.usage });
+			return results;
 		},
 		{ maxWait: 60_000, timeout: 120_000 }
 	);
 }
 
-async function writeMessages(tx: Tx, instanceId: string, chat: ImportedChat, days: Set<string>) {
+interface Fresh {
+	chats: Prisma.InstanceChatCreateManyInput[];
+	messages: Prisma.InstanceMessageCreateManyInput[];
+	usage: Prisma.UsageRecordCreateManyInput[];
+}
+
+function group<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+	const map = new Map<string, T[]>();
+	for (const row of rows) {
+		const k = key(row);
+		const list = map.get(k);
+		if (list) list.push(row);
+		else map.set(k, [row]);
+	}
+	return map;
+}
+
+function chatFields(chat: ImportedChat) {
+	return {
+		userId: chat.userId,
+		title: chat.title,
+		archived: chat.archived,
+		messageCount: chat.messages.length,
+		createdAt: chat.createdAt,
+		updatedAt: fromSeconds(chat.updatedS),
+		deletedAt: null
+	};
+}
+
+type MessageRow = Awaited<ReturnType<Tx['instanceMessage']['findMany']>>[number];
+type UsageRow = Awaited<ReturnType<Tx['usageRecord']['findMany']>>[number];
+
+async function diffMessages(
+	tx: Tx,
+	instanceId: string,
+	chat: ImportedChat,
+	rows: MessageRow[],
+	fresh: Fresh,
+	days: Set<string>
+) {
 	const counts = { added: 0, updated: 0, deleted: 0, unchanged: 0 };
-	const rows = await tx.instanceMessage.findMany({ where: { instanceId, chatId: chat.id } });
 	const stored = new Map(rows.map((r) => [r.remoteId, r]));
-	const fresh: Prisma.InstanceMessageCreateManyInput[] = [];
 	for (const m of chat.messages) {
 		const fields = {
 			chatId: chat.id,
@@ -98,7 +160,7 @@ async function writeMessages(tx: Tx, instanceId: string, chat: ImportedChat, day
 		const old = stored.get(m.key);
 		stored.delete(m.key);
 		if (!old) {
-			fresh.push({ instanceId, remoteId: m.key, ...fields });
+			fresh.messages.push({ instanceId, remoteId: m.key, ...fields });
 			counts.added++;
 			days.add(utcDay(m.createdAt));
 		} else if (
@@ -119,7 +181,6 @@ async function writeMessages(tx: Tx, instanceId: string, chat: ImportedChat, day
 			counts.unchanged++;
 		}
 	}
-	if (fresh.length) await tx.instanceMessage.createMany({ data: fresh });
 	// Messages gone from the tree (a deleted branch): kept, marked deleted.
 	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
 	for (const ids of slices(gone.map((r) => r.remoteId))) {
@@ -155,18 +216,23 @@ function usageFields(instance: InstanceRef, chat: ImportedChat, m: ImportedMessa
 	};
 }
 
-async function writeUsage(tx: Tx, instance: InstanceRef, chat: ImportedChat, days: Set<string>) {
+async function diffUsage(
+	tx: Tx,
+	instance: InstanceRef,
+	chat: ImportedChat,
+	rows: UsageRow[],
+	fresh: Fresh,
+	days: Set<string>
+) {
 	const instanceId = instance.id;
-	const rows = await tx.usageRecord.findMany({ where: { instanceId, chatId: chat.id } });
 	const stored = new Map(rows.map((r) => [r.messageId, r]));
-	const fresh: Prisma.UsageRecordCreateManyInput[] = [];
 	for (const m of chat.messages) {
 		if (m.role !== 'assistant') continue;
 		const fields = usageFields(instance, chat, m);
 		const old = stored.get(m.key);
 		stored.delete(m.key);
 		if (!old) {
-			fresh.push({ instanceId, messageId: m.key, costUsd: 0, ...fields });
+			fresh.usage.push({ instanceId, messageId: m.key, costUsd: 0, ...fields });
 			days.add(utcDay(m.createdAt));
 		} else if (
 			(Object.keys(fields) as (keyof typeof fields)[]).some((k) =>
@@ -179,7 +245,6 @@ async function writeUsage(tx: Tx, instance: InstanceRef, chat: ImportedChat, day
 			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
 		}
 	}
-	if (fresh.length) await tx.usageRecord.createMany({ data: fresh });
 	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
 	for (const ids of slices(gone.map((r) => r.id))) {
 		await tx.usageRecord.updateMany({
