@@ -41,13 +41,18 @@ function expectExact() {
 	}
 }
 
-const chatsOf = (userId: string) => [...fake.data.chats.values()].filter((c) => c.user_id === userId);
+const chatsOf = (userId: string) =>
+	[...fake.data.chats.values()].filter((c) => c.user_id === userId);
 
 test('added, updated and hard-deleted chats and users: exactly those changes, only changed bodies', async () => {
 	const users = [...fake.data.users.values()];
 	// Added: a new user with two chats, and a new chat for an existing user.
 	const newcomer = world.addUser({ name: 'New Person' });
-	const added = [world.addChat(newcomer.id), world.addChat(newcomer.id), world.addChat(users[0].id)];
+	const added = [
+		world.addChat(newcomer.id),
+		world.addChat(newcomer.id),
+		world.addChat(users[0].id)
+	];
 	// Updated: a new turn in one chat, a rename of another, a deleted branch in a third.
 	const [grown, renamed, pruned] = chatsOf(users[1].id);
 	world.addTurn(grown.id);
@@ -66,7 +71,9 @@ test('added, updated and hard-deleted chats and users: exactly those changes, on
 	const run = await syncNow(admin, instanceId);
 	expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
 
-	const fetched = fake.requests.filter((r) => r.route === 'chat').map((r) => r.path.split('/').pop());
+	const fetched = fake.requests
+		.filter((r) => r.route === 'chat')
+		.map((r) => r.path.split('/').pop());
 	expect(fetched.sort()).toEqual(
 		[...added.map((c) => c.id), grown.id, renamed.id, pruned.id].sort()
 	);

@@ -54,7 +54,9 @@ function imported(instanceId: string, chatId: string): number {
 					.prepare(`SELECT count(*) n FROM ${table} WHERE instanceId = ? AND ${column} = ?`)
 					.get(instanceId, chatId) as { n: number }
 			).n;
-		return q('InstanceChat', 'remoteId') + q('InstanceMessage', 'chatId') + q('UsageRecord', 'chatId');
+		return (
+			q('InstanceChat', 'remoteId') + q('InstanceMessage', 'chatId') + q('UsageRecord', 'chatId')
+		);
 	} finally {
 		db.close();
 	}
@@ -149,7 +151,10 @@ describe('bad answers for one item: a clear error, nothing partial, the run goes
 		const run = await syncNow(admin, id);
 		expect(run.status).toBe('succeeded');
 		expect(run.errors).toEqual([
-			expect.objectContaining({ warning: true, message: expect.stringMatching(/in the future/) as string })
+			expect.objectContaining({
+				warning: true,
+				message: expect.stringMatching(/in the future/) as string
+			})
 		]);
 		const db = openDb(server);
 		const row = db
