@@ -12,7 +12,9 @@ const titles: Partial<Record<RouteId, PageTitle>> = {
 	'/(app)/notes': { title: 'Notes' },
 	'/(app)/settings': { section: 'Settings', title: 'Profile' },
 	'/(app)/settings/tokens': { section: 'Settings', title: 'API tokens' },
-	'/(app)/admin/users': { section: 'Admin', title: 'Users' }
+	'/(app)/admin/users': { section: 'Admin', title: 'Users' },
+	'/(app)/admin/instances': { section: 'Admin', title: 'Instances' },
+	'/(app)/admin/instances/[id]': { section: 'Admin', title: 'Instance' }
 };
 
 /** The header title of an app page, by route id; null for pages without one (e.g. errors). */

@@ -104,6 +104,10 @@ export async function syncChats(ctx: JobContext, userIds: string[]): Promise<voi
 							for (const day of result.days) ctx.days.add(day);
 							progress.count('chats', { [result.chat]: 1 });
 							progress.count('messages', result.messages);
+							const m = result.messages;
+							progress.step('messages', {
+								done: progress.entities.messages.done + m.added + m.updated + m.unchanged
+							});
 							return settle(userId, true);
 						},
 						(error: unknown) => {
