@@ -3,6 +3,7 @@
  * (UsageRecord), in one transaction per batch, so a chat is either imported whole or not at all.
  */
 import type { Db, Prisma } from '../db/client.ts';
+import { insertRows, uuidv7 } from './bulk-insert.ts';
 import type { ImportedChat, ImportedMessage } from './chat-tree.ts';
 import { fromSeconds, utcDay } from './timestamps.ts';
 
@@ -96,9 +97,7 @@ export async function writeChats(
 				await diffUsage(tx, instance, chat, usageByChat.get(chat.id) ?? [], fresh, days);
 				results.push({ chat: known.has(chat.id) ? 'updated' : 'added', messages, days });
 			}
-			if (fresh.chats.length) await tx.instanceChat.createMany({ data: fresh.chats });
-			if (fresh.messages.length) await tx.instanceMessage.createMany({ data: fresh.messages });
-			if (fresh.usage.length) await tx.usageRecord.createMany({ data: fresh.usage });
+			await insertFresh(tx, fresh);
 			return results;
 		},
 		{ maxWait: 60_000, timeout: 120_000 }
@@ -109,6 +108,103 @@ interface Fresh {
 	chats: Prisma.InstanceChatCreateManyInput[];
 	messages: Prisma.InstanceMessageCreateManyInput[];
 	usage: Prisma.UsageRecordCreateManyInput[];
+}
+
+const CHAT_COLUMNS = [
+	'instanceId',
+	'remoteId',
+	'userId',
+	'title',
+	'messageCount',
+	'archived',
+	'createdAt',
+	'updatedAt',
+	'syncedAt'
+] as const;
+const MESSAGE_COLUMNS = [
+	'instanceId',
+	'remoteId',
+	'chatId',
+	'userId',
+	'role',
+	'model',
+	'parentId',
+	'createdAt',
+	'syncedAt'
+] as const;
+const USAGE_COLUMNS = [
+	'id',
+	'instanceId',
+	'userId',
+	'chatId',
+	'messageId',
+	'providerName',
+	'model',
+	'promptTokens',
+	'completionTokens',
+	'tokensEstimated',
+	'costUsd',
+	'durationMs',
+	'status',
+	'createdAt'
+] as const;
+
+/** Inserts the batch's new rows (raw multi-row inserts: see bulk-insert.ts). */
+async function insertFresh(tx: Tx, fresh: Fresh): Promise<void> {
+	const now = new Date();
+	await insertRows(
+		tx,
+		'InstanceChat',
+		CHAT_COLUMNS,
+		fresh.chats.map((c) => [
+			c.instanceId,
+			c.remoteId,
+			c.userId,
+			c.title ?? '',
+			c.messageCount ?? 0,
+			c.archived ?? false,
+			c.createdAt as Date,
+			c.updatedAt as Date,
+			now
+		])
+	);
+	await insertRows(
+		tx,
+		'InstanceMessage',
+		MESSAGE_COLUMNS,
+		fresh.messages.map((m) => [
+			m.instanceId,
+			m.remoteId,
+			m.chatId,
+			m.userId,
+			m.role,
+			m.model ?? null,
+			m.parentId ?? null,
+			m.createdAt as Date,
+			now
+		])
+	);
+	await insertRows(
+		tx,
+		'UsageRecord',
+		USAGE_COLUMNS,
+		fresh.usage.map((u) => [
+			uuidv7(),
+			u.instanceId ?? 'local',
+			u.userId,
+			u.chatId ?? null,
+			u.messageId,
+			u.providerName,
+			u.model,
+			u.promptTokens,
+			u.completionTokens,
+			u.tokensEstimated ?? false,
+			u.costUsd ?? 0,
+			u.durationMs ?? null,
+			u.status,
+			u.createdAt as Date
+		])
+	);
 }
 
 function group<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
