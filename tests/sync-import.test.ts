@@ -54,6 +54,8 @@ describe('a first sync', () => {
 		const messageCount = Object.values(expected.messages).reduce((a, b) => a + b, 0);
 		expect(run.counts.messages.added).toBe(messageCount);
 		expect(fake.count('chat')).toBe(expected.chats);
+		// Bodies over 500 bytes came gzip-compressed, as Open WebUI sends them.
+		expect(fake.requests.filter((r) => r.route === 'chat').every((r) => r.gzipped)).toBe(true);
 	});
 
 	test('imports models, knowledge bases, files and feedback', async () => {

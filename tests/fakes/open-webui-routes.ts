@@ -80,22 +80,25 @@ export function chatResponse(chat: FakeChat) {
 	return { ...row, chat: body, share_id: null, pinned: false, meta: { tags: [] }, folder_id: null };
 }
 
+/** Writes an answer, gzipped when over 500 bytes and the client accepts it; returns whether it was. */
 export function send(
 	req: IncomingMessage,
 	res: ServerResponse,
 	status: number,
 	body: unknown,
 	type: string
-) {
+): boolean {
 	const text = typeof body === 'string' ? body : JSON.stringify(body);
 	let payload = Buffer.from(text);
 	const headers: Record<string, string> = { 'content-type': type };
 	if (status === 429) headers['retry-after'] = '0';
-	if (payload.length > 500 && /\bgzip\b/.test(String(req.headers['accept-encoding']))) {
+	const gzip = payload.length > 500 && /\bgzip\b/.test(String(req.headers['accept-encoding']));
+	if (gzip) {
 		payload = gzipSync(payload, { level: 1 });
 		headers['content-encoding'] = 'gzip';
 	}
 	headers['content-length'] = String(payload.length);
 	res.writeHead(status, headers);
 	res.end(payload);
+	return gzip;
 }

@@ -25,6 +25,8 @@ export interface RecordedRequest {
 	path: string;
 	query: URLSearchParams;
 	status: number;
+	/** Whether the answer went out gzip-compressed. */
+	gzipped: boolean;
 }
 
 /** A fault injected on matching requests, `times` times (default: always). */
@@ -49,7 +51,7 @@ export interface Fault {
 
 export interface FakeData {
 	users: Map<string, FakeUser>;
-	chats: Map<string, FakeChat>;
+	chats: ChatStore;
 	models: FakeModel[];
 	knowledge: Map<string, FakeKnowledge>;
 	files: Map<string, FakeFile>;
@@ -75,10 +77,43 @@ const SPA = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>O
 const PROHIBITED =
 	'You do not have permission to access this resource. Please contact your administrator for assistance.';
 
+/**
+ * The chats, indexed by owner as well (a listing per user must not scan every chat: the benchmark
+ * lists 1,000 users' chats out of 20,000). Keep `user_id` fixed once a chat is added.
+ */
+export class ChatStore extends Map<string, FakeChat> {
+	readonly #byUser = new Map<string, Set<string>>();
+
+	override set(id: string, chat: FakeChat): this {
+		const old = super.get(id);
+		if (old) this.#byUser.get(old.user_id)?.delete(id);
+		super.set(id, chat);
+		let ids = this.#byUser.get(chat.user_id);
+		if (!ids) this.#byUser.set(chat.user_id, (ids = new Set()));
+		ids.add(id);
+		return this;
+	}
+
+	override delete(id: string): boolean {
+		const old = super.get(id);
+		if (old) this.#byUser.get(old.user_id)?.delete(id);
+		return super.delete(id);
+	}
+
+	override clear(): void {
+		this.#byUser.clear();
+		super.clear();
+	}
+
+	ofUser(userId: string): FakeChat[] {
+		return [...(this.#byUser.get(userId) ?? [])].map((id) => super.get(id) as FakeChat);
+	}
+}
+
 export function emptyData(): FakeData {
 	return {
 		users: new Map(),
-		chats: new Map(),
+		chats: new ChatStore(),
 		models: [],
 		knowledge: new Map(),
 		files: new Map(),
@@ -178,7 +213,8 @@ export class FakeOpenWebUI {
 			route,
 			path: url.pathname,
 			query: url.searchParams,
-			status: 0
+			status: 0,
+			gzipped: false
 		};
 		this.requests.push(record);
 		this.onRequest?.(record);
@@ -188,7 +224,7 @@ export class FakeOpenWebUI {
 		if (fault?.drop) return void req.socket.destroy();
 		const answer = (status: number, body: unknown, type = 'application/json') => {
 			record.status = status;
-			send(req, res, status, body, type);
+			record.gzipped = send(req, res, status, body, type);
 		};
 		if (fault?.status) return answer(fault.status, { detail: `Injected ${fault.status}` });
 		if (fault?.html) return answer(200, SPA, 'text/html; charset=utf-8');
@@ -275,7 +311,7 @@ export class FakeOpenWebUI {
 					: { status: 400, body: { detail: 'User not found' } };
 			}
 			case 'chat-list': {
-				const mine = [...data.chats.values()].filter((c) => c.user_id === id);
+				const mine = data.chats.ofUser(id);
 				const chats = ordered(mine, query, ['updated_at', 'created_at', 'title']);
 				if (!chats) return { status: 500, body: 'Internal Server Error', type: 'text/plain' };
 				const items = slice(chats, page, PAGE.chats).map((c) => ({

@@ -86,16 +86,16 @@ export class InstanceService {
 		if (this.#sync.isRunningHere(id) || (await this.#sync.locks.holder(id))) {
 			throw new AppError('conflict', `A sync of ${row.name} is running; stop it first.`);
 		}
-		const days = await this.#db.usageRecord.findMany({
+		const span = await this.#db.usageRecord.aggregate({
 			where: { instanceId: id },
-			select: { createdAt: true },
-			distinct: ['createdAt']
+			_min: { createdAt: true },
+			_max: { createdAt: true }
 		});
 		await this.#db.$transaction([
 			this.#db.usageRecord.deleteMany({ where: { instanceId: id } }),
 			this.#db.instance.delete({ where: { id } })
 		]);
-		const touched = [...new Set(days.map((d) => utcDay(d.createdAt)))].sort();
+		const touched = daysBetween(span._min.createdAt, span._max.createdAt);
 		if (touched.length) {
 			await this.#refresh(id, touched).catch((error: unknown) =>
 				this.#log.error({ err: error, instanceId: id }, 'rollup refresh after delete failed')
@@ -176,4 +176,14 @@ export class InstanceService {
 			}
 		}));
 	}
+}
+
+/** Every UTC day from `first` to `last` (none when there is no data). */
+function daysBetween(first: Date | null, last: Date | null): string[] {
+	if (!first || !last) return [];
+	const days: string[] = [];
+	for (let t = Date.parse(utcDay(first)); t <= last.getTime(); t += 86_400_000) {
+		days.push(utcDay(new Date(t)));
+	}
+	return days;
 }

@@ -77,17 +77,23 @@ export class SyncService {
 		if (!taken.ok) throw busy(instance.name, taken.holder);
 		const startedAt = new Date();
 		const full = options.full ?? false;
-		const row = await db.syncRun.create({
-			data: { id: runId, instanceId, trigger: options.trigger, full, startedAt }
-		});
-		await db.instance.update({
-			where: { id: instanceId },
-			data: {
-				nextSyncAt: instance.scheduled
-					? new Date(startedAt.getTime() + instance.intervalMinutes * 60_000)
-					: null
-			}
-		});
+		let row;
+		try {
+			row = await db.syncRun.create({
+				data: { id: runId, instanceId, trigger: options.trigger, full, startedAt }
+			});
+			await db.instance.update({
+				where: { id: instanceId },
+				data: {
+					nextSyncAt: instance.scheduled
+						? new Date(startedAt.getTime() + instance.intervalMinutes * 60_000)
+						: null
+				}
+			});
+		} catch (error) {
+			await taken.lease.release().catch(() => undefined);
+			throw error;
+		}
 		const run = toRunDto(row);
 		this.#deps.bus?.emit(rooms.admin, 'sync:run', run);
 		log.info({ instanceId, runId, trigger: options.trigger, full }, 'sync run started');
