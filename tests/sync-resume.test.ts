@@ -126,6 +126,31 @@ test('a run stopped by an admin is recorded as cancelled; the next run ends exac
 	expectExact(fake, id);
 });
 
+test('a graceful shutdown mid-run records the run as interrupted', async () => {
+	const { fake, id } = await instance();
+	let bodies = 0;
+	const stopped = new Promise<number | null>((resolve) => {
+		fake.onRequest = (request) => {
+			if (request.route === 'chat' && ++bodies === 30) void server.stop().then(resolve);
+		};
+	});
+	const run = await startSync(admin, id);
+	expect(await stopped).toBe(0);
+	fake.onRequest = undefined;
+	server = await startServer({ dataDir: server.dataDir });
+	const cookies = admin.cookies;
+	admin = new HttpClient(server.url);
+	admin.cookies = cookies;
+	const [stoppedRun] = await runs(id);
+	expect(stoppedRun).toMatchObject({
+		id: run.id,
+		status: 'interrupted',
+		error: 'Parley stopped during the run; the next run resumes.'
+	});
+	expect((await syncNow(admin, id)).status).toBe('succeeded');
+	expectExact(fake, id);
+});
+
 test('stopping when nothing runs is a 404', async () => {
 	const { id } = await instance();
 	const response = await admin.json(`/api/v1/admin/instances/${id}/sync`, { method: 'DELETE' });
