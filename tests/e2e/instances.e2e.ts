@@ -88,6 +88,24 @@ test('an admin adds an instance, tests it, syncs it with live progress and sees 
 	await page.screenshot({ path: 'test-results/instances-detail.png', fullPage: true });
 });
 
+test.describe('on a 375 px wide phone', () => {
+	test.use({ viewport: { width: 375, height: 740 } });
+
+	test('the instances pages fit the screen without sideways scrolling', async ({ page }) => {
+		await page.goto('/admin/instances');
+		const card = page.getByRole('article', { name });
+		await expect(card).toBeVisible();
+		const overflow = () =>
+			page.evaluate(
+				() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+			);
+		expect(await overflow()).toBeLessThanOrEqual(0);
+		await card.getByRole('link', { name: 'Runs and settings' }).click();
+		await expect(page.getByRole('heading', { name: 'Run history' })).toBeVisible();
+		expect(await overflow()).toBeLessThanOrEqual(0);
+	});
+});
+
 test('a member sees no Instances section and gets a 403', async ({ browser }) => {
 	const { context, page } = await otherUser(browser, 'Milo Member');
 	const response = await page.goto('/admin/instances');
