@@ -85,7 +85,6 @@ test('an admin adds an instance, tests it, syncs it with live progress and sees 
 	await expect(perEntity.getByRole('row', { name: /^Chats/ })).toHaveText(
 		/Chats\s*30\s*0\s*0\s*0\s*0/
 	);
-	await page.screenshot({ path: 'test-results/instances-detail.png', fullPage: true });
 });
 
 test.describe('on a 375 px wide phone', () => {
