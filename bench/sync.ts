@@ -7,7 +7,7 @@
  * --concurrency=4 and --rate=200 (the instance's politeness limits).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -67,6 +67,20 @@ function spawnTracked(args: string[], env: Record<string, string | undefined>, i
 	return child;
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux): a figure that does not
+ * depend on how busy the machine is, unlike wall time. Null where /proc is missing.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ)
+	} catch {
+		return null;
+	}
+}
+
 // ---- the fake instance -----------------------------------------------------------------------------
 
 async function startFake() {
@@ -101,6 +115,7 @@ async function startFake() {
 		});
 	return {
 		...ready,
+		pid: child.pid,
 		counts: (reset = true) => ask({ type: 'counts', id: nextId++, reset }, 'counts'),
 		change: (share: number) => ask({ type: 'change', id: nextId++, share }, 'changed')
 	};
@@ -108,7 +123,7 @@ async function startFake() {
 
 // ---- Parley --------------------------------------------------------------------------------------
 
-async function startParley(): Promise<string> {
+async function startParley(): Promise<{ url: string; pid: number | undefined }> {
 	dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-sync-'));
 	const env: Record<string, string | undefined> = {
 		...process.env,
@@ -128,7 +143,9 @@ async function startParley(): Promise<string> {
 		createInterface({ input: child.stdout }).on('line', (line) => {
 			try {
 				const entry = JSON.parse(line) as { msg?: string; port?: number; level?: number };
-				if (entry.msg === 'listening') resolve(`http://127.0.0.1:${entry.port}`);
+				if (entry.msg === 'listening') {
+					resolve({ url: `http://127.0.0.1:${entry.port}`, pid: child.pid });
+				}
 				if ((entry.level ?? 0) >= 50) output = (output + line + '\n').slice(-4000);
 			} catch {
 				output = (output + line + '\n').slice(-4000);
@@ -171,8 +188,8 @@ const fake = await startFake();
 console.log(
 	`fake: ${number.format(fake.users)} users, ${number.format(fake.chats)} chats, ${number.format(fake.messages)} messages (seeded in ${(fake.seedMs / 1000).toFixed(1)} s)`
 );
-const url = await startParley();
-const admin = new HttpClient(url);
+const parley = await startParley();
+const admin = new HttpClient(parley.url);
 const signup = await admin.signUp({ email: 'bench@parley.test', displayName: 'Bench' });
 if (signup.response.status !== 303) fail(new Error(`sign-up: ${signup.response.status}`));
 const created = await admin.json<{ id: string }>('/api/v1/admin/instances', {
@@ -195,13 +212,21 @@ interface Row {
 	run: SyncRunDto;
 	counts: Record<string, number>;
 	total: number;
+	/** CPU seconds used during the run by Parley and by the fake. */
+	cpu: [number | null, number | null];
 }
 const rows: Row[] = [];
 async function measure(label: string, full: boolean) {
 	await fake.counts(true);
+	const before = [cpuSeconds(parley.pid), cpuSeconds(fake.pid)];
 	const run = await syncOnce(admin, instanceId, full);
+	const after = [cpuSeconds(parley.pid), cpuSeconds(fake.pid)];
+	const used = (i: number) => {
+		const [a, b] = [before[i], after[i]];
+		return a === null || b === null ? null : b - a;
+	};
 	const { counts, total } = await fake.counts(true);
-	rows.push({ label, run, counts, total });
+	rows.push({ label, run, counts, total, cpu: [used(0), used(1)] });
 	process.stdout.write(
 		`  ${label}: ${run.status} in ${((run.durationMs ?? 0) / 1000).toFixed(1)} s\n`
 	);
@@ -225,8 +250,11 @@ const header = [
 	'requests',
 	'chat bodies',
 	'chat lists',
+	'Parley CPU',
+	'fake CPU',
 	'status'
 ];
+const cpu = (seconds: number | null) => (seconds === null ? '?' : `${seconds.toFixed(1)} s`);
 const table = rows.map((r) => {
 	const seconds = (r.run.durationMs ?? 0) / 1000;
 	return [
@@ -237,6 +265,8 @@ const table = rows.map((r) => {
 		number.format(r.total),
 		number.format(r.counts.chat ?? 0),
 		number.format(r.counts['chat-list'] ?? 0),
+		cpu(r.cpu[0]),
+		cpu(r.cpu[1]),
 		r.run.status
 	];
 });
@@ -251,6 +281,12 @@ const ok =
 	unchanged.run.status === 'succeeded' &&
 	(unchanged.run.durationMs ?? Infinity) < GOAL_MS &&
 	(unchanged.counts.chat ?? 0) === 0;
+console.log(
+	`load average now: ${os
+		.loadavg()
+		.map((l) => l.toFixed(2))
+		.join(', ')}`
+);
 console.log(
 	`\nverdict: ${ok ? 'PASS' : 'FAIL'}: unchanged re-sync ${((unchanged.run.durationMs ?? 0) / 1000).toFixed(1)} s (goal < ${GOAL_MS / 1000} s) with ${unchanged.counts.chat ?? 0} chat-body requests (goal 0)`
 );
