@@ -1,120 +1,39 @@
 #!/usr/bin/env node
 /**
- * Parley's command line: maintenance and reports without starting the web server. It opens the
- * same App (configuration from the environment, migrations, services) as `npm start`.
- *
- *   parley usage rebuild [--instance <id>]
- *   parley report list
- *   parley report <name> [--range 30d | --from 2026-03-01 --to 2026-03-31] [--tz Europe/Paris]
- *                 [--instance <id>] [--model <name>] [--user <id>] [--sort <column>] [--dir desc]
- *                 [--page 1] [--page-size 25] [--models a,b] [--format table|csv|json]
+ * Parley's command line: `node bin/parley.ts <command> …` (or `npx parley …`). Each command's logic
+ * lives with its domain; this file only dispatches on the first positional argument.
  */
 import { parseArgs } from 'node:util';
-import { AppError } from '#lib/server/errors.ts';
-import { openApp } from '#lib/server/boot.ts';
-import { forgetApp, type App } from '#lib/server/app.ts';
-import { toCsv, toTextTable } from '#lib/server/usage/export.ts';
-import { reportCatalogue, reportName } from '#lib/server/usage/usage.service.ts';
-import { usageQueryInput } from '#lib/shared/schemas/usage.ts';
+import { runSyncCli, SYNC_USAGE } from '../src/lib/server/sync/cli.ts';
+import { runUsageCli, USAGE_HELP } from '../src/lib/server/usage/cli.ts';
 
-const HELP = `Usage:
-  parley usage rebuild [--instance <id>]   Recompute the usage rollups from the raw facts
-  parley report list                       List the usage reports
-  parley report <name> [options]           Print a usage report
+const USAGE = `Usage: parley <command> [options]
 
-Report options:
-  --range today|7d|30d|90d|custom   preset ending today (default 30d)
-  --from YYYY-MM-DD --to YYYY-MM-DD  a custom range, inclusive
-  --tz <IANA zone>                  days and hours in this time zone (default UTC)
-  --instance <id> --model <name> --user <id>   filters
-  --sort <column> --dir asc|desc --page <n> --page-size <n>   for the models and users tables
-  --models a,b,c                    the models to compare (report compare)
-  --format table|csv|json           output (default table)
+Commands:
+  sync     import from Open WebUI instances
+  report   print a usage report (what the Usage dashboard shows)
+  usage    maintain the usage rollups
 
-Configuration comes from the environment, as for the server (DATA_DIR, DATABASE_URL).`;
+${SYNC_USAGE}
 
-const { values, positionals } = parseArgs({
-	allowPositionals: true,
-	options: {
-		range: { type: 'string' },
-		from: { type: 'string' },
-		to: { type: 'string' },
-		tz: { type: 'string' },
-		instance: { type: 'string' },
-		model: { type: 'string' },
-		user: { type: 'string' },
-		sort: { type: 'string' },
-		dir: { type: 'string' },
-		page: { type: 'string' },
-		'page-size': { type: 'string' },
-		models: { type: 'string' },
-		format: { type: 'string', default: 'table' },
-		help: { type: 'boolean', short: 'h' }
-	}
-});
+${USAGE_HELP}`;
 
-class UsageError extends Error {}
+const argv = process.argv.slice(2);
+const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true });
+const first = tokens.find((t) => t.kind === 'positional');
+const command = first?.value;
+const args = first ? argv.slice(first.index + 1) : [];
 
-function reportQuery(): Record<string, string> {
-	const { 'page-size': pageSize, ...rest } = values;
-	const entries = Object.entries({ ...rest, pageSize }).filter(
-		(entry): entry is [string, string] => typeof entry[1] === 'string'
-	);
-	return usageQueryInput(entries);
+let code: number;
+if (command === 'sync') {
+	code = await runSyncCli(args);
+} else if (command === 'report' || command === 'usage') {
+	code = await runUsageCli(argv);
+} else if (command === undefined || command === 'help') {
+	process.stdout.write(`${USAGE}\n`);
+	code = command === 'help' || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+} else {
+	process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`);
+	code = 2;
 }
-
-async function main(app: App): Promise<string> {
-	const [command, sub, ...extra] = positionals;
-	if (values.help || !command || command === 'help') return HELP;
-	if (extra.length) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}`);
-	if (command === 'usage' && sub === 'rebuild') {
-		const started = Date.now();
-		const result = app.usage.rebuild({
-			instanceId: values.instance,
-			onDay: (done, total) => {
-				if (process.stderr.isTTY) process.stderr.write(`\rrebuilding: day ${done} of ${total}`);
-			}
-		});
-		if (process.stderr.isTTY) process.stderr.write('\n');
-		return `Rebuilt the usage rollups: ${result.days} days, ${result.facts} facts in ${((Date.now() - started) / 1000).toFixed(1)} s.`;
-	}
-	if (command === 'report' && sub === 'list') {
-		return reportCatalogue()
-			.map((r) => `${r.name.padEnd(16)} ${r.description}`)
-			.join('\n');
-	}
-	if (command === 'report' && sub) {
-		const format = values.format;
-		if (format !== 'table' && format !== 'csv' && format !== 'json') {
-			throw new UsageError('--format must be table, csv or json.');
-		}
-		const result = app.usage.report(reportName(sub), reportQuery());
-		if (format === 'json') return JSON.stringify(result, null, 2);
-		if (format === 'csv') return toCsv(result).trimEnd();
-		const { window, paging } = result;
-		const page = paging
-			? `  ·  page ${paging.page} of ${Math.max(1, Math.ceil(paging.total / paging.pageSize))} (${paging.total} rows, by ${paging.sort} ${paging.dir})`
-			: '';
-		const heading = `${reportCatalogue().find((r) => r.name === sub)?.title}: ${window.from} to ${window.to} (${window.tz})${page}`;
-		return `${heading}\n\n${result.rows.length ? toTextTable(result) : 'Nothing in this range.'}`;
-	}
-	throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
-}
-
-// Logs would mix with the output; the CLI reports problems itself.
-process.env.LOG_LEVEL ??= 'silent';
-let app: App | undefined;
-let code = 0;
-try {
-	app = await openApp();
-	process.stdout.write(`${await main(app)}\n`);
-} catch (error) {
-	code = error instanceof UsageError || AppError.is(error) ? 2 : 1;
-	if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${HELP}\n`);
-	else if (AppError.is(error)) process.stderr.write(`parley: ${error.message}\n`);
-	else process.stderr.write(`parley: ${error instanceof Error ? error.stack : String(error)}\n`);
-} finally {
-	await app?.close();
-	forgetApp();
-}
-process.exitCode = code;
+process.exit(code);

@@ -65,5 +65,13 @@ export const variables = defineEnvVars({
 	NOTE_COMPACT_AFTER_UPDATES: { schema: int(200, 1, 1_000_000) },
 	/** Days a note stays in the trash before it is deleted for good. */
 	NOTE_TRASH_DAYS: { schema: int(30, 1, 3650) },
-	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) }
+	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) },
+	/** How often the scheduler looks for instances due a sync; 0 turns scheduled syncs off. */
+	SYNC_SCHEDULER_TICK_MS: { schema: int(30_000, 0, 3_600_000) },
+	SYNC_REQUEST_TIMEOUT_MS: { schema: int(30_000, 1000, 600_000) },
+	/** Retries after a 429, a 5xx, a timeout or a dropped connection (exponential backoff). */
+	SYNC_MAX_RETRIES: { schema: int(4, 0, 10) },
+	SYNC_RETRY_BASE_MS: { schema: int(500, 1, 60_000) },
+	/** Larger answers (a runaway chat) are skipped with an error on the run. */
+	SYNC_MAX_RESPONSE_BYTES: { schema: int(32 * 1_048_576, 1024, 1024 * 1_048_576) }
 });

@@ -15,7 +15,9 @@ const titles: Partial<Record<RouteId, PageTitle>> = {
 	'/(app)/settings': { section: 'Settings', title: 'Profile' },
 	'/(app)/settings/tokens': { section: 'Settings', title: 'API tokens' },
 	'/(app)/admin/users': { section: 'Admin', title: 'Users' },
-	'/(app)/admin/providers': { section: 'Admin', title: 'Providers' }
+	'/(app)/admin/providers': { section: 'Admin', title: 'Providers' },
+	'/(app)/admin/instances': { section: 'Admin', title: 'Instances' },
+	'/(app)/admin/instances/[id]': { section: 'Admin', title: 'Instance' }
 };
 
 /** The header title of an app page, by route id; null for pages without one (e.g. errors). */

@@ -24,6 +24,9 @@ import type { NoteService } from './notes/note.service.ts';
 import { sqlitePath } from './db/client.ts';
 import { LiveMetrics } from './usage/live-metrics.ts';
 import { UsageService } from './usage/usage.service.ts';
+import type { InstanceService } from './sync/instance.service.ts';
+import { createSyncServices } from './sync/setup.ts';
+import type { SyncService } from './sync/sync.service.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -51,6 +54,10 @@ export interface App {
 	usage: UsageService;
 	/** The admins' live operations panel. */
 	live: LiveMetrics;
+	/** Open WebUI instances (admin CRUD, connection tests). */
+	instances: InstanceService;
+	/** Open WebUI sync runs (started here, by the scheduler and by the CLI). */
+	sync: SyncService;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -115,6 +122,8 @@ async function createApp(config: Config): Promise<App> {
 		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 
 	const usage = new UsageService(sqlitePath(config.databaseUrl));
+	const { sync, instances, scheduler } = createSyncServices({ db, log, bus, config });
+	scheduler.start();
 
 	const sweep = setInterval(
 		() => {
@@ -155,11 +164,15 @@ async function createApp(config: Config): Promise<App> {
 			activeStreams: () => completions.activeCount,
 			openNotes: () => noteDocuments.openCount
 		}),
+		instances,
+		sync,
 		async close() {
 			clearInterval(sweep);
+			scheduler.stop();
 			presence.stop();
 			app.live.stop();
 			await noteDocuments.close();
+			await sync.stopAll();
 			await completions.interruptAll();
 			usage.close();
 			await db.$disconnect();

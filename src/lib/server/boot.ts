@@ -41,6 +41,8 @@ export async function bootParley(httpServer: HttpServer): Promise<Running> {
 	if (interrupted) {
 		app.log.warn({ answers: interrupted }, 'marked answers cut off by a restart as interrupted');
 	}
+	const stale = await app.sync.recoverInterrupted();
+	if (stale) app.log.warn({ runs: stale }, 'marked sync runs cut off by a restart as interrupted');
 	const io = attachRealtime(httpServer, app);
 	return {
 		app,

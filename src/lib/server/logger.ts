@@ -24,11 +24,15 @@ const REDACT = [
 	'req.headers.cookie'
 ];
 
-export function createLogger(level: string): Logger {
-	return pino({
-		level,
-		base: { app: 'parley' },
-		redact: { paths: REDACT, censor: '[redacted]' },
-		timestamp: pino.stdTimeFunctions.isoTime
-	});
+/** The process's logger: JSON lines on stdout (or `destination`, e.g. stderr for the CLI). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+	return pino(
+		{
+			level,
+			base: { app: 'parley' },
+			redact: { paths: REDACT, censor: '[redacted]' },
+			timestamp: pino.stdTimeFunctions.isoTime
+		},
+		destination
+	);
 }

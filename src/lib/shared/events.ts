@@ -29,6 +29,7 @@ import type {
 } from './notes.ts';
 import * as nt from './schemas/notes.ts';
 import type { LiveSample } from './usage.ts';
+import type { SyncProgress, SyncRunDto } from './sync.ts';
 
 /**
  * Declares a client→server event: `accepts(schema).returns<Ack data>()`. The server validates every
@@ -188,6 +189,10 @@ export interface ServerToClientEvents {
 	'presence:changed': (event: { users: { userId: string; status: PresenceStatus }[] }) => void;
 	/** Admins with the live panel open: a reading every 2 s (sent to the `admin` room). */
 	'usage:live': (sample: LiveSample) => void;
+	/** Admins: an Open WebUI sync run's live progress (at most 4 a second, and when it ends). */
+	'sync:progress': (progress: SyncProgress) => void;
+	/** Admins: a sync run started or ended (its record as the run history shows it). */
+	'sync:run': (run: SyncRunDto) => void;
 }
 
 /** Per-socket data the server keeps after the handshake. */

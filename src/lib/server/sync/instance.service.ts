@@ -1,0 +1,189 @@
+import type { Db } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { CreateInstanceInput, UpdateInstanceInput } from '#lib/shared/schemas/instances.ts';
+import type { ConnectionTest, InstanceView } from '#lib/shared/sync.ts';
+import { checkConnection, ConnectionError, toConnectionTest } from './connection.ts';
+import { toRunDto } from './dto.ts';
+import { OpenWebUIClient } from './owui-client.ts';
+import type { RollupRefresher } from './rollup-hook.ts';
+import type { SyncService } from './sync.service.ts';
+import { utcDay } from './timestamps.ts';
+
+const TEST_TIMEOUT_MS = 10_000;
+
+type InstanceRow = NonNullable<Awaited<ReturnType<Db['instance']['findUnique']>>>;
+
+/**
+ * Open WebUI instances as admins manage them. The API key is write-only: views carry `hasApiKey`,
+ * and nothing here ever returns or logs the key.
+ */
+export class InstanceService {
+	readonly #db: Db;
+	readonly #sync: SyncService;
+	readonly #refresh: RollupRefresher;
+	readonly #log: Logger;
+
+	constructor(deps: { db: Db; sync: SyncService; refreshRollups: RollupRefresher; log: Logger }) {
+		this.#db = deps.db;
+		this.#sync = deps.sync;
+		this.#refresh = deps.refreshRollups;
+		this.#log = deps.log;
+	}
+
+	async list(): Promise<InstanceView[]> {
+		const rows = await this.#db.instance.findMany({ orderBy: { name: 'asc' } });
+		return this.#views(rows);
+	}
+
+	async get(id: string): Promise<InstanceView> {
+		return (await this.#views([await this.#require(id)]))[0];
+	}
+
+	async findByName(name: string): Promise<InstanceView | null> {
+		const row = await this.#db.instance.findUnique({ where: { name } });
+		return row ? (await this.#views([row]))[0] : null;
+	}
+
+	async create(input: CreateInstanceInput): Promise<InstanceView> {
+		await this.#unique(input.name);
+		const row = await this.#db.instance.create({
+			data: {
+				...input,
+				nextSyncAt: input.scheduled ? new Date(Date.now() + input.intervalMinutes * 60_000) : null
+			}
+		});
+		return this.get(row.id);
+	}
+
+	async update(id: string, input: UpdateInstanceInput): Promise<InstanceView> {
+		const old = await this.#require(id);
+		if (input.name && input.name !== old.name) await this.#unique(input.name);
+		const data: UpdateInstanceInput & { nextSyncAt?: Date | null } = { ...input };
+		const scheduled = input.scheduled ?? old.scheduled;
+		const interval = input.intervalMinutes ?? old.intervalMinutes;
+		if (scheduled !== old.scheduled || interval !== old.intervalMinutes) {
+			data.nextSyncAt = scheduled ? new Date(Date.now() + interval * 60_000) : null;
+		}
+		await this.#db.$transaction([
+			this.#db.instance.update({ where: { id }, data }),
+			// Imported usage shows the instance's name as its provider.
+			...(input.name && input.name !== old.name
+				? [
+						this.#db.usageRecord.updateMany({
+							where: { instanceId: id },
+							data: { providerName: input.name }
+						})
+					]
+				: [])
+		]);
+		return this.get(id);
+	}
+
+	/** Deletes the instance and everything imported from it (a running sync must end first). */
+	async remove(id: string): Promise<void> {
+		const row = await this.#require(id);
+		if (this.#sync.isRunningHere(id) || (await this.#sync.locks.holder(id))) {
+			throw new AppError('conflict', `A sync of ${row.name} is running; stop it first.`);
+		}
+		const span = await this.#db.usageRecord.aggregate({
+			where: { instanceId: id },
+			_min: { createdAt: true },
+			_max: { createdAt: true }
+		});
+		await this.#db.$transaction([
+			this.#db.usageRecord.deleteMany({ where: { instanceId: id } }),
+			this.#db.instance.delete({ where: { id } })
+		]);
+		const touched = daysBetween(span._min.createdAt, span._max.createdAt);
+		if (touched.length) {
+			await this.#refresh(id, touched).catch((error: unknown) =>
+				this.#log.error({ err: error, instanceId: id }, 'rollup refresh after delete failed')
+			);
+		}
+	}
+
+	/** Checks the URL and key: version on success, a precise reason on failure. */
+	async test(id: string): Promise<ConnectionTest> {
+		const row = await this.#require(id);
+		const client = new OpenWebUIClient({
+			baseUrl: row.baseUrl,
+			apiKey: row.apiKey,
+			concurrency: 1,
+			requestsPerSecond: 10,
+			timeoutMs: TEST_TIMEOUT_MS,
+			maxRetries: 1,
+			retryBaseMs: 500,
+			maxResponseBytes: 4 * 1_048_576
+		});
+		try {
+			const info = await checkConnection(client, row.baseUrl);
+			await this.#db.instance.update({ where: { id }, data: { version: info.version } });
+			return toConnectionTest({ ok: true, info });
+		} catch (error) {
+			if (error instanceof ConnectionError) return toConnectionTest({ ok: false, error });
+			throw error;
+		}
+	}
+
+	async #require(id: string): Promise<InstanceRow> {
+		const row = await this.#db.instance.findUnique({ where: { id } });
+		if (!row) throw new AppError('not_found', 'No such instance.');
+		return row;
+	}
+
+	async #unique(name: string): Promise<void> {
+		if (await this.#db.instance.findUnique({ where: { name } })) {
+			throw new AppError('conflict', 'An instance with this name exists.', {
+				fields: { name: 'An instance with this name exists.' }
+			});
+		}
+	}
+
+	async #views(rows: InstanceRow[]): Promise<InstanceView[]> {
+		if (!rows.length) return [];
+		const ids = rows.map((r) => r.id);
+		const live = { instanceId: { in: ids }, deletedAt: null };
+		const [users, chats, messages, lastRuns] = await Promise.all([
+			this.#db.instanceUser.groupBy({ by: ['instanceId'], where: live, _count: true }),
+			this.#db.instanceChat.groupBy({ by: ['instanceId'], where: live, _count: true }),
+			this.#db.instanceMessage.groupBy({ by: ['instanceId'], where: live, _count: true }),
+			Promise.all(
+				ids.map((instanceId) =>
+					this.#db.syncRun.findFirst({ where: { instanceId }, orderBy: { startedAt: 'desc' } })
+				)
+			)
+		]);
+		const countOf = (list: { instanceId: string; _count: number }[], id: string) =>
+			list.find((c) => c.instanceId === id)?._count ?? 0;
+		return rows.map((row, i) => ({
+			id: row.id,
+			name: row.name,
+			baseUrl: row.baseUrl,
+			hasApiKey: row.apiKey !== '',
+			scheduled: row.scheduled,
+			intervalMinutes: row.intervalMinutes,
+			concurrency: row.concurrency,
+			requestsPerSecond: row.requestsPerSecond,
+			version: row.version,
+			nextSyncAt: row.nextSyncAt?.toISOString() ?? null,
+			createdAt: row.createdAt.toISOString(),
+			lastRun: lastRuns[i] ? toRunDto(lastRuns[i]) : null,
+			totals: {
+				users: countOf(users, row.id),
+				chats: countOf(chats, row.id),
+				messages: countOf(messages, row.id)
+			}
+		}));
+	}
+}
+
+/** Every UTC day from `first` to `last` (none when there is no data). */
+function daysBetween(first: Date | null, last: Date | null): string[] {
+	if (!first || !last) return [];
+	const days: string[] = [];
+	for (let t = Date.parse(utcDay(first)); t <= last.getTime(); t += 86_400_000) {
+		days.push(utcDay(new Date(t)));
+	}
+	return days;
+}

@@ -1,0 +1,274 @@
+import { RequestLimiter, sleep } from './limiter.ts';
+
+/** Why a request to an Open WebUI instance failed. */
+export type RemoteFailure =
+	| 'unreachable'
+	| 'timeout'
+	| 'not_api'
+	| 'unauthorized'
+	| 'forbidden'
+	| 'not_found'
+	| 'rate_limited'
+	| 'server_error'
+	| 'bad_response'
+	| 'too_large'
+	| 'http_error'
+	| 'cancelled';
+
+const RETRYABLE = new Set<RemoteFailure>([
+	'unreachable',
+	'timeout',
+	'rate_limited',
+	'server_error'
+]);
+
+/** A failed request, with a message an admin can act on (never the API key). */
+export class RemoteError extends Error {
+	readonly failure: RemoteFailure;
+	readonly status: number | undefined;
+	readonly path: string;
+	/** From a Retry-After header. */
+	readonly retryAfterMs: number | undefined;
+
+	constructor(
+		failure: RemoteFailure,
+		path: string,
+		message: string,
+		extra: { status?: number; retryAfterMs?: number } = {}
+	) {
+		super(`GET ${path}: ${message}`);
+		this.name = 'RemoteError';
+		this.failure = failure;
+		this.path = path;
+		this.status = extra.status;
+		this.retryAfterMs = extra.retryAfterMs;
+	}
+
+	get retryable(): boolean {
+		return RETRYABLE.has(this.failure);
+	}
+}
+
+export interface ClientOptions {
+	baseUrl: string;
+	apiKey: string;
+	concurrency: number;
+	requestsPerSecond: number;
+	timeoutMs: number;
+	/** Retries after the first attempt, for 429, 5xx, timeouts and dropped connections. */
+	maxRetries: number;
+	/** The first retry waits about this long; each further one twice as long (with jitter). */
+	retryBaseMs: number;
+	/** Larger (decompressed) bodies are refused, e.g. a runaway chat. */
+	maxResponseBytes: number;
+	/** Aborts every request of the run (cancel, shutdown). */
+	signal?: AbortSignal;
+	/** Called as each request (or retry) is sent. */
+	onRequest?: () => void;
+}
+
+const MAX_RETRY_WAIT_MS = 60_000;
+
+/**
+ * A small JSON client for Open WebUI's REST API: bearer key, bounded concurrency and rate, retries
+ * with exponential backoff, and strict checks that the answer is JSON (a wrong path on Open WebUI
+ * answers with its web app's HTML page and status 200).
+ */
+export class OpenWebUIClient {
+	readonly #options: ClientOptions;
+	readonly #limiter: RequestLimiter;
+	readonly #base: string;
+	/** Requests sent, retries included. */
+	requests = 0;
+	retries = 0;
+	/** Decompressed bytes read. */
+	bytes = 0;
+
+	constructor(options: ClientOptions) {
+		this.#options = options;
+		this.#base = options.baseUrl.replace(/\/+$/, '');
+		this.#limiter = new RequestLimiter({
+			concurrency: options.concurrency,
+			perSecond: options.requestsPerSecond
+		});
+	}
+
+	/** GETs `path` (with its exact trailing slash) and returns the parsed JSON, retrying when sensible. */
+	async get(path: string, query: Record<string, string | number | boolean> = {}): Promise<unknown> {
+		const search = new URLSearchParams(
+			Object.entries(query).map(([k, v]) => [k, String(v)])
+		).toString();
+		const target = search ? `${path}?${search}` : path;
+		const { maxRetries, retryBaseMs, signal } = this.#options;
+		for (let attempt = 0; ; attempt++) {
+			try {
+				return await this.#limiter.run(() => this.#once(target), signal);
+			} catch (error) {
+				const remote = this.#explain(error, target);
+				if (!remote.retryable || attempt >= maxRetries) throw remote;
+				if (remote.failure === 'rate_limited' || remote.status === 503) this.#limiter.slowDown();
+				this.retries++;
+				const backoff = retryBaseMs * 2 ** attempt * (0.75 + Math.random() / 2);
+				const wait = Math.min(remote.retryAfterMs ?? backoff, MAX_RETRY_WAIT_MS);
+				try {
+					await sleep(wait, signal);
+				} catch {
+					throw new RemoteError('cancelled', target, 'the run was stopped.');
+				}
+			}
+		}
+	}
+
+	async #once(target: string): Promise<unknown> {
+		const { apiKey, timeoutMs, signal, maxResponseBytes } = this.#options;
+		const timeout = AbortSignal.timeout(timeoutMs);
+		this.requests++;
+		this.#options.onRequest?.();
+		const response = await fetch(this.#base + target, {
+			headers: {
+				authorization: `Bearer ${apiKey}`,
+				accept: 'application/json',
+				'accept-encoding': 'gzip, deflate'
+			},
+			signal: signal ? AbortSignal.any([signal, timeout]) : timeout
+		});
+		const body = await readCapped(response, maxResponseBytes, target);
+		this.bytes += body.length;
+		const text = body.toString('utf8');
+		if (!response.ok) throw statusError(response, target, text);
+		const type = response.headers.get('content-type') ?? '';
+		if (type.includes('text/html') || /^\s*<(!doctype|html)/i.test(text)) {
+			throw new RemoteError(
+				'not_api',
+				target,
+				`the server answered with a web page (HTML, status ${response.status}) instead of JSON: this URL is not Open WebUI’s API. Check the base URL (the server’s root, without /api).`,
+				{ status: response.status }
+			);
+		}
+		try {
+			return JSON.parse(text) as unknown;
+		} catch (error) {
+			throw new RemoteError(
+				'bad_response',
+				target,
+				`the answer is not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`,
+				{ status: response.status }
+			);
+		}
+	}
+
+	#explain(error: unknown, target: string): RemoteError {
+		if (error instanceof RemoteError) return error;
+		if (this.#options.signal?.aborted) {
+			return new RemoteError('cancelled', target, 'the run was stopped.');
+		}
+		if (error instanceof Error && error.name === 'TimeoutError') {
+			return new RemoteError(
+				'timeout',
+				target,
+				`no complete answer within ${Math.round(this.#options.timeoutMs / 1000)} s.`
+			);
+		}
+		const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+		const code = cause?.code ? ` (${cause.code})` : '';
+		return new RemoteError('unreachable', target, `could not reach the instance${code}.`);
+	}
+}
+
+/** Reads a body, refusing more than `max` bytes; a body cut off by a timeout or abort rethrows. */
+async function readCapped(response: Response, max: number, target: string): Promise<Buffer> {
+	const declared = Number(response.headers.get('content-length') ?? 0);
+	const encoded = response.headers.has('content-encoding');
+	if (!encoded && declared > max) {
+		await response.body?.cancel();
+		throw tooLarge(target, max);
+	}
+	if (!response.body) return Buffer.alloc(0);
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	const reader = response.body.getReader();
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > max) {
+			await reader.cancel();
+			throw tooLarge(target, max);
+		}
+		chunks.push(value);
+	}
+	return Buffer.concat(chunks);
+}
+
+function tooLarge(target: string, max: number): RemoteError {
+	const limit =
+		max >= 1_048_576 ? `${(max / 1_048_576).toFixed(1)} MB` : `${Math.round(max / 1024)} KB`;
+	return new RemoteError(
+		'too_large',
+		target,
+		`the answer is over the ${limit} limit (SYNC_MAX_RESPONSE_BYTES); skipped.`
+	);
+}
+
+function statusError(response: Response, target: string, text: string): RemoteError {
+	const { status } = response;
+	const detail = errorDetail(text);
+	const suffix = detail ? `: ${detail}` : '.';
+	if (status === 401) {
+		return new RemoteError(
+			'unauthorized',
+			target,
+			`Open WebUI refused the API key (401)${suffix}`,
+			{
+				status
+			}
+		);
+	}
+	if (status === 403) {
+		return new RemoteError(
+			'forbidden',
+			target,
+			`the API key is not allowed to do this (403): it must belong to an admin${suffix}`,
+			{ status }
+		);
+	}
+	if (status === 404) {
+		return new RemoteError('not_found', target, `no such endpoint or item (404)${suffix}`, {
+			status
+		});
+	}
+	if (status === 429) {
+		return new RemoteError('rate_limited', target, `rate limited by the instance (429)${suffix}`, {
+			status,
+			retryAfterMs: retryAfter(response)
+		});
+	}
+	if (status >= 500) {
+		return new RemoteError('server_error', target, `the instance failed (${status})${suffix}`, {
+			status,
+			retryAfterMs: retryAfter(response)
+		});
+	}
+	return new RemoteError('http_error', target, `unexpected status ${status}${suffix}`, { status });
+}
+
+/** FastAPI's `{"detail": …}`, or the start of a plain-text body; never a web page. */
+function errorDetail(text: string): string {
+	try {
+		const body = JSON.parse(text) as { detail?: unknown; message?: unknown; error?: unknown };
+		const detail = body.detail ?? body.message ?? body.error;
+		if (typeof detail === 'string') return detail.slice(0, 200);
+		return detail === undefined ? '' : JSON.stringify(detail).slice(0, 200);
+	} catch {
+		return /<html|<!doctype/i.test(text) ? '' : text.trim().slice(0, 200);
+	}
+}
+
+function retryAfter(response: Response): number | undefined {
+	const value = response.headers.get('retry-after');
+	if (!value) return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,33 @@
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { RealtimeBus } from '../realtime/bus.ts';
+import { InstanceService } from './instance.service.ts';
+import type { SyncLimits } from './job.ts';
+import { createRollupRefresher } from './rollup-hook.ts';
+import { SyncScheduler } from './scheduler.ts';
+import { SyncService } from './sync.service.ts';
+
+export function syncLimits(config: Config): SyncLimits {
+	return {
+		timeoutMs: config.SYNC_REQUEST_TIMEOUT_MS,
+		maxRetries: config.SYNC_MAX_RETRIES,
+		retryBaseMs: config.SYNC_RETRY_BASE_MS,
+		maxResponseBytes: config.SYNC_MAX_RESPONSE_BYTES
+	};
+}
+
+/** The sync services, wired the same way for the server (with a bus) and the CLI (without). */
+export function createSyncServices(deps: {
+	db: Db;
+	log: Logger;
+	bus: RealtimeBus | null;
+	config: Config;
+}) {
+	const { db, log, bus, config } = deps;
+	const refreshRollups = createRollupRefresher(db);
+	const sync = new SyncService({ db, log, bus, limits: syncLimits(config), refreshRollups });
+	const instances = new InstanceService({ db, sync, refreshRollups, log });
+	const scheduler = new SyncScheduler({ db, sync, log, tickMs: config.SYNC_SCHEDULER_TICK_MS });
+	return { sync, instances, scheduler };
+}

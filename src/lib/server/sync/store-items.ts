@@ -1,0 +1,95 @@
+/** Models, knowledge bases, files and feedback: one table, diffed by id and content hash. */
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import { slices } from './store-chats.ts';
+
+export type ItemKind = 'model' | 'knowledge' | 'file' | 'feedback';
+
+export interface ItemRecord {
+	remoteId: string;
+	userId: string | null;
+	name: string;
+	createdAt: Date | null;
+	updatedAt: Date | null;
+	meta: Record<string, unknown>;
+}
+
+export function itemHash(item: ItemRecord): string {
+	return createHash('sha256')
+		.update(
+			JSON.stringify([
+				item.userId,
+				item.name,
+				item.createdAt?.getTime() ?? null,
+				item.updatedAt?.getTime() ?? null,
+				item.meta
+			])
+		)
+		.digest('base64url');
+}
+
+/**
+ * Upserts a listing of one kind and marks the stored items it lacks as deleted. With `complete`
+ * false nothing is marked deleted.
+ */
+export async function writeItems(
+	db: Db,
+	instanceId: string,
+	kind: ItemKind,
+	items: ItemRecord[],
+	options: {
+		complete: boolean;
+		/** Every id the instance listed, including items that could not be read (never deleted). */
+		listed: Set<string>;
+		at: Date;
+	}
+): Promise<{ added: number; updated: number; deleted: number; unchanged: number }> {
+	const counts = { added: 0, updated: 0, deleted: 0, unchanged: 0 };
+	const rows = await db.instanceItem.findMany({
+		where: { instanceId, kind },
+		select: { remoteId: true, hash: true, deletedAt: true }
+	});
+	const stored = new Map(rows.map((r) => [r.remoteId, r]));
+	const writes = [];
+	const seen = new Set<string>();
+	for (const item of items) {
+		if (seen.has(item.remoteId)) continue;
+		seen.add(item.remoteId);
+		const hash = itemHash(item);
+		const old = stored.get(item.remoteId);
+		if (old && old.hash === hash && old.deletedAt === null) {
+			counts.unchanged++;
+			continue;
+		}
+		counts[old ? 'updated' : 'added']++;
+		const fields = {
+			userId: item.userId,
+			name: item.name,
+			createdAt: item.createdAt,
+			updatedAt: item.updatedAt,
+			meta: JSON.stringify(item.meta),
+			hash,
+			deletedAt: null
+		};
+		writes.push(
+			db.instanceItem.upsert({
+				where: { instanceId_kind_remoteId: { instanceId, kind, remoteId: item.remoteId } },
+				create: { instanceId, kind, remoteId: item.remoteId, ...fields },
+				update: fields
+			})
+		);
+	}
+	for (const batch of slices(writes, 200)) await db.$transaction(batch);
+	if (options.complete) {
+		const gone = rows.filter((r) => r.deletedAt === null && !options.listed.has(r.remoteId));
+		for (const ids of slices(gone.map((r) => r.remoteId))) {
+			counts.deleted += (
+				await db.instanceItem.updateMany({
+					where: { instanceId, kind, remoteId: { in: ids }, deletedAt: null },
+					data: { deletedAt: options.at }
+				})
+			).count;
+		}
+	}
+	return counts;
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import { World } from './fakes/open-webui-data.ts';
+import { newUser, type HttpClient } from './helpers/client.ts';
+import { openDb } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
+
+let server: TestServer;
+let fake: FakeOpenWebUI;
+let world: World;
+let admin: HttpClient;
+let instanceId: string;
+
+beforeAll(async () => {
+	fake = await FakeOpenWebUI.start();
+	world = new World(fake.data, 11);
+	world.populate({ users: 12, chatsPerUser: 5 });
+	const heavy = world.addUser({ name: 'Heavy User' });
+	for (let i = 0; i < 150; i++) world.addChat(heavy.id, { turns: 1, daysAgo: 5 + (i % 20) });
+	server = await startServer();
+	admin = (await newUser(server.url)).client;
+	instanceId = (await addInstance(admin, fake)).id;
+	const first = await syncNow(admin, instanceId);
+	expect(first.status).toBe('succeeded');
+});
+
+afterAll(async () => {
+	await disposeServer(server);
+	await fake.close();
+});
+
+function expectExact() {
+	const db = openDb(server);
+	try {
+		const expected = expectedTotals(fake);
+		const actual = actualTotals(db, instanceId);
+		expect(actual).toEqual(expected);
+	} finally {
+		db.close();
+	}
+}
+
+const chatsOf = (userId: string) =>
+	[...fake.data.chats.values()].filter((c) => c.user_id === userId);
+
+test('added, updated and hard-deleted chats and users: exactly those changes, only changed bodies', async () => {
+	const users = [...fake.data.users.values()];
+	// Added: a new user with two chats, and a new chat for an existing user.
+	const newcomer = world.addUser({ name: 'New Person' });
+	const added = [
+		world.addChat(newcomer.id),
+		world.addChat(newcomer.id),
+		world.addChat(users[0].id)
+	];
+	// Updated: a new turn in one chat, a rename of another, a deleted branch in a third.
+	const [grown, renamed, pruned] = chatsOf(users[1].id);
+	world.addTurn(grown.id);
+	world.renameChat(renamed.id, 'Renamed chat');
+	const droppedAnswer = world.dropLastAnswer(pruned.id);
+	// A user's profile changes (no chat body involved).
+	world.updateUser(users[2].id, { name: 'Renamed Person' });
+	// Hard-deleted: one chat, and a whole user (Open WebUI deletes their chats with them).
+	const [deletedChat] = chatsOf(users[3].id);
+	world.deleteChat(deletedChat.id);
+	const goneUser = users[4];
+	const goneUserChats = chatsOf(goneUser.id).map((c) => c.id);
+	world.deleteUser(goneUser.id);
+
+	fake.resetRequests();
+	const run = await syncNow(admin, instanceId);
+	expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+
+	const fetched = fake.requests
+		.filter((r) => r.route === 'chat')
+		.map((r) => r.path.split('/').pop());
+	expect(fetched.sort()).toEqual(
+		[...added.map((c) => c.id), grown.id, renamed.id, pruned.id].sort()
+	);
+	expect(run.counts.users).toMatchObject({ added: 1, updated: 1, deleted: 1 });
+	expect(run.counts.chats).toMatchObject({
+		added: 3,
+		updated: 3,
+		deleted: 1 + goneUserChats.length,
+		failed: 0
+	});
+	expect(run.counts.messages.deleted).toBeGreaterThanOrEqual(1);
+	expectExact();
+
+	const db = openDb(server);
+	try {
+		const chat = db
+			.prepare('SELECT deletedAt FROM InstanceChat WHERE instanceId = ? AND remoteId = ?')
+			.get(instanceId, deletedChat.id) as { deletedAt: string | null };
+		expect(chat.deletedAt).not.toBeNull();
+		const user = db
+			.prepare('SELECT deletedAt FROM InstanceUser WHERE instanceId = ? AND remoteId = ?')
+			.get(instanceId, goneUser.id) as { deletedAt: string | null };
+		expect(user.deletedAt).not.toBeNull();
+		// Soft deletes keep the rows, marked, so history stays auditable.
+		const kept = db
+			.prepare(
+				'SELECT count(*) n, sum(deletedAt IS NOT NULL) d FROM UsageRecord WHERE instanceId = ? AND userId = ?'
+			)
+			.get(instanceId, goneUser.id) as { n: number; d: number };
+		expect(kept.n).toBeGreaterThan(0);
+		expect(kept.d).toBe(kept.n);
+		const answer = db
+			.prepare('SELECT deletedAt FROM UsageRecord WHERE instanceId = ? AND messageId = ?')
+			.get(instanceId, `${pruned.id}-${droppedAnswer}`) as { deletedAt: string | null };
+		expect(answer.deletedAt).not.toBeNull();
+		const title = db
+			.prepare('SELECT title FROM InstanceChat WHERE instanceId = ? AND remoteId = ?')
+			.get(instanceId, renamed.id) as { title: string };
+		expect(title.title).toBe('Renamed chat');
+	} finally {
+		db.close();
+	}
+});
+
+test('an old chat deleted past the watermark of a user with many pages is still noticed', async () => {
+	const heavy = [...fake.data.users.values()].find((u) => u.name === 'Heavy User');
+	if (!heavy) throw new Error('no heavy user');
+	const oldest = chatsOf(heavy.id).sort((a, b) => a.updated_at - b.updated_at)[0];
+	world.deleteChat(oldest.id);
+	fake.resetRequests();
+	const run = await syncNow(admin, instanceId);
+	expect(run.status).toBe('succeeded');
+	expect(run.counts.chats).toMatchObject({ added: 0, updated: 0, deleted: 1 });
+	expect(fake.count('chat')).toBe(0);
+	expectExact();
+});
+
+test('a chat that comes back (restored) is imported again and counts once', async () => {
+	const user = [...fake.data.users.values()][5];
+	const chat = chatsOf(user.id)[0];
+	world.deleteChat(chat.id);
+	expect((await syncNow(admin, instanceId)).counts.chats.deleted).toBe(1);
+	fake.data.chats.set(chat.id, chat);
+	const run = await syncNow(admin, instanceId);
+	expect(run.counts.chats).toMatchObject({ updated: 1, deleted: 0 });
+	expectExact();
+});

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import { World, type FakeChat } from './fakes/open-webui-data.ts';
+import { newUser, type HttpClient } from './helpers/client.ts';
+import { openDb } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
+
+let server: TestServer;
+let admin: HttpClient;
+const fakes: FakeOpenWebUI[] = [];
+
+beforeAll(async () => {
+	server = await startServer({
+		env: {
+			SYNC_RETRY_BASE_MS: '10',
+			SYNC_MAX_RETRIES: '3',
+			SYNC_MAX_RESPONSE_BYTES: String(64 * 1024)
+		}
+	});
+	admin = (await newUser(server.url)).client;
+});
+
+afterAll(async () => {
+	await disposeServer(server);
+	await Promise.all(fakes.map((f) => f.close()));
+});
+
+async function instance(populate = { users: 4, chatsPerUser: 3 }) {
+	const fake = await FakeOpenWebUI.start();
+	fakes.push(fake);
+	const world = new World(fake.data, fakes.length);
+	world.populate(populate);
+	const { id } = await addInstance(admin, fake);
+	return { fake, world, id };
+}
+
+function totals(instanceId: string) {
+	const db = openDb(server);
+	try {
+		return actualTotals(db, instanceId);
+	} finally {
+		db.close();
+	}
+}
+
+/** Whether anything of a chat reached the database. */
+function imported(instanceId: string, chatId: string): number {
+	const db = openDb(server);
+	try {
+		const q = (table: string, column: string) =>
+			(
+				db
+					.prepare(`SELECT count(*) n FROM ${table} WHERE instanceId = ? AND ${column} = ?`)
+					.get(instanceId, chatId) as { n: number }
+			).n;
+		return (
+			q('InstanceChat', 'remoteId') + q('InstanceMessage', 'chatId') + q('UsageRecord', 'chatId')
+		);
+	} finally {
+		db.close();
+	}
+}
+
+const chatPath = (chat: FakeChat) => new RegExp(`^/api/v1/chats/${chat.id}$`);
+
+describe('transient failures', () => {
+	test('429 and 5xx answers are retried with backoff and the run succeeds', async () => {
+		const { fake, id } = await instance();
+		fake.fault({ route: 'chat', status: 429, times: 2 });
+		fake.fault({ route: 'chat-list', status: 500, times: 2 });
+		fake.fault({ route: 'knowledge', status: 503, times: 1 });
+		const run = await syncNow(admin, id);
+		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+		expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(2);
+		expect(fake.requests.filter((r) => r.status >= 500)).toHaveLength(3);
+		expect(fake.count('chat')).toBe(fake.data.chats.size + 2);
+		expect(totals(id)).toEqual(expectedTotals(fake));
+	});
+
+	test('a chat that times out on every try fails alone; the rest is imported', async () => {
+		// Its own server, with a short request timeout.
+		const quick = await startServer({
+			env: { SYNC_RETRY_BASE_MS: '10', SYNC_MAX_RETRIES: '2', SYNC_REQUEST_TIMEOUT_MS: '1000' }
+		});
+		try {
+			const owner = (await newUser(quick.url)).client;
+			const fake = await FakeOpenWebUI.start();
+			fakes.push(fake);
+			new World(fake.data, 99).populate({ users: 2, chatsPerUser: 3 });
+			const { id } = await addInstance(owner, fake);
+			const slow = [...fake.data.chats.values()][0];
+			fake.fault({ path: chatPath(slow), delayMs: 1500 });
+			const run = await syncNow(owner, id);
+			expect(run.status).toBe('partial');
+			expect(run.counts.chats).toMatchObject({ added: fake.data.chats.size - 1, failed: 1 });
+			expect(run.errors[0]).toMatchObject({ entity: 'chats', remoteId: slow.id });
+			expect(run.errors[0].message).toMatch(/no complete answer within 1 s/);
+			expect(fake.requests.filter((r) => r.path.endsWith(slow.id))).toHaveLength(3);
+		} finally {
+			await disposeServer(quick);
+		}
+	});
+});
+
+describe('bad answers for one item: a clear error, nothing partial, the run goes on', () => {
+	test('malformed JSON', async () => {
+		const { fake, id } = await instance();
+		const broken = [...fake.data.chats.values()][1];
+		fake.fault({ path: chatPath(broken), raw: '{"id": "x", "chat": {"history": ' });
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('partial');
+		expect(run.errors).toEqual([
+			expect.objectContaining({
+				entity: 'chats',
+				remoteId: broken.id,
+				message: expect.stringMatching(/not valid JSON/) as string
+			})
+		]);
+		expect(imported(id, broken.id)).toBe(0);
+		expect(run.counts.chats).toMatchObject({ added: fake.data.chats.size - 1, failed: 1 });
+	});
+
+	test('missing fields', async () => {
+		const { fake, id } = await instance();
+		const chat = [...fake.data.chats.values()][2];
+		const [, second] = Object.values(chat.chat.history.messages);
+		delete (second as Partial<typeof second>).role;
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('partial');
+		expect(run.errors[0].message).toBe(`message ${second.id} has no "role".`);
+		expect(imported(id, chat.id)).toBe(0);
+	});
+
+	test('a chat larger than the size limit', async () => {
+		const { fake, world, id } = await instance();
+		const [user] = fake.data.users.values();
+		const huge = world.addChat(user.id, { turns: 60, size: 2000 });
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('partial');
+		expect(run.errors[0]).toMatchObject({ remoteId: huge.id });
+		expect(run.errors[0].message).toMatch(/over the 64 KB limit \(SYNC_MAX_RESPONSE_BYTES\)/);
+		expect(imported(id, huge.id)).toBe(0);
+	});
+
+	test('timestamps in the future are clamped to the chat’s time, with a warning', async () => {
+		const { fake, id } = await instance({ users: 1, chatsPerUser: 1 });
+		const [chat] = fake.data.chats.values();
+		const [first] = Object.values(chat.chat.history.messages);
+		first.timestamp = Math.floor(Date.now() / 1000) + 400 * 86_400;
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('succeeded');
+		expect(run.errors).toEqual([
+			expect.objectContaining({
+				warning: true,
+				message: expect.stringMatching(/in the future/) as string
+			})
+		]);
+		const db = openDb(server);
+		const row = db
+			.prepare('SELECT createdAt FROM InstanceMessage WHERE instanceId = ? AND remoteId = ?')
+			.get(id, `${chat.id}-${first.id}`) as { createdAt: string };
+		db.close();
+		expect(new Date(row.createdAt).getTime()).toBe(chat.updated_at * 1000);
+	});
+});
+
+describe('failures that stop the run, with the reason on the run', () => {
+	test('the URL serves the web app (HTML with status 200)', async () => {
+		const { fake, id } = await instance();
+		fake.fault({ route: 'auths', html: true });
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('failed');
+		expect(run.error).toMatch(/answers with a web page \(HTML, status 200\), not Open WebUI’s API/);
+	});
+
+	test('a refused key (401) and a non-admin key (403)', async () => {
+		const { fake } = await instance();
+		const wrong = await addInstance(admin, fake, { apiKey: 'sk-wrong' });
+		const refused = await syncNow(admin, wrong.id);
+		expect(refused.status).toBe('failed');
+		expect(refused.error).toMatch(/refused the API key \(401\)/);
+		const member = await addInstance(admin, fake, { apiKey: fake.options.restrictedKey });
+		const forbidden = await syncNow(admin, member.id);
+		expect(forbidden.status).toBe('failed');
+		expect(forbidden.error).toMatch(/not an admin’s/);
+	});
+
+	test('the instance disappears mid-run; the next run resumes to exact totals', async () => {
+		const { fake, id } = await instance({ users: 6, chatsPerUser: 6 });
+		let bodies = 0;
+		fake.onRequest = (request) => {
+			if (request.route === 'chat' && ++bodies === 10) void fake.suspend();
+		};
+		const run = await syncNow(admin, id);
+		expect(run.status).toBe('failed');
+		expect(run.error).toMatch(/could not reach the instance \(ECONNREFUSED\)/);
+		expect(run.counts.chats.added).toBeGreaterThan(0);
+		expect(run.counts.chats.added).toBeLessThan(fake.data.chats.size);
+		fake.onRequest = undefined;
+		await fake.resume();
+		const again = await syncNow(admin, id);
+		expect(again.status).toBe('succeeded');
+		expect(again.counts.chats.added + run.counts.chats.added).toBe(fake.data.chats.size);
+		expect(totals(id)).toEqual(expectedTotals(fake));
+	});
+});

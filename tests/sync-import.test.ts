@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import { World } from './fakes/open-webui-data.ts';
+import { newUser, type HttpClient } from './helpers/client.ts';
+import { openDb } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { actualTotals, addInstance, expectedTotals, rowCounts, syncNow } from './helpers/sync.ts';
+
+let server: TestServer;
+let fake: FakeOpenWebUI;
+let world: World;
+let admin: HttpClient;
+let instanceId: string;
+
+beforeAll(async () => {
+	fake = await FakeOpenWebUI.start();
+	world = new World(fake.data, 7);
+	world.populate({ users: 40, chatsPerUser: 4, catalogEvery: 2 });
+	// A user with more chats than one listing page holds (60), and one whose chats are all legacy.
+	const heavy = world.addUser({ name: 'Heavy User' });
+	for (let i = 0; i < 130; i++) world.addChat(heavy.id, { turns: 1, branch: i % 10 === 0 });
+	const old = world.addUser({ name: 'Legacy User' });
+	world.addChat(old.id, { legacy: true, turns: 3 });
+	server = await startServer();
+	admin = (await newUser(server.url)).client;
+	instanceId = (await addInstance(admin, fake, { name: 'Acme' })).id;
+});
+
+afterAll(async () => {
+	await disposeServer(server);
+	await fake.close();
+});
+
+describe('a first sync', () => {
+	test('imports exactly the instance’s users, chats, messages and usage', async () => {
+		const run = await syncNow(admin, instanceId);
+		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+		expect(run.trigger).toBe('manual');
+		const expected = expectedTotals(fake);
+		const db = openDb(server);
+		try {
+			const actual = actualTotals(db, instanceId);
+			expect(actual.users).toBe(expected.users);
+			expect(actual.chats).toBe(expected.chats);
+			expect(actual.messages).toEqual(expected.messages);
+			expect(actual.byModel).toEqual(expected.byModel);
+			expect(actual.byUser).toEqual(expected.byUser);
+			expect(actual.byDay).toEqual(expected.byDay);
+		} finally {
+			db.close();
+		}
+		expect(run.counts.users.added).toBe(expected.users);
+		expect(run.counts.chats.added).toBe(expected.chats);
+		const messageCount = Object.values(expected.messages).reduce((a, b) => a + b, 0);
+		expect(run.counts.messages.added).toBe(messageCount);
+		expect(fake.count('chat')).toBe(expected.chats);
+		// Bodies over 500 bytes came gzip-compressed, as Open WebUI sends them.
+		expect(fake.requests.filter((r) => r.route === 'chat').every((r) => r.gzipped)).toBe(true);
+	});
+
+	test('imports models, knowledge bases, files and feedback', async () => {
+		const db = openDb(server);
+		try {
+			const kinds = db
+				.prepare(
+					'SELECT kind, count(*) n FROM InstanceItem WHERE instanceId = ? AND deletedAt IS NULL GROUP BY kind'
+				)
+				.all(instanceId) as { kind: string; n: number }[];
+			expect(Object.fromEntries(kinds.map((k) => [k.kind, k.n]))).toEqual({
+				model: fake.data.models.length,
+				knowledge: fake.data.knowledge.size,
+				file: fake.data.files.size,
+				feedback: fake.data.feedback.size
+			});
+		} finally {
+			db.close();
+		}
+	});
+
+	test('usage rows carry the seam the usage dashboard reads', async () => {
+		const db = openDb(server);
+		try {
+			const row = db
+				.prepare(
+					"SELECT * FROM UsageRecord WHERE instanceId = ? AND tokensEstimated = 0 AND status = 'done' LIMIT 1"
+				)
+				.get(instanceId) as Record<string, unknown>;
+			expect(row.providerName).toBe('Acme');
+			expect(row.costUsd).toBe(0);
+			expect(row.deletedAt).toBeNull();
+			const chat = fake.data.chats.get(String(row.chatId));
+			expect(chat).toBeDefined();
+			expect(row.userId).toBe(chat?.user_id);
+			expect(String(row.messageId).startsWith(`${row.chatId}-`)).toBe(true);
+			const names = db
+				.prepare('SELECT count(*) n FROM InstanceUser WHERE instanceId = ? AND remoteId = ?')
+				.get(instanceId, row.userId) as { n: number };
+			expect(names.n).toBe(1);
+		} finally {
+			db.close();
+		}
+	});
+});
+
+describe('a re-sync of an unchanged instance', () => {
+	test('lists everything but fetches no chat body and changes nothing', async () => {
+		const db = openDb(server);
+		const before = rowCounts(db, instanceId);
+		fake.resetRequests();
+		const run = await syncNow(admin, instanceId);
+		expect(run.status).toBe('succeeded');
+		expect(fake.count('chat')).toBe(0);
+		// One listing page per user, plus the probe of the user with more than one page.
+		expect(fake.count('chat-list')).toBe(fake.data.users.size + 1);
+		for (const entity of [
+			'users',
+			'chats',
+			'messages',
+			'models',
+			'knowledge',
+			'files',
+			'feedback'
+		] as const) {
+			expect(run.counts[entity], entity).toMatchObject({
+				added: 0,
+				updated: 0,
+				deleted: 0,
+				failed: 0
+			});
+		}
+		expect(rowCounts(db, instanceId)).toEqual(before);
+		db.close();
+	});
+
+	test('a full sync re-reads every chat without duplicating anything', async () => {
+		const db = openDb(server);
+		const before = rowCounts(db, instanceId);
+		fake.resetRequests();
+		const run = await syncNow(admin, instanceId, { full: true });
+		expect(run.status).toBe('succeeded');
+		expect(run.full).toBe(true);
+		expect(fake.count('chat')).toBe(fake.data.chats.size);
+		expect(run.counts.chats).toMatchObject({ added: 0, updated: fake.data.chats.size });
+		expect(run.counts.messages).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+		expect(rowCounts(db, instanceId)).toEqual(before);
+		db.close();
+	});
+});

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { InstanceView, SyncRunDto } from '#lib/shared/sync.ts';
+import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import { World } from './fakes/open-webui-data.ts';
+import { newUser, type HttpClient } from './helpers/client.ts';
+import { openDb, sqliteDate } from './helpers/db.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { addInstance, waitForRun } from './helpers/sync.ts';
+
+let server: TestServer;
+let admin: HttpClient;
+let fake: FakeOpenWebUI;
+
+beforeAll(async () => {
+	server = await startServer({ env: { SYNC_SCHEDULER_TICK_MS: '200' } });
+	admin = (await newUser(server.url)).client;
+	fake = await FakeOpenWebUI.start();
+	new World(fake.data, 9).populate({ users: 2, chatsPerUser: 2 });
+});
+
+afterAll(async () => {
+	await disposeServer(server);
+	await fake.close();
+});
+
+const runsOf = async (id: string) =>
+	(await admin.json<{ runs: SyncRunDto[] }>(`/api/v1/admin/instances/${id}/runs`)).body.runs;
+
+function setNextSync(id: string, at: Date) {
+	const db = openDb(server);
+	db.prepare('UPDATE Instance SET nextSyncAt = ? WHERE id = ?').run(sqliteDate(at), id);
+	db.close();
+}
+
+test('an instance syncs on its schedule, and the next one is an interval later', async () => {
+	const instance = await addInstance(admin, fake, { scheduled: true, intervalMinutes: 60 });
+	const due = new Date(instance.nextSyncAt ?? 0).getTime() - Date.now();
+	expect(due).toBeGreaterThan(59 * 60_000);
+	await new Promise((r) => setTimeout(r, 800));
+	expect(await runsOf(instance.id)).toEqual([]);
+
+	setNextSync(instance.id, new Date(Date.now() - 1000));
+	await expect.poll(async () => (await runsOf(instance.id)).length, { timeout: 10_000 }).toBe(1);
+	const [started] = await runsOf(instance.id);
+	expect(started.trigger).toBe('schedule');
+	expect((await waitForRun(admin, instance.id, started.id)).status).toBe('succeeded');
+	const { body } = await admin.json<{ instance: InstanceView }>(
+		`/api/v1/admin/instances/${instance.id}`
+	);
+	const next =
+		new Date(body.instance.nextSyncAt ?? 0).getTime() - new Date(started.startedAt).getTime();
+	expect(next).toBe(60 * 60_000);
+	await new Promise((r) => setTimeout(r, 800));
+	expect(await runsOf(instance.id)).toHaveLength(1);
+});
+
+test('an instance that is not scheduled never syncs on its own', async () => {
+	const instance = await addInstance(admin, fake, { scheduled: false });
+	expect(instance.nextSyncAt).toBeNull();
+	setNextSync(instance.id, new Date(Date.now() - 1000));
+	await new Promise((r) => setTimeout(r, 1000));
+	expect(await runsOf(instance.id)).toEqual([]);
+});
