@@ -112,10 +112,9 @@ test('a member sees no Instances section and gets a 403', async ({ browser }) =>
 	await context.close();
 });
 
-// Enable after merging the usage dashboard ([5/6]): imported usage appears under its instance,
-// beside this Parley's own, through the same read model and rollups. Adjust the locators to the
-// dashboard's final labels (instance filter, per-model table) when enabling.
-test.fixme('imported usage shows in the Usage dashboard under its instance', async ({ page }) => {
+// Imported usage appears under its instance, beside this Parley's own, through the same read model
+// and rollups (the sync above refreshed them).
+test('imported usage shows in the Usage dashboard under its instance', async ({ page }) => {
 	await page.goto('/admin/usage');
 	await expectShell(page);
 	await page.getByLabel('Instance').selectOption({ label: name });

@@ -79,9 +79,9 @@ export interface ReportResult {
 	meta?: Record<string, string | number | boolean | null>;
 }
 
-/** What the filter bar can offer: the instances and models that have any usage. */
+/** What the filter bar can offer: the instances (this Parley first) and the models with usage. */
 export interface UsageFilterOptions {
-	instances: string[];
+	instances: { id: string; name: string }[];
 	models: string[];
 }
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { sqlitePath, type Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { InstanceService } from './instance.service.ts';
@@ -25,7 +25,7 @@ export function createSyncServices(deps: {
 	config: Config;
 }) {
 	const { db, log, bus, config } = deps;
-	const refreshRollups = createRollupRefresher(db);
+	const refreshRollups = createRollupRefresher(sqlitePath(config.databaseUrl));
 	const sync = new SyncService({ db, log, bus, limits: syncLimits(config), refreshRollups });
 	const instances = new InstanceService({ db, sync, refreshRollups, log });
 	const scheduler = new SyncScheduler({ db, sync, log, tickMs: config.SYNC_SCHEDULER_TICK_MS });

@@ -321,6 +321,7 @@ async function diffUsage(
 	days: Set<string>
 ) {
 	const instanceId = instance.id;
+	let changed = false;
 	const stored = new Map(rows.map((r) => [r.messageId, r]));
 	for (const m of chat.messages) {
 		if (m.role !== 'assistant') continue;
@@ -330,6 +331,7 @@ async function diffUsage(
 		if (!old) {
 			fresh.usage.push({ instanceId, messageId: m.key, costUsd: 0, ...fields });
 			days.add(utcDay(m.createdAt));
+			changed = true;
 		} else if (
 			(Object.keys(fields) as (keyof typeof fields)[]).some((k) =>
 				k === 'createdAt'
@@ -339,6 +341,7 @@ async function diffUsage(
 		) {
 			await tx.usageRecord.update({ where: { id: old.id }, data: fields });
 			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
+			changed = true;
 		}
 	}
 	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
@@ -349,6 +352,10 @@ async function diffUsage(
 		});
 	}
 	for (const r of gone) days.add(utcDay(r.createdAt));
+	// The chat's first answer counts as its start, so a change can move the start to another day.
+	if (changed || gone.length) {
+		for (const r of rows) days.add(utcDay(r.createdAt));
+	}
 }
 
 /**

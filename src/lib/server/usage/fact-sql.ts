@@ -40,9 +40,10 @@ const binCase = (ttft: string) =>
 	).join(' ')} ELSE ${TTFT_BINS - 1} END`;
 
 /**
- * One row per AI answer in `UsageRecord r` matching `where`. An answer starts its chat when no
- * earlier answer of the same chat exists (ties broken by id), so the count is the same however the
- * answers arrived; the (instanceId, chatId, createdAt, id) index answers that with one probe.
+ * One row per AI answer in `UsageRecord r` matching `where`, leaving out answers an import marked
+ * deleted. An answer starts its chat when no earlier answer of the same chat exists (ties broken by
+ * id), so the count is the same however the answers arrived; the (instanceId, chatId, createdAt, id)
+ * index answers that with one probe.
  */
 export function answerFacts(where: string): string {
 	const measured = 'r.ttftMs IS NOT NULL AND r.durationMs > r.ttftMs';
@@ -51,14 +52,14 @@ export function answerFacts(where: string): string {
 	(r.status IN ('error', 'interrupted')) AS failed, (r.status = 'stopped') AS stopped,
 	(r.chatId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM UsageRecord p
 		WHERE p.instanceId = r.instanceId AND p.chatId = r.chatId
-		AND (p.createdAt, p.id) < (r.createdAt, r.id))) AS chats,
+		AND (p.createdAt, p.id) < (r.createdAt, r.id) AND p.deletedAt IS NULL)) AS chats,
 	r.promptTokens AS promptTokens, r.completionTokens AS completionTokens,
 	CAST(ROUND(r.costUsd * 1000000000) AS INTEGER) AS costNanos,
 	COALESCE(r.ttftMs, 0) AS ttftSumMs, (r.ttftMs IS NOT NULL) AS ttftCount,
 	CASE WHEN ${measured} THEN r.durationMs - r.ttftMs ELSE 0 END AS genMs,
 	CASE WHEN ${measured} THEN r.completionTokens ELSE 0 END AS genTokens,
 	${binCase('r.ttftMs')} AS bin
-FROM UsageRecord r WHERE ${where}`;
+FROM UsageRecord r WHERE (${where}) AND r.deletedAt IS NULL`;
 }
 
 /** One row per channel message in `Message m` matching `where` (deleted ones count: they were sent). */
@@ -68,6 +69,18 @@ export function messageFacts(where: string): string {
 	0 AS chats, 0 AS promptTokens, 0 AS completionTokens, 0 AS costNanos, 0 AS ttftSumMs,
 	0 AS ttftCount, 0 AS genMs, 0 AS genTokens, -1 AS bin
 FROM Message m WHERE ${where}`;
+}
+
+/**
+ * One row per message a person wrote in an imported chat (`InstanceMessage m`, role `user`, not
+ * deleted) matching `where`: the imported counterpart of a channel message.
+ */
+export function importedMessageFacts(where: string): string {
+	return `SELECT unixepoch(m.createdAt) / 900 AS bucket, m.instanceId AS instanceId,
+	m.userId AS userId, '' AS model, 1 AS messages, 0 AS answers, 0 AS failed, 0 AS stopped,
+	0 AS chats, 0 AS promptTokens, 0 AS completionTokens, 0 AS costNanos, 0 AS ttftSumMs,
+	0 AS ttftCount, 0 AS genMs, 0 AS genTokens, -1 AS bin
+FROM InstanceMessage m WHERE (${where}) AND m.role = 'user' AND m.deletedAt IS NULL`;
 }
 
 /** The activity bit of a fact's quarter-hour in its UTC day's two 48-bit masks. */

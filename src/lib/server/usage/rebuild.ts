@@ -18,6 +18,7 @@ import {
 	USER_MEASURES,
 	USER_MODEL_MEASURES,
 	answerFacts,
+	importedMessageFacts,
 	messageFacts,
 	sqliteTime
 } from './fact-sql.ts';
@@ -69,32 +70,82 @@ function rowsIn(instance: boolean): string[] {
 	];
 }
 
+function open(file: string): Database.Database {
+	const db = new Database(file, { fileMustExist: true, timeout: 30_000 });
+	db.pragma('journal_mode = WAL');
+	db.pragma('cache_size = -262144');
+	db.pragma('temp_store = MEMORY');
+	return db;
+}
+
+/**
+ * Recomputes single UTC days of the rollups (every instance's, or one instance's) from the raw
+ * facts: each day in one transaction that clears the day's rows and aggregates its facts again.
+ */
+class DayRebuilder {
+	readonly instances: string[];
+	readonly withMessages: boolean;
+	facts = 0;
+	readonly #rebuildDay: Database.Transaction<(day: number) => void>;
+
+	constructor(db: Database.Database, instanceId: string | undefined) {
+		this.instances = instanceId === undefined ? instancesWithFacts(db) : [instanceId];
+		this.withMessages = instanceId === undefined || instanceId === 'local';
+		const imported = this.instances.filter((id) => id !== 'local');
+		const scope = instanceId === undefined ? {} : { instanceId };
+		const param = (ids: string[], prefix: string) => ids.map((_, i) => `@${prefix}${i}`).join(', ');
+		// Listing the instances lets SQLite read the facts through the (instanceId, createdAt) indexes.
+		// There is always a part: the whole rebuild has channel messages, one instance its answers.
+		const parts: string[] = [];
+		if (this.instances.length) {
+			const within = 'r.createdAt >= @t0 AND r.createdAt < @t1';
+			parts.push(answerFacts(`r.instanceId IN (${param(this.instances, 'i')}) AND ${within}`));
+		}
+		if (this.withMessages) parts.push(messageFacts('m.createdAt >= @t0 AND m.createdAt < @t1'));
+		if (imported.length) {
+			const within = 'm.createdAt >= @t0 AND m.createdAt < @t1';
+			parts.push(importedMessageFacts(`m.instanceId IN (${param(imported, 'm')}) AND ${within}`));
+		}
+		const ids = {
+			...Object.fromEntries(this.instances.map((id, i) => [`i${i}`, id])),
+			...Object.fromEntries(imported.map((id, i) => [`m${i}`, id]))
+		};
+		const source = parts.join(' UNION ALL ');
+		db.exec(
+			`CREATE TEMP TABLE IF NOT EXISTS usage_rebuild_facts AS SELECT * FROM (${source.replaceAll(/@\w+/g, 'NULL')}) WHERE 0`
+		);
+		const load = db.prepare(`INSERT INTO ${FACTS} ${source}`);
+		const clear = rowsIn(instanceId !== undefined).map((rows) => db.prepare(`DELETE ${rows}`));
+		const aggregate = statements().map((sql) => db.prepare(sql));
+		const empty = db.prepare(`DELETE FROM ${FACTS}`);
+		this.#rebuildDay = db.transaction((day: number) => {
+			for (const statement of clear) statement.run({ ...scope, fromDay: day, toDay: day + 1 });
+			empty.run();
+			this.facts += load.run({
+				...ids,
+				t0: sqliteTime(day * DAY),
+				t1: sqliteTime((day + 1) * DAY)
+			}).changes;
+			for (const statement of aggregate) statement.run();
+			empty.run();
+		});
+	}
+
+	rebuild(day: number): void {
+		this.#rebuildDay.immediate(day);
+	}
+}
+
 /** Recomputes every rollup (or one instance's) from the raw facts of the database file. */
 export function rebuild(file: string, options: RebuildOptions = {}): RebuildResult {
 	const started = performance.now();
-	const db = new Database(file, { fileMustExist: true, timeout: 30_000 });
+	const db = open(file);
 	try {
-		db.pragma('journal_mode = WAL');
-		db.pragma('cache_size = -262144');
-		db.pragma('temp_store = MEMORY');
 		const { instanceId } = options;
-		const instances = instanceId === undefined ? instancesWithAnswers(db) : [instanceId];
-		const withMessages = instanceId === undefined || instanceId === 'local';
+		const days = new DayRebuilder(db, instanceId);
 		const scope = instanceId === undefined ? {} : { instanceId };
-
-		// Listing the instances lets SQLite read answers through the (instanceId, createdAt) index.
-		const parts: string[] = [];
-		if (instances.length) {
-			const ids = instances.map((_, i) => `@i${i}`).join(', ');
-			parts.push(
-				answerFacts(`r.instanceId IN (${ids}) AND r.createdAt >= @t0 AND r.createdAt < @t1`)
-			);
-		}
-		if (withMessages) parts.push(messageFacts('m.createdAt >= @t0 AND m.createdAt < @t1'));
-		const ids = Object.fromEntries(instances.map((id, i) => [`i${i}`, id]));
-		const range = factDays(db, instances, withMessages);
+		const range = factDays(db, days.instances, days.withMessages);
 		const [first, last] = range ?? [0, 0];
-		const tables = rowsIn(instanceId !== undefined);
 
 		// Rows outside the facts' days can only be stale; so can models no fact names any more.
 		const people =
@@ -111,54 +162,79 @@ export function rebuild(file: string, options: RebuildOptions = {}): RebuildResu
 			for (const sql of outside) db.prepare(sql).run({ ...scope, fromDay: first, toDay: last });
 		});
 		clearOutside.immediate();
-		if (!range || !parts.length) {
-			return { days: 0, facts: 0, ms: Math.round(performance.now() - started) };
-		}
+		if (!range) return { days: 0, facts: 0, ms: Math.round(performance.now() - started) };
 
-		const source = parts.join(' UNION ALL ');
-		db.exec(
-			`CREATE TEMP TABLE IF NOT EXISTS usage_rebuild_facts AS SELECT * FROM (${source.replaceAll(/@\w+/g, 'NULL')}) WHERE 0`
-		);
-		const load = db.prepare(`INSERT INTO ${FACTS} ${source}`);
-		const clear = tables.map((rows) => db.prepare(`DELETE ${rows}`));
-		const aggregate = statements().map((sql) => db.prepare(sql));
-		const empty = db.prepare(`DELETE FROM ${FACTS}`);
-		let facts = 0;
-		const rebuildDay = db.transaction((day: number) => {
-			for (const statement of clear) statement.run({ ...scope, fromDay: day, toDay: day + 1 });
-			empty.run();
-			facts += load.run({
-				...ids,
-				t0: sqliteTime(day * DAY),
-				t1: sqliteTime((day + 1) * DAY)
-			}).changes;
-			for (const statement of aggregate) statement.run();
-			empty.run();
-		});
 		for (let day = first; day < last; day++) {
-			rebuildDay.immediate(day);
+			days.rebuild(day);
 			options.onDay?.(day - first + 1, last - first);
 		}
-		return { days: last - first, facts, ms: Math.round(performance.now() - started) };
+		return { days: last - first, facts: days.facts, ms: Math.round(performance.now() - started) };
 	} finally {
 		db.close();
 	}
 }
 
-/** Distinct instance ids in UsageRecord, read by hopping along its (instanceId, …) index. */
-function instancesWithAnswers(db: Database.Database): string[] {
+/**
+ * After an import changed an instance's facts on some UTC days ("YYYY-MM-DD"): recomputes that
+ * instance's rollups for exactly those days, yielding to the event loop between days so a server
+ * keeps answering. An instance that no longer exists has its rollups removed altogether.
+ */
+export async function refreshInstanceDays(
+	file: string,
+	instanceId: string,
+	days: string[]
+): Promise<void> {
+	const db = open(file);
+	try {
+		const exists = db.prepare('SELECT 1 FROM Instance WHERE id = ?').get(instanceId);
+		if (!exists) {
+			forgetInstance(db, instanceId);
+			return;
+		}
+		const rebuilder = new DayRebuilder(db, instanceId);
+		for (const day of days) {
+			rebuilder.rebuild(Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000 / DAY));
+			await new Promise((resolve) => setImmediate(resolve));
+		}
+	} finally {
+		db.close();
+	}
+}
+
+/** Removes every rollup row of a deleted instance, its people and its models. */
+function forgetInstance(db: Database.Database, instanceId: string): void {
+	const people = 'userKey IN (SELECT "key" FROM UsageUser WHERE instanceId = ?)';
+	db.transaction(() => {
+		for (const sql of [
+			'DELETE FROM UsageBucket WHERE instanceId = ?',
+			`DELETE FROM UsageUserDay WHERE ${people}`,
+			`DELETE FROM UsageUserModelDay WHERE ${people}`,
+			'DELETE FROM UsageUser WHERE instanceId = ?',
+			'DELETE FROM UsageModel WHERE instanceId = ?'
+		]) {
+			db.prepare(sql).run(instanceId);
+		}
+	}).immediate();
+}
+
+/**
+ * Instances with facts: those in UsageRecord (read by hopping along its (instanceId, …) index) and
+ * every imported instance (one may have messages but no answers yet).
+ */
+function instancesWithFacts(db: Database.Database): string[] {
 	const next = db
 		.prepare('SELECT instanceId FROM UsageRecord WHERE instanceId > ? ORDER BY instanceId LIMIT 1')
 		.pluck();
-	const ids: string[] = [];
+	const ids = new Set<string>();
 	for (
 		let id = next.get('') as string | undefined;
 		id !== undefined;
 		id = next.get(id) as string | undefined
 	) {
-		ids.push(id);
+		ids.add(id);
 	}
-	return ids;
+	for (const id of db.prepare('SELECT id FROM Instance').pluck().all() as string[]) ids.add(id);
+	return [...ids].sort();
 }
 
 /** The UTC days holding raw facts, as [first, last + 1), or null when there are none. */
@@ -168,10 +244,15 @@ function factDays(
 	withMessages: boolean
 ): [number, number] | null {
 	const bounds: string[] = [];
-	const answers = db.prepare(
-		'SELECT MIN(createdAt) AS lo, MAX(createdAt) AS hi FROM UsageRecord WHERE instanceId = ?'
+	const span = (table: string) =>
+		db.prepare(
+			`SELECT MIN(createdAt) AS lo, MAX(createdAt) AS hi FROM ${table} WHERE instanceId = ?`
+		);
+	const answers = span('UsageRecord');
+	const imported = span('InstanceMessage');
+	const queries = instances.flatMap((id) =>
+		id === 'local' ? [answers.get(id)] : [answers.get(id), imported.get(id)]
 	);
-	const queries = instances.map((id) => answers.get(id));
 	if (withMessages) {
 		queries.push(
 			db.prepare('SELECT MIN(createdAt) AS lo, MAX(createdAt) AS hi FROM Message').get()

@@ -14,7 +14,8 @@ import {
 } from '#lib/shared/usage.ts';
 import type { UsageFacts } from './aggregates.ts';
 import type { ResolvedRange } from './range.ts';
-import { list, q, type ReadDb } from './sql.ts';
+import { LOCAL_INSTANCE } from './instances.ts';
+import { join, list, q, type ReadDb } from './sql.ts';
 
 export interface ReportContext {
 	facts: UsageFacts;
@@ -117,17 +118,32 @@ export function sortAndPage(
 	};
 }
 
-/** Display names for people: local accounts by name; imported people by their id for now. */
+/**
+ * Display names for people: local accounts by their display name, people of an Open WebUI instance
+ * by the name synced from it (their id when the sync has not seen them).
+ */
 export function displayNames(db: ReadDb, people: { instanceId: string; userId: string }[]) {
-	const local = people.filter((p) => p.instanceId === 'local').map((p) => p.userId);
+	const key = (p: { instanceId: string; userId: string }) => `${p.instanceId}\u001f${p.userId}`;
 	const names = new Map<string, string>();
+	const local = people.filter((p) => p.instanceId === LOCAL_INSTANCE).map((p) => p.userId);
 	if (local.length) {
 		for (const row of db.all<{ id: string; displayName: string }>(
 			q`SELECT id, displayName FROM User WHERE id IN (${list(local)})`
 		)) {
-			names.set(row.id, row.displayName);
+			names.set(key({ instanceId: LOCAL_INSTANCE, userId: row.id }), row.displayName);
 		}
 	}
-	// TODO([6/6] Open WebUI sync): names of imported people come from the synced users table.
-	return (p: { instanceId: string; userId: string }) => names.get(p.userId) ?? p.userId;
+	const imported = people.filter((p) => p.instanceId !== LOCAL_INSTANCE);
+	if (imported.length) {
+		const pairs = join(
+			imported.map((p) => q`(${p.instanceId}, ${p.userId})`),
+			', '
+		);
+		for (const row of db.all<{ instanceId: string; remoteId: string; name: string }>(
+			q`SELECT instanceId, remoteId, name FROM InstanceUser WHERE (instanceId, remoteId) IN (VALUES ${pairs})`
+		)) {
+			names.set(key({ instanceId: row.instanceId, userId: row.remoteId }), row.name);
+		}
+	}
+	return (p: { instanceId: string; userId: string }) => names.get(key(p)) ?? p.userId;
 }

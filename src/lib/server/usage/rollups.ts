@@ -19,7 +19,9 @@ interface AnswerKey {
 	createdAt: string;
 }
 
-const ANSWER_KEY = 'SELECT id, instanceId, chatId, userId, model, createdAt FROM UsageRecord';
+// createdAt as the stored text: Prisma's raw queries would turn a DateTime column into a Date.
+const ANSWER_KEY =
+	'SELECT id, instanceId, chatId, userId, model, CAST(createdAt AS TEXT) AS createdAt FROM UsageRecord';
 
 async function run(tx: Sql, statements: string[], ...params: unknown[]): Promise<void> {
 	for (const statement of statements) await tx.$executeRawUnsafe(statement, ...params);
@@ -75,7 +77,8 @@ function sameSlot(a: AnswerKey, b: AnswerKey): boolean {
 /** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
 async function displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
 	const [next] = await tx.$queryRawUnsafe<AnswerKey[]>(
-		`${ANSWER_KEY} WHERE instanceId = ? AND chatId = ? AND id <> ? ORDER BY createdAt, id LIMIT 1`,
+		`${ANSWER_KEY} WHERE instanceId = ? AND chatId = ? AND id <> ? AND deletedAt IS NULL
+			ORDER BY createdAt, id LIMIT 1`,
 		answer.instanceId,
 		answer.chatId,
 		answer.id

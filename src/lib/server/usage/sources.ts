@@ -18,6 +18,7 @@ import {
 	PERSON,
 	USER_MEASURES,
 	answerFacts,
+	importedMessageFacts,
 	messageFacts,
 	sqliteTime
 } from './fact-sql.ts';
@@ -58,6 +59,12 @@ export function rawFacts(scope: Scope, window: Window): Q {
 			? q`m.authorId = ${scope.user} AND m.createdAt >= ${t0} AND m.createdAt < ${t1}`
 			: q`m.createdAt >= ${t0} AND m.createdAt < ${t1}`;
 		parts.push(wrap(messageFacts, messages));
+	}
+	const imported = scope.instances.filter((id) => id !== 'local');
+	if (!scope.model && imported.length) {
+		const byUser = scope.user ? q` AND m.userId = ${scope.user}` : q``;
+		const messages = q`m.instanceId IN (${list(imported)})${byUser} AND m.createdAt >= ${t0} AND m.createdAt < ${t1}`;
+		parts.push(wrap(importedMessageFacts, messages));
 	}
 	return join(parts, ' UNION ALL ');
 }

@@ -12,6 +12,7 @@ import {
 	type UsageFilterOptions
 } from '#lib/shared/usage.ts';
 import { UsageFacts } from './aggregates.ts';
+import { instanceNames, LOCAL_INSTANCE } from './instances.ts';
 import { describeWindow, resolveRange } from './range.ts';
 import { rebuild, type RebuildOptions, type RebuildResult } from './rebuild.ts';
 import type { ReportDef } from './report-kit.ts';
@@ -76,14 +77,25 @@ export class UsageService {
 		return this.#db;
 	}
 
-	/** The instances and models that have usage, for the filter bar. */
+	/**
+	 * The filter bar's choices: this Parley and every Open WebUI instance (connected, or with usage
+	 * left from one), and the models that have usage.
+	 */
 	options(): UsageFilterOptions {
 		const rows = this.#read.all<{ instanceId: string; model: string }>(
 			q`SELECT instanceId, model FROM UsageModel ORDER BY instanceId, model`
 		);
-		const instances = new Set(['local', ...rows.map((r) => r.instanceId)]);
+		const names = instanceNames(this.#read);
+		const ids = new Set([LOCAL_INSTANCE, ...names.keys(), ...rows.map((r) => r.instanceId)]);
+		const instances = [...ids]
+			.map((id) => ({ id, name: names.get(id) ?? id }))
+			.sort(
+				(a, b) =>
+					Number(b.id === LOCAL_INSTANCE) - Number(a.id === LOCAL_INSTANCE) ||
+					a.name.localeCompare(b.name)
+			);
 		const models = new Set(rows.filter((r) => r.model !== '').map((r) => r.model));
-		return { instances: [...instances].sort(), models: [...models].sort() };
+		return { instances, models: [...models].sort() };
 	}
 
 	/**
@@ -95,7 +107,7 @@ export class UsageService {
 		input: Record<string, string>,
 		options: { source?: Source; now?: number } = {}
 	): Record<N, ReportResult> {
-		const query = parseInput(usageQuerySchema, input);
+		const query = this.#withInstanceId(parseInput(usageQuerySchema, input));
 		const range = resolveRange(query, options.now);
 		const scope = this.#scope(query, range.calendar, options.source ?? 'rollup');
 		const facts = new UsageFacts(this.#read, scope, range);
@@ -125,10 +137,7 @@ export class UsageService {
 
 	#scope(query: UsageQuery, calendar: Scope['calendar'], mode: Source): Scope {
 		const { instances, models } = this.options();
-		if (query.instance && !instances.includes(query.instance)) {
-			throw filterError('instance', `There is no instance "${query.instance}".`);
-		}
-		const chosen = query.instance ? [query.instance] : instances;
+		const chosen = query.instance ? [query.instance] : instances.map((i) => i.id);
 		if (query.model) {
 			const found = this.#read.get(
 				q`SELECT 1 AS x FROM UsageModel WHERE model = ${query.model}${
@@ -152,10 +161,22 @@ export class UsageService {
 		};
 	}
 
+	/** The instance filter by its id or its name (`parley report --instance "Team chat"`), as an id. */
+	#withInstanceId(query: UsageQuery): UsageQuery {
+		if (!query.instance) return query;
+		const { instances } = this.options();
+		const instance =
+			instances.find((i) => i.id === query.instance) ??
+			instances.find((i) => i.name === query.instance);
+		if (!instance) throw filterError('instance', `There is no instance "${query.instance}".`);
+		return { ...query, instance: instance.id };
+	}
+
 	#knownUser(userId: string): boolean {
 		return !!(
 			this.#read.get(q`SELECT 1 AS x FROM User WHERE id = ${userId}`) ??
-			this.#read.get(q`SELECT 1 AS x FROM UsageUser WHERE userId = ${userId}`)
+			this.#read.get(q`SELECT 1 AS x FROM UsageUser WHERE userId = ${userId}`) ??
+			this.#read.get(q`SELECT 1 AS x FROM InstanceUser WHERE remoteId = ${userId}`)
 		);
 	}
 

@@ -2,6 +2,7 @@
 import { AppError } from '../../errors.ts';
 import type { ReportColumn, ReportRow } from '#lib/shared/usage.ts';
 import type { ModelAgg, UserAgg } from '../aggregates.ts';
+import { instanceNames } from '../instances.ts';
 import {
 	average,
 	displayNames,
@@ -82,10 +83,11 @@ export const topModelsReport: ReportDef = {
 
 function userRows(ctx: ReportContext, people: UserAgg[]): ReportRow[] {
 	const name = displayNames(ctx.db, people);
+	const instances = instanceNames(ctx.db);
 	return people.map((p) => ({
 		userId: p.userId,
 		user: name(p),
-		instance: p.instanceId,
+		instance: instances.get(p.instanceId) ?? p.instanceId,
 		channelMessages: p.messages,
 		answers: p.answers,
 		promptTokens: p.promptTokens,

@@ -1,0 +1,14 @@
+import { q, type ReadDb } from './sql.ts';
+
+/** The instance id of this Parley's own usage. */
+export const LOCAL_INSTANCE = 'local';
+export const LOCAL_INSTANCE_NAME = 'This Parley';
+
+/** Display names of the instances: this Parley, and each Open WebUI instance by its name. */
+export function instanceNames(db: ReadDb): Map<string, string> {
+	const names = new Map([[LOCAL_INSTANCE, LOCAL_INSTANCE_NAME]]);
+	for (const row of db.all<{ id: string; name: string }>(q`SELECT id, name FROM Instance`)) {
+		names.set(row.id, row.name);
+	}
+	return names;
+}
