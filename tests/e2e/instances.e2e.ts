@@ -118,10 +118,12 @@ test('imported usage shows in the Usage dashboard under its instance', async ({ 
 	await page.goto('/admin/usage');
 	await expectShell(page);
 	await page.getByLabel('Instance').selectOption({ label: name });
-	const byModel = page.getByRole('table', { name: /models/i });
+	const byModel = page.getByRole('table', { name: 'Models', exact: true });
 	for (const model of ['gpt-4o', 'llama3.1:8b', 'claude-sonnet']) {
 		await expect(byModel).toContainText(model);
 	}
 	await page.getByLabel('Instance').selectOption({ label: 'This Parley' });
-	await expect(byModel).not.toContainText('claude-sonnet');
+	await expect(page).toHaveURL(/instance=local/);
+	// This Parley's own answers only (the table is gone when it has none in the range).
+	await expect(byModel.getByText('claude-sonnet')).toHaveCount(0);
 });

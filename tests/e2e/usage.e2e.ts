@@ -55,7 +55,7 @@ test('an admin opens Usage, switches range, sees charts and exports a CSV', asyn
 
 	await page.getByText('7 days', { exact: true }).click();
 	await expect(page).toHaveURL(/range=7d/);
-	await expect(page.getByText(/compared with/)).toBeVisible();
+	await expect(page.getByText(/\(Europe\/Berlin\), compared with/)).toBeVisible();
 
 	const chart = page.getByRole('img', {
 		name: 'Messages per day, stacked by model and channel messages'

@@ -15,13 +15,14 @@ import type { PublicUser } from '#lib/shared/types.ts';
  * A real, migrated SQLite database in a temporary folder, for the note hooks' own tests (they run
  * in-process against Prisma, without an HTTP server).
  */
-export async function notesTestDb(): Promise<{ db: Db; close(): Promise<void> }> {
+export async function notesTestDb(): Promise<{ db: Db; file: string; close(): Promise<void> }> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-notes-spec-'));
 	const file = path.join(dir, 'parley.db');
 	applyMigrations(file);
 	const db = await createDb(`file:${file}`);
 	return {
 		db,
+		file,
 		async close() {
 			await db.$disconnect();
 			rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { sqlitePath, type Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { Compactor } from './compaction.ts';
@@ -8,6 +8,7 @@ import { AuthenticateFromDatabase } from './hooks/authenticate.ts';
 import { ValidateChange } from './hooks/change.ts';
 import { LoadFromDatabase } from './hooks/load.ts';
 import { StoreInDatabase } from './hooks/store.ts';
+import { NoteLogReader } from './log-reader.ts';
 import { CompactOnUnload } from './hooks/unload.ts';
 import { NoteService } from './note.service.ts';
 
@@ -24,7 +25,7 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 	const documents = new DocumentManager(
 		[
 			new AuthenticateFromDatabase(db),
-			new LoadFromDatabase(db),
+			new LoadFromDatabase(db, new NoteLogReader(sqlitePath(config.databaseUrl))),
 			new ValidateChange({
 				maxUpdateBytes: config.NOTE_MAX_UPDATE_BYTES,
 				maxDocumentBytes: config.NOTE_MAX_DOCUMENT_BYTES

@@ -347,6 +347,7 @@ export class DocumentManager {
 			for (const connection of [...note.connections.values()]) this.#drop(note, connection);
 			await this.unload(noteId);
 		}
+		for (const extension of this.#with('onDestroy')) extension.onDestroy?.();
 	}
 
 	async #authenticate(noteId: string, user: PublicUser): Promise<NoteRole> {

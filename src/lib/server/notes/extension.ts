@@ -56,6 +56,8 @@ export interface NoteExtension {
 	onStoreDocument?(payload: StorePayload): Promise<void>;
 	/** Runs before a document leaves memory. */
 	onUnloadDocument?(payload: UnloadPayload): Promise<void>;
+	/** The server is closing, after every document was unloaded: release what the extension holds. */
+	onDestroy?(): void;
 }
 
 export type HookName = Exclude<keyof NoteExtension, 'priority'>;

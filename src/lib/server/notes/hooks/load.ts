@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import type { Db } from '../../db/client.ts';
 import { storable } from '../bytes.ts';
 import type { LoadPayload, NoteExtension } from '../extension.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 import { seedState } from '../seed.ts';
 
 /** The transaction origin of loading, so nothing treats it as an edit. */
@@ -15,9 +16,12 @@ export const LOAD_ORIGIN = Symbol('load');
 export class LoadFromDatabase implements NoteExtension {
 	readonly priority = 1000;
 	readonly #db: Db;
+	readonly #log: NoteLogReader | undefined;
 
-	constructor(db: Db) {
+	/** With a `log` reader the tail comes straight from the SQLite file (the server's way). */
+	constructor(db: Db, log?: NoteLogReader) {
 		this.#db = db;
+		this.#log = log;
 	}
 
 	async onLoadDocument({ note }: LoadPayload): Promise<void> {
@@ -26,10 +30,12 @@ export class LoadFromDatabase implements NoteExtension {
 			select: { state: true, seq: true }
 		});
 		const after = snapshot?.seq ?? 0;
-		// A raw query: after a crash the tail can hold thousands of rows, which findMany maps about
-		// twice as slowly. Still Prisma, still parameterised.
-		const tail = await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`
-			SELECT seq, data FROM NoteUpdate WHERE noteId = ${note.id} AND seq > ${after} ORDER BY seq`;
+		// After a crash the tail can hold thousands of rows: a raw query maps them about twice as fast
+		// as findMany, the log reader several times faster again.
+		const tail =
+			this.#log?.tail(note.id, after) ??
+			(await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`
+				SELECT seq, data FROM NoteUpdate WHERE noteId = ${note.id} AND seq > ${after} ORDER BY seq`);
 		let state = snapshot?.state;
 		if (!snapshot && tail.length === 0) {
 			state = storable(seedState());
@@ -45,5 +51,9 @@ export class LoadFromDatabase implements NoteExtension {
 		note.lastSeq = note.storedSeq = last;
 		note.tailCount = tail.length;
 		note.tailBytes = tail.reduce((sum, row) => sum + row.data.length, 0);
+	}
+
+	onDestroy(): void {
+		this.#log?.close();
 	}
 }
