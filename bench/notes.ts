@@ -23,7 +23,7 @@ import {
 	sleep,
 	startServer,
 	startWorker,
-	tempDirs
+	trackDir
 } from './lib/notes-process.ts';
 
 const { values: flags } = parseArgs({
@@ -82,7 +82,7 @@ interface Setup {
 
 async function setUp(): Promise<Setup> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-notes-'));
-	tempDirs.add(dataDir);
+	trackDir(dataDir);
 	const server = await startServer('parley', { ...PARLEY_ENV, DATA_DIR: dataDir });
 	let token: string;
 	const create = async (title: string) => {

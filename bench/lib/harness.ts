@@ -133,6 +133,46 @@ export interface ServerOptions {
 	args?: string[];
 }
 
+/**
+ * Resolves with the port once a server child logs `listening` (pino JSON lines on stdout); every
+ * parsed line goes to `onEntry`. Rejects with the tail of its output if it exits or is too slow.
+ */
+export function waitForListening(
+	child: ChildProcess,
+	kind: string,
+	onEntry: (entry: Record<string, unknown>, line: string) => void = () => {}
+): Promise<number> {
+	let output = '';
+	child.stderr?.on('data', (chunk: Buffer) => {
+		output = (output + chunk.toString()).slice(-4000);
+	});
+	return new Promise<number>((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`${kind} server did not start:\n${output}`)),
+			START_TIMEOUT_MS
+		);
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`${kind} server exited (${code}):\n${output}`));
+		});
+		if (!child.stdout) throw new Error('no stdout pipe');
+		createInterface({ input: child.stdout }).on('line', (line) => {
+			let entry: Record<string, unknown>;
+			try {
+				entry = JSON.parse(line) as Record<string, unknown>;
+			} catch {
+				output = (output + line + '\n').slice(-4000);
+				return;
+			}
+			onEntry(entry, line);
+			if (entry.msg === 'listening') {
+				clearTimeout(timer);
+				resolve(entry.port as number);
+			}
+		});
+	});
+}
+
 export async function startServer(kind: Kind, options: ServerOptions = {}): Promise<ServerHandle> {
 	const env: Record<string, string | undefined> = {
 		...process.env,
@@ -152,34 +192,8 @@ export async function startServer(kind: Kind, options: ServerOptions = {}): Prom
 	);
 	const problems: string[] = [];
 	serverProblems.push({ kind, problems });
-	let output = '';
-	child.stderr?.on('data', (chunk: Buffer) => {
-		output = (output + chunk.toString()).slice(-4000);
-	});
-	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`${kind} server did not start:\n${output}`)),
-			START_TIMEOUT_MS
-		);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`${kind} server exited (${code}):\n${output}`));
-		});
-		if (!child.stdout) throw new Error('no stdout pipe');
-		createInterface({ input: child.stdout }).on('line', (line) => {
-			let entry: Record<string, unknown>;
-			try {
-				entry = JSON.parse(line) as Record<string, unknown>;
-			} catch {
-				output = (output + line + '\n').slice(-4000);
-				return;
-			}
-			if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
-			if (entry.msg === 'listening') {
-				clearTimeout(timer);
-				resolve(entry.port as number);
-			}
-		});
+	const port = await waitForListening(child, kind, (entry, line) => {
+		if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
 	});
 
 	let nextId = 1;

@@ -3,59 +3,24 @@
  * killed on any exit path; servers report memory over IPC (bench/lib/server-hook.ts) and their JSON
  * log lines are kept; client workers speak bench/lib/notes-ipc.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawn } from 'node:child_process';
+import {
+	cleanup,
+	exited,
+	ROOT,
+	sleep,
+	stopChild,
+	track,
+	trackDir,
+	waitForListening,
+	withTimeout
+} from './harness.ts';
 import type { MemorySample, ServerReply, ServerRequest } from './ipc.ts';
 import type { NotesWorkerReply, NotesWorkerRequest, ServerKind } from './notes-ipc.ts';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
-const START_TIMEOUT_MS = 60_000;
+export { cleanup, ROOT, sleep, trackDir };
+
 const IPC_TIMEOUT_MS = 120_000;
-
-const children = new Set<ChildProcess>();
-export const tempDirs = new Set<string>();
-
-function track(child: ChildProcess): ChildProcess {
-	children.add(child);
-	child.once('exit', () => children.delete(child));
-	return child;
-}
-
-export function cleanup(): void {
-	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-	tempDirs.clear();
-}
-
-export function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	return Promise.race([
-		promise,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-		})
-	]).finally(() => clearTimeout(timer));
-}
-
-function exited(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-	return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	child.kill('SIGTERM');
-	await withTimeout(exited(child), graceMs, 'stop').catch(() => {
-		child.kill('SIGKILL');
-		return exited(child);
-	});
-}
 
 export interface ServerHandle {
 	kind: ServerKind;
@@ -92,35 +57,7 @@ export async function startServer(
 		})
 	);
 	const logs: Record<string, unknown>[] = [];
-	let output = '';
-	child.stderr?.on('data', (chunk: Buffer) => {
-		output = (output + chunk.toString()).slice(-4000);
-	});
-	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`${kind} server did not start:\n${output}`)),
-			START_TIMEOUT_MS
-		);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`${kind} server exited (${code}):\n${output}`));
-		});
-		if (!child.stdout) throw new Error('no stdout pipe');
-		createInterface({ input: child.stdout }).on('line', (line) => {
-			let entry: Record<string, unknown>;
-			try {
-				entry = JSON.parse(line) as Record<string, unknown>;
-			} catch {
-				output = (output + line + '\n').slice(-4000);
-				return;
-			}
-			logs.push(entry);
-			if (entry.msg === 'listening') {
-				clearTimeout(timer);
-				resolve(entry.port as number);
-			}
-		});
-	});
+	const port = await waitForListening(child, kind, (entry) => logs.push(entry));
 
 	let nextId = 1;
 	const pending = new Map<number, (reply: ServerReply) => void>();
