@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "UsageRecord_instanceId_chatId_idx";
