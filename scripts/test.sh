@@ -29,7 +29,19 @@ migrations_match_schema() {
 		echo "  skipped: no Prisma schema engine on this machine (offline without ../shared/tools)"
 		return 0
 	fi
-	npx prisma migrate diff --from-migrations prisma/migrations --to-schema prisma/schema.prisma --exit-code
+	# The offline stand-in engine in ../shared/tools now and then fails to answer ("Error in Schema
+	# engine", no reason, exit 1). A real difference exits 2 and fails at once; an engine error is
+	# retried a few times.
+	local attempt status
+	for attempt in 1 2 3 4 5; do
+		npx prisma migrate diff --from-migrations prisma/migrations --to-schema prisma/schema.prisma \
+			--exit-code && return 0
+		status=$?
+		[ "$status" -eq 1 ] || return "$status"
+		echo "  schema engine error (attempt $attempt of 5)"
+		sleep 1
+	done
+	return 1
 }
 
 check "svelte-kit sync" npx svelte-kit sync
