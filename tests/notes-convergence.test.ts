@@ -77,10 +77,16 @@ it('clients editing concurrently with random disconnects converge with the serve
 	);
 	const providers: NoteProvider[] = [];
 	for (const user of users) providers.push(await openProvider(user.socket, noteId));
-	const seed = Date.now();
+	// CONVERGENCE_SEED replays a failed run.
+	const seed = Number(process.env.CONVERGENCE_SEED) || Date.now();
 	const rand = random(seed);
 
 	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+	// Only a socket that was disconnected on purpose: connect() on one that is already connecting
+	// sends a second CONNECT packet, which can leave it disconnected for good (status "offline").
+	const reconnect = (socket: (typeof users)[number]['socket']) => {
+		if (!socket.active) socket.connect();
+	};
 	let disconnects = 0;
 	let offlineEdits = 0;
 	await Promise.all(
@@ -94,7 +100,7 @@ it('clients editing concurrently with random disconnects converge with the serve
 					// Offline for a while: edits keep landing locally and merge after reconnecting.
 					disconnects += 1;
 					socket.disconnect();
-					setTimeout(() => socket.connect(), 50 + Math.floor(rand() * 250));
+					setTimeout(() => reconnect(socket), 50 + Math.floor(rand() * 250));
 				}
 				await sleep(roll < 0.5 ? 0 : Math.floor(rand() * 15));
 			}
@@ -104,9 +110,14 @@ it('clients editing concurrently with random disconnects converge with the serve
 	expect(disconnects).toBeGreaterThan(0);
 	expect(offlineEdits).toBeGreaterThan(0);
 	for (const [index, user] of users.entries()) {
-		if (!user.socket.connected) user.socket.connect();
+		reconnect(user.socket);
 		await connected(user.socket);
-		await saved(providers[index]);
+		// Inside the test's own time budget, so a failure names its seed and the provider's state.
+		const provider = providers[index];
+		await saved(provider, 40_000).catch((error: unknown) => {
+			const state = `status ${provider.status}, error ${provider.error?.code ?? 'none'}`;
+			throw new Error(`client ${index} not saved (seed ${seed}; ${state}): ${error}`);
+		});
 	}
 	const expected = () => content(providers[0].doc);
 	await until(
@@ -126,4 +137,4 @@ it('clients editing concurrently with random disconnects converge with the serve
 	server = await startServer({ env: NOTE_TEST_LIMITS, dataDir: server.dataDir });
 	const reloaded = await serverContent(sameSession(owner.http, server.url), noteId);
 	expect(reloaded, `database after a restart vs clients (seed ${seed})`).toBe(expected());
-});
+}, 60_000);

@@ -119,9 +119,10 @@ export class RealtimeClient implements Transport {
 	};
 
 	#onOnline = () => {
-		if (!this.#socket.connected) {
-			this.#state = 'reconnecting';
-			this.#socket.connect();
-		}
+		if (this.#socket.connected) return;
+		this.#state = 'reconnecting';
+		// An active socket is already reconnecting: a second connect() would send a second CONNECT
+		// packet for the same socket, which can leave it disconnected for good.
+		if (!this.#socket.active) this.#socket.connect();
 	};
 }
