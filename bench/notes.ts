@@ -16,15 +16,8 @@ import * as Y from 'yjs';
 import { HttpClient } from '../tests/helpers/client.ts';
 import type { MemorySample } from './lib/ipc.ts';
 import type { ServerKind } from './lib/notes-ipc.ts';
-import {
-	cleanup,
-	ROOT,
-	settle,
-	sleep,
-	startServer,
-	startWorker,
-	trackDir
-} from './lib/notes-process.ts';
+import { guard, runMain } from './lib/harness.ts';
+import { ROOT, settle, sleep, startServer, startWorker, trackDir } from './lib/notes-process.ts';
 
 const { values: flags } = parseArgs({
 	options: { sizes: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' } }
@@ -54,19 +47,7 @@ const PARLEY_ENV = {
 	NOTE_UNLOAD_AFTER_MS: '600000'
 };
 
-function fail(error: unknown): never {
-	console.error(`\nbench:notes failed: ${error instanceof Error ? error.message : error}`);
-	cleanup();
-	process.exit(1);
-}
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
-}
-setTimeout(
-	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
-	TOTAL_TIMEOUT_MS
-).unref();
+guard('bench:notes', TOTAL_TIMEOUT_MS);
 
 // ---- setup ----------------------------------------------------------------------------------------
 
@@ -472,10 +453,4 @@ async function main(): Promise<void> {
 	console.log(verdicts.map((v) => `verdict: ${v}`).join('\n'));
 }
 
-try {
-	await main();
-	cleanup();
-	process.exit(0);
-} catch (error) {
-	fail(error);
-}
+await runMain(main);

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import {
-	cleanup,
 	exited,
 	ROOT,
 	sleep,
@@ -18,7 +17,7 @@ import {
 import type { MemorySample, ServerReply, ServerRequest } from './ipc.ts';
 import type { NotesWorkerReply, NotesWorkerRequest, ServerKind } from './notes-ipc.ts';
 
-export { cleanup, ROOT, sleep, trackDir };
+export { ROOT, sleep, trackDir };
 
 const IPC_TIMEOUT_MS = 120_000;
 

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { q, ReadDb } from '../usage/sql.ts';
 
 export interface LoggedUpdate {
 	seq: number;
@@ -6,14 +6,14 @@ export interface LoggedUpdate {
 }
 
 /**
- * Reads a note's update log straight from the SQLite file on a read-only connection of its own.
- * After a crash a note's tail can hold thousands of small rows, which better-sqlite3 hands over
- * several times faster than Prisma's raw-query row mapping; writes stay with Prisma.
+ * Reads a note's update log straight from the SQLite file on a read-only connection of its own
+ * (the usage reports' `ReadDb`). After a crash a note's tail can hold thousands of small rows, which
+ * better-sqlite3 hands over several times faster than Prisma's raw-query row mapping; writes stay
+ * with Prisma.
  */
 export class NoteLogReader {
 	readonly #file: string;
-	#db: Database.Database | undefined;
-	#tail: Database.Statement<[string, number], LoggedUpdate> | undefined;
+	#db: ReadDb | undefined;
 
 	constructor(file: string) {
 		this.#file = file;
@@ -21,19 +21,14 @@ export class NoteLogReader {
 
 	/** The updates logged after `afterSeq`, in seq order. */
 	tail(noteId: string, afterSeq: number): LoggedUpdate[] {
-		if (!this.#db) {
-			this.#db = new Database(this.#file, { fileMustExist: true, timeout: 5000 });
-			this.#db.pragma('query_only = ON');
-		}
-		this.#tail ??= this.#db.prepare<[string, number], LoggedUpdate>(
-			'SELECT seq, data FROM NoteUpdate WHERE noteId = ? AND seq > ? ORDER BY seq'
+		this.#db ??= new ReadDb(this.#file);
+		return this.#db.all<LoggedUpdate>(
+			q`SELECT seq, data FROM NoteUpdate WHERE noteId = ${noteId} AND seq > ${afterSeq} ORDER BY seq`
 		);
-		return this.#tail.all(noteId, afterSeq);
 	}
 
 	close(): void {
 		this.#db?.close();
 		this.#db = undefined;
-		this.#tail = undefined;
 	}
 }

@@ -65,9 +65,10 @@ export function list(values: readonly unknown[]): Q {
 }
 
 /**
- * The usage reports' own connection to the database file: read-only (`query_only`), with cached
- * prepared statements and plain numbers. Reports are aggregate queries that Prisma's raw API would
- * only slow down (it converts every integer to a BigInt); writes stay with Prisma.
+ * A connection of its own to the database file: read-only (`query_only`), with cached prepared
+ * statements and plain numbers. The usage reports (aggregates that Prisma's raw API would only slow
+ * down: it converts every integer to a BigInt) and the notes log reader use it; writes stay with
+ * Prisma.
  */
 export class ReadDb {
 	readonly #db: Database.Database;
