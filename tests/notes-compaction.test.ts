@@ -114,6 +114,8 @@ it('unloads an idle note after NOTE_UNLOAD_AFTER_MS with a final compaction, and
 	const loads = () => server.logs.filter((l) => l.msg === 'note loaded' && l.noteId === noteId);
 	expect(loads()).toHaveLength(1);
 	expect(await serverContent(ana.http, noteId)).toBe(expected);
+	// The server's log line can reach this process after the HTTP answer does.
+	await until(() => loads().length >= 2, 'the reload to be logged');
 	expect(loads()).toHaveLength(2);
 	expect(loads()[1]).toMatchObject({ updates: 0 });
 	client.close();
