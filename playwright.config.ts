@@ -85,7 +85,9 @@ export default defineConfig({
 			HOST: '127.0.0.1',
 			PORT: port,
 			DATA_DIR: process.env.PARLEY_E2E_DATA_DIR,
-			LOG_LEVEL: 'warn'
+			LOG_LEVEL: 'warn',
+			// Every test user signs up from 127.0.0.1.
+			SIGNUP_MAX_PER_IP_PER_HOUR: '100000'
 		}
 	}
 });

@@ -24,7 +24,26 @@ export default defineConfig({
 		tailwindcss(),
 		sveltekit({
 			adapter: adapter({ out: 'build' }),
-			compilerOptions: { runes: true }
+			compilerOptions: { runes: true },
+			// Scripts run only from this origin or with the page's nonce: an injected <script> or
+			// event handler never runs. Styles may be inline (Svelte and Chart.js set style
+			// attributes). Images from other sites are refused, so a message cannot beacon out.
+			csp: {
+				mode: 'nonce',
+				directives: {
+					'default-src': ['self'],
+					'script-src': ['self'],
+					'style-src': ['self', 'unsafe-inline'],
+					'img-src': ['self', 'data:', 'blob:'],
+					'font-src': ['self', 'data:'],
+					'connect-src': ['self'],
+					'worker-src': ['self', 'blob:'],
+					'object-src': ['none'],
+					'base-uri': ['none'],
+					'form-action': ['self'],
+					'frame-ancestors': ['none']
+				}
+			}
 		}),
 		parleyRealtime()
 	],

@@ -5,6 +5,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { bootParley } from '#lib/server/boot.ts';
 import { loadConfig } from '#lib/server/config.ts';
+import { drainAtMost } from '#lib/server/http/drain.ts';
+import { SECURITY_HEADERS } from '#lib/server/http/security-headers.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 process.env.BODY_SIZE_LIMIT ??= String(MAX_BODY_BYTES);
@@ -16,7 +18,8 @@ const PROTOCOL_HEADER = 'x-parley-protocol';
 const HOST_HEADER = 'x-parley-host';
 /** The same test as the authenticate hook: a request with this header signs in with the token. */
 const BEARER = /^Bearer\s+\S+$/i;
-const configuredOrigin = loadConfig().ORIGIN;
+const settings = loadConfig();
+const configuredOrigin = settings.ORIGIN;
 const publicOrigin = configuredOrigin ? new URL(configuredOrigin) : undefined;
 process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 if (publicOrigin) process.env.HOST_HEADER = HOST_HEADER;
@@ -30,9 +33,22 @@ function notFound(res: ServerResponse): void {
 
 /** SvelteKit's handler, loaded once the App is up. */
 const kit: { handler?: Handler } = {};
-const server = http.createServer((req, res) => {
+const server = http.createServer(
+	{
+		// Node refuses a headers timeout longer than the request timeout.
+		headersTimeout: Math.min(settings.HTTP_HEADERS_TIMEOUT_MS, settings.HTTP_REQUEST_TIMEOUT_MS),
+		requestTimeout: settings.HTTP_REQUEST_TIMEOUT_MS,
+		// How often the timeouts above are enforced; Node's default lets a slow client linger 30 s more.
+		connectionsCheckingInterval: 1000
+	},
+	handleRequest
+);
+
+function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+	res.once('finish', () => drainAtMost(req));
 	if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-		res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+		res.writeHead(413, { 'content-type': 'application/json' });
 		res.end(
 			JSON.stringify({
 				error: { code: 'payload_too_large', message: 'The request body is over 1 MB.' }
@@ -56,7 +72,7 @@ const server = http.createServer((req, res) => {
 	}
 	if (kit.handler) kit.handler(req, res, () => notFound(res));
 	else notFound(res);
-});
+}
 
 // Boot first (migrations, services, Socket.IO), then load SvelteKit, whose init hook reuses the App.
 const parley = await bootParley(server);

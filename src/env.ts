@@ -66,6 +66,13 @@ export const variables = defineEnvVars({
 	/** Days a note stays in the trash before it is deleted for good. */
 	NOTE_TRASH_DAYS: { schema: int(30, 1, 3650) },
 	SHUTDOWN_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) },
+	/** A client must send a request's headers within this long, and the whole request within the next. */
+	HTTP_HEADERS_TIMEOUT_MS: { schema: int(10_000, 1000, 120_000) },
+	HTTP_REQUEST_TIMEOUT_MS: { schema: int(30_000, 1000, 3_600_000) },
+	/** New accounts one IP address may create per hour. */
+	SIGNUP_MAX_PER_IP_PER_HOUR: { schema: int(30, 1, 100_000) },
+	/** Wrong current passwords one account may give when changing its password, per 15 minutes. */
+	PASSWORD_CHANGE_MAX_FAILURES: { schema: int(5, 1, 1000) },
 	/** How often the scheduler looks for instances due a sync; 0 turns scheduled syncs off. */
 	SYNC_SCHEDULER_TICK_MS: { schema: int(30_000, 0, 3_600_000) },
 	SYNC_REQUEST_TIMEOUT_MS: { schema: int(30_000, 1000, 600_000) },

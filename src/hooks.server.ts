@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isHttpError, isRedirect } from '@sveltejs/kit';
 import {
 	sequence,
 	type Handle,
@@ -7,6 +8,11 @@ import {
 } from '@sveltejs/kit/hooks';
 import { getApp } from '#lib/server/app.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from '#lib/server/auth/cookies.ts';
+import {
+	guardRoutes,
+	noStoreWhenSignedIn,
+	refuseCrossSiteWrites
+} from '#lib/server/http/guards.ts';
 
 export const init: ServerInit = async () => {
 	await getApp();
@@ -21,19 +27,28 @@ const requestContext: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = requestId;
 	event.locals.log = app.log.child({ requestId });
 	const started = performance.now();
-	const response = await resolve(event);
-	response.headers.set('x-request-id', requestId);
-	event.locals.log.info(
-		{
-			method: event.request.method,
-			path: event.url.pathname,
-			status: response.status,
-			ms: Math.round(performance.now() - started),
-			userId: event.locals.user?.id
-		},
-		'request'
-	);
-	return response;
+	let status = 500;
+	try {
+		const response = await resolve(event);
+		status = response.status;
+		response.headers.set('x-request-id', requestId);
+		return response;
+	} catch (thrown) {
+		// A guard's redirect or error page is thrown, not returned; log its status all the same.
+		if (isRedirect(thrown) || isHttpError(thrown)) status = thrown.status;
+		throw thrown;
+	} finally {
+		event.locals.log.info(
+			{
+				method: event.request.method,
+				path: event.url.pathname,
+				status,
+				ms: Math.round(performance.now() - started),
+				userId: event.locals.user?.id
+			},
+			'request'
+		);
+	}
 };
 
 /** Authenticates once per request: a bearer API token, or else the session cookie. */
@@ -71,7 +86,13 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, authenticate);
+export const handle = sequence(
+	requestContext,
+	authenticate,
+	noStoreWhenSignedIn,
+	guardRoutes,
+	refuseCrossSiteWrites
+);
 
 /** Logs unexpected errors with the request id; users see a calm message, never a stack trace. */
 export const handleError: HandleServerError = ({ kind, error, event }) => {

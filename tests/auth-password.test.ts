@@ -83,7 +83,7 @@ describe('change password', () => {
 			method: 'POST',
 			body: { currentPassword: password, newPassword }
 		});
-		expect(response).toEqual({ status: 200, body: { ok: true } });
+		expect(response).toEqual({ status: 200, body: { ok: true, revokedTokens: 0 } });
 
 		expect(await ended).toEqual({ reason: 'password_changed' });
 		await gone;
@@ -104,6 +104,73 @@ describe('change password', () => {
 
 		expect((await new HttpClient(server.url).logIn(email, password)).status).toBe(401);
 		expect((await new HttpClient(server.url).logIn(email, newPassword)).status).toBe(303);
+	});
+});
+
+describe('change password: API tokens and attempts', () => {
+	async function tokenFor(client: HttpClient, name: string): Promise<string> {
+		const { body } = await client.json<{ token: string }>('/api/v1/tokens', {
+			method: 'POST',
+			body: { name }
+		});
+		return body.token;
+	}
+
+	it('revokes the API tokens by default and disconnects their sockets', async () => {
+		const { client, password } = await newUser(server.url);
+		const token = await tokenFor(client, 'deploy bot');
+		const bot = await openSocket(new HttpClient(server.url), { token });
+		const ended = nextEvent(bot, 'session:ended');
+		const response = await client.json('/api/v1/me/password', {
+			method: 'POST',
+			body: { currentPassword: password, newPassword: 'a brand new secret' }
+		});
+		expect(response).toEqual({ status: 200, body: { ok: true, revokedTokens: 1 } });
+		expect(await ended).toEqual({ reason: 'password_changed' });
+		await disconnected(bot);
+		const me = await new HttpClient(server.url).json('/api/v1/me', { token });
+		expect(me.status).toBe(401);
+	});
+
+	it('keeps the API tokens when asked to, and the settings form revokes them when ticked', async () => {
+		const { client, password } = await newUser(server.url);
+		const kept = await tokenFor(client, 'kept');
+		const keep = await client.json('/api/v1/me/password', {
+			method: 'POST',
+			body: { currentPassword: password, newPassword: 'second secret!', revokeApiTokens: false }
+		});
+		expect(keep).toEqual({ status: 200, body: { ok: true, revokedTokens: 0 } });
+		expect((await new HttpClient(server.url).json('/api/v1/me', { token: kept })).status).toBe(200);
+
+		const unticked = await client.submit('/settings?/password', {
+			currentPassword: 'second secret!',
+			newPassword: 'third secret!!'
+		});
+		expect(unticked.status).toBe(200);
+		expect((await new HttpClient(server.url).json('/api/v1/me', { token: kept })).status).toBe(200);
+
+		const ticked = await client.submit('/settings?/password', {
+			currentPassword: 'third secret!!',
+			newPassword: 'fourth secret!',
+			revokeApiTokens: 'on'
+		});
+		expect(ticked.status).toBe(200);
+		expect((await new HttpClient(server.url).json('/api/v1/me', { token: kept })).status).toBe(401);
+	});
+
+	it('refuses further attempts after too many wrong current passwords, even the right one', async () => {
+		const { client, password } = await newUser(server.url);
+		const attempt = (currentPassword: string) =>
+			client.json('/api/v1/me/password', {
+				method: 'POST',
+				body: { currentPassword, newPassword: 'a brand new secret' }
+			});
+		for (let i = 0; i < 5; i++) expect((await attempt(`wrong ${i}`)).status).toBe(400);
+		const blocked = await attempt(password);
+		expect(blocked).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+		// Nothing changed: the old password still signs in.
+		const { email } = (await client.json<{ user: { email: string } }>('/api/v1/me')).body.user;
+		expect((await new HttpClient(server.url).logIn(email, password)).status).toBe(303);
 	});
 });
 

@@ -139,7 +139,7 @@ describe('routes', () => {
 		for (const path of ['/api/v1/nope', '/api/v2/me']) {
 			const response = await admin.request(path, {
 				method: 'POST',
-				headers: { 'content-type': 'application/json' },
+				headers: { 'content-type': 'application/json', origin: server.url },
 				body: '{}'
 			});
 			expect(response.status, path).toBe(404);

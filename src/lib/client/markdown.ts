@@ -19,7 +19,13 @@ const marked = new Marked(
 	{
 		renderer: {
 			// Raw HTML in a message is shown as text, never interpreted.
-			html: ({ text }) => escapeHtml(text)
+			html: ({ text }) => escapeHtml(text),
+			// Pictures from other sites become links: loading them would tell that site who read the
+			// message and when (a model can be talked into such a beacon), and the CSP refuses them.
+			image: ({ href, text }) =>
+				href.startsWith('/') && !href.startsWith('//')
+					? `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">`
+					: `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`
 		}
 	}
 );

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { RealtimeBus } from './realtime/bus.ts';
 import { AccountService } from './auth/account.service.ts';
 import { ApiTokenService } from './auth/api-token.service.ts';
-import { LoginLimiter } from './auth/login-limiter.ts';
+import { AuthLimits } from './auth/auth-limits.ts';
 import { SessionService } from './auth/session.service.ts';
 import { SettingsService } from './auth/settings.service.ts';
 import { ChannelService } from './channels/channel.service.ts';
@@ -85,12 +85,14 @@ async function createApp(config: Config): Promise<App> {
 	const bus = new RealtimeBus();
 	const settings = new SettingsService(db);
 	const sessions = new SessionService(db, bus, config.SESSION_DAYS);
-	const limiter = new LoginLimiter(
-		config.LOGIN_MAX_ATTEMPTS_PER_IP,
-		config.LOGIN_MAX_FAILURES_PER_ACCOUNT
-	);
-	const accounts = new AccountService({ db, bus, sessions, settings, limiter });
+	const limits = new AuthLimits({
+		loginAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
+		loginFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+		signupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR,
+		passwordChangeFailures: config.PASSWORD_CHANGE_MAX_FAILURES
+	});
 	const apiTokens = new ApiTokenService(db, bus);
+	const accounts = new AccountService({ db, bus, sessions, settings, limits, apiTokens });
 	const presence = new PresenceService(bus);
 	const providers = new ProviderService(db);
 	const completions = new CompletionService(

@@ -1,8 +1,6 @@
-import { redirect } from '@sveltejs/kit';
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = ({ locals, url }) => {
-	if (!locals.user) redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
-	if (locals.user.status !== 'active') redirect(303, '/pending');
-	return { user: locals.user };
-};
+export const load: LayoutServerLoad = ({ locals, url }) => ({
+	user: requirePageAccess(locals, url, 'member')
+});

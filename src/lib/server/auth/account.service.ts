@@ -5,7 +5,8 @@ import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import type { Role, UserStatus } from '#lib/shared/schemas/auth.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
-import type { LoginLimiter } from './login-limiter.ts';
+import type { ApiTokenService } from './api-token.service.ts';
+import type { AuthLimits } from './auth-limits.ts';
 import type { SessionService, SessionInfo } from './session.service.ts';
 import type { SettingsService } from './settings.service.ts';
 import { publicUserSelect, toPublicUser } from './user-row.ts';
@@ -24,24 +25,34 @@ export class AccountService {
 	readonly #bus: RealtimeBus;
 	readonly #sessions: SessionService;
 	readonly #settings: SettingsService;
-	readonly #limiter: LoginLimiter;
+	readonly #limits: AuthLimits;
+	readonly #apiTokens: ApiTokenService;
 
 	constructor(deps: {
 		db: Db;
 		bus: RealtimeBus;
 		sessions: SessionService;
 		settings: SettingsService;
-		limiter: LoginLimiter;
+		limits: AuthLimits;
+		apiTokens: ApiTokenService;
 	}) {
 		this.#db = deps.db;
 		this.#bus = deps.bus;
 		this.#sessions = deps.sessions;
 		this.#settings = deps.settings;
-		this.#limiter = deps.limiter;
+		this.#limits = deps.limits;
+		this.#apiTokens = deps.apiTokens;
 	}
 
-	/** Creates an account and signs it in. The first account becomes the admin. */
-	async signUp(input: { email: string; displayName: string; password: string }): Promise<SignedIn> {
+	/**
+	 * Creates an account and signs it in. The first account becomes the admin. Rate limited per IP;
+	 * the password is hashed before the email is looked up, so a taken email answers no faster.
+	 */
+	async signUp(
+		input: { email: string; displayName: string; password: string },
+		ip: string
+	): Promise<SignedIn> {
+		await this.#limits.checkSignup(ip);
 		const passwordHash = await hashPassword(input.password);
 		const { requireApproval } = await this.#settings.get();
 		const user = await this.#db.$transaction(async (tx) => {
@@ -69,17 +80,17 @@ export class AccountService {
 
 	/** Checks a password (rate limited per IP and per account) and opens a session. */
 	async logIn(input: { email: string; password: string }, ip: string): Promise<SignedIn> {
-		await this.#limiter.check(ip, input.email);
+		await this.#limits.checkLogin(ip, input.email);
 		const row = await this.#db.user.findUnique({ where: { email: input.email } });
 		const valid = await verifyPassword(
 			row?.passwordHash ?? (await dummyPasswordHash()),
 			input.password
 		);
 		if (!row || !valid) {
-			await this.#limiter.recordFailure(input.email);
+			await this.#limits.loginFailed(input.email);
 			throw new AppError('unauthorized', 'Incorrect email or password.');
 		}
-		await this.#limiter.recordSuccess(input.email);
+		await this.#limits.loginSucceeded(input.email);
 		if (row.status === 'deactivated') {
 			throw new AppError(
 				'forbidden',
@@ -98,23 +109,39 @@ export class AccountService {
 		return user;
 	}
 
-	/** Changes the password and ends every other session; the caller keeps `currentSessionId`. */
+	/**
+	 * Changes the password and ends every other session with its sockets; the caller keeps
+	 * `currentSessionId`. With `revokeApiTokens` the user's API tokens end too, with their sockets.
+	 * Wrong current passwords are limited per account.
+	 */
 	async changePassword(
 		userId: string,
-		input: { currentPassword: string; newPassword: string },
+		input: { currentPassword: string; newPassword: string; revokeApiTokens: boolean },
 		currentSessionId?: string
-	): Promise<void> {
+	): Promise<{ revokedTokens: number }> {
+		await this.#limits.checkPasswordChange(userId);
 		const row = await this.#db.user.findUniqueOrThrow({ where: { id: userId } });
 		if (!(await verifyPassword(row.passwordHash, input.currentPassword))) {
+			await this.#limits.passwordChangeFailed(userId);
 			throw new AppError('validation', 'Your current password is incorrect.', {
 				fields: { currentPassword: 'Your current password is incorrect.' }
 			});
 		}
+		await this.#limits.passwordChangeSucceeded(userId);
 		await this.#db.user.update({
 			where: { id: userId },
 			data: { passwordHash: await hashPassword(input.newPassword) }
 		});
 		await this.#sessions.invalidateAllForUser(userId, 'password_changed', currentSessionId);
+		const revokedTokens = input.revokeApiTokens
+			? await this.#apiTokens.revokeAll(userId, 'password_changed')
+			: 0;
+		return { revokedTokens };
+	}
+
+	/** Accounts waiting for an admin's approval. */
+	pendingCount(): Promise<number> {
+		return this.#db.user.count({ where: { status: 'pending' } });
 	}
 
 	async listUsers(filter: { query?: string; page?: number; pageSize?: number }) {

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
+import type { SessionEndReason } from '#lib/shared/events.ts';
 import type { ApiTokenSummary, PublicUser } from '#lib/shared/types.ts';
 import { generateSecret, hashSecret } from './tokens.ts';
 import { toPublicUser } from './user-row.ts';
@@ -42,6 +43,14 @@ export class ApiTokenService {
 		const { count } = await this.#db.apiToken.deleteMany({ where: { id: tokenId, userId } });
 		if (count === 0) throw new AppError('not_found', 'No such token.');
 		this.#bus.endSessions(tokenRoom(tokenId), 'revoked');
+	}
+
+	/** Revokes every token of a user and disconnects their sockets; returns how many there were. */
+	async revokeAll(userId: string, reason: SessionEndReason): Promise<number> {
+		const tokens = await this.#db.apiToken.findMany({ where: { userId }, select: { id: true } });
+		await this.#db.apiToken.deleteMany({ where: { id: { in: tokens.map((t) => t.id) } } });
+		for (const { id } of tokens) this.#bus.endSessions(tokenRoom(id), reason);
+		return tokens.length;
 	}
 
 	/** The active user a bearer token belongs to, or null. */

@@ -55,8 +55,19 @@ export function setSessionCookie(
 	);
 }
 
-/** A same-site path to go to after signing in, or `/`. */
+/**
+ * Where to go after signing in: `?next=` resolved the way a browser would resolve it, kept only when
+ * it stays on this origin (so `//evil.example` and `/\evil.example` become `/`), and re-serialised,
+ * so the redirect carries no character a Location header cannot hold.
+ */
 export function safeRedirectTarget(url: URL): string {
 	const next = url.searchParams.get('next');
-	return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+	if (!next?.startsWith('/')) return '/';
+	let target: URL;
+	try {
+		target = new URL(next, url.origin);
+	} catch {
+		return '/';
+	}
+	return target.origin === url.origin ? target.pathname + target.search + target.hash : '/';
 }

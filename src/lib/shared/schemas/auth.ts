@@ -33,9 +33,14 @@ export const logInSchema = v.object({
 	password: v.pipe(v.string('Enter your password.'), v.nonEmpty('Enter your password.'))
 });
 export const profileSchema = v.object({ displayName, avatarColor });
-export const changePasswordSchema = v.object({
+const passwordChange = {
 	currentPassword: v.pipe(v.string(), v.nonEmpty('Enter your current password.')),
 	newPassword: password
+};
+/** JSON API: API tokens are revoked too unless `revokeApiTokens` is false. */
+export const changePasswordSchema = v.object({
+	...passwordChange,
+	revokeApiTokens: v.optional(v.boolean('revokeApiTokens must be true or false.'), true)
 });
 export const createApiTokenSchema = v.object({
 	name: v.pipe(

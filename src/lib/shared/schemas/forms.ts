@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { roles } from './auth.ts';
+import { changePasswordSchema, roles } from './auth.ts';
 import { createProviderSchema } from './providers.ts';
 
 /** Schemas for the HTML forms whose fields differ from the JSON API's (checkboxes, hidden ids). */
@@ -7,6 +7,18 @@ import { createProviderSchema } from './providers.ts';
 const id = v.pipe(v.string('Missing id.'), v.nonEmpty('Missing id.'), v.maxLength(64));
 
 export const byIdForm = v.object({ id });
+
+/** Settings → Password: the "also revoke API tokens" checkbox is sent only when ticked. */
+export const changePasswordForm = v.object({
+	...v.omit(changePasswordSchema, ['revokeApiTokens']).entries,
+	revokeApiTokens: v.optional(
+		v.pipe(
+			v.string(),
+			v.transform((value) => value !== '')
+		),
+		''
+	)
+});
 
 export const roleForm = v.object({ id, role: v.picklist(roles, 'Role must be admin or user.') });
 

@@ -1,9 +1,7 @@
-import { error } from '@sveltejs/kit';
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = async ({ locals }) => {
-	if (locals.user?.role !== 'admin') {
-		error(403, { message: 'Only admins can open this page.', code: 'forbidden' });
-	}
-	return { pendingCount: await locals.app.db.user.count({ where: { status: 'pending' } }) };
+export const load: LayoutServerLoad = async ({ locals, url }) => {
+	requirePageAccess(locals, url, 'admin');
+	return { pendingCount: await locals.app.accounts.pendingCount() };
 };

@@ -1,6 +1,7 @@
 import { requireUser } from '#lib/server/http/api.ts';
 import { runForm } from '#lib/server/http/actions.ts';
-import { changePasswordSchema, profileSchema } from '#lib/shared/schemas/auth.ts';
+import { profileSchema } from '#lib/shared/schemas/auth.ts';
+import { changePasswordForm } from '#lib/shared/schemas/forms.ts';
 import type { Actions } from './$types';
 
 export const actions = {
@@ -18,11 +19,15 @@ export const actions = {
 			['displayName', 'avatarColor']
 		),
 
-	/** Changes the password; every other session ends, this one stays signed in. */
+	/** Changes the password; every other session ends (and API tokens, if ticked), this one stays. */
 	password: ({ request, locals }) =>
-		runForm('password', request, changePasswordSchema, async (input) => {
+		runForm('password', request, changePasswordForm, async (input) => {
 			const user = requireUser(locals);
-			await locals.app.accounts.changePassword(user.id, input, locals.session?.id);
-			return { changed: true };
+			const { revokedTokens } = await locals.app.accounts.changePassword(
+				user.id,
+				input,
+				locals.session?.id
+			);
+			return { changed: true, revokedTokens };
 		})
 } satisfies Actions;

@@ -9,11 +9,11 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions = {
-	default: async ({ request, locals, cookies, url }) => {
+	default: async ({ request, locals, cookies, url, getClientAddress }) => {
 		const form = await readForm(request, signUpSchema, ['email', 'displayName']);
 		if (!form.ok) return form.failure;
 		try {
-			const { token, session } = await locals.app.accounts.signUp(form.data);
+			const { token, session } = await locals.app.accounts.signUp(form.data, getClientAddress());
 			setSessionCookie(cookies, token, session, url);
 		} catch (error) {
 			return failWith(error, form.values);

@@ -1,7 +1,9 @@
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import { instanceActions } from '#lib/server/sync/form-actions.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
+	requirePageAccess(locals, url, 'admin');
 	const instances = await locals.app.instances.list();
 	return {
 		instances,

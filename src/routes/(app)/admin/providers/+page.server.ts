@@ -1,4 +1,5 @@
 import { AppError } from '#lib/server/errors.ts';
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import { requireAdmin } from '#lib/server/http/api.ts';
 import { runForm } from '#lib/server/http/actions.ts';
 import { byIdForm, enabledForm, modelForm, providerEditForm } from '#lib/shared/schemas/forms.ts';
@@ -6,8 +7,8 @@ import { createProviderSchema } from '#lib/shared/schemas/providers.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Admin → Providers. API keys never leave the server: the page only learns whether one is stored. */
-export const load: PageServerLoad = async ({ locals, url, parent }) => {
-	await parent(); // the admin layout refuses non-admins first
+export const load: PageServerLoad = async ({ locals, url }) => {
+	requirePageAccess(locals, url, 'admin');
 	return {
 		providers: await locals.app.providers.list(),
 		/** The provider whose deletion waits for confirmation (`?delete=<id>`). */

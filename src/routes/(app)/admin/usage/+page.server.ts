@@ -1,16 +1,13 @@
-import { error } from '@sveltejs/kit';
 import { AppError } from '#lib/server/errors.ts';
 import { isTimeZone } from '#lib/server/usage/calendar.ts';
 import { TZ_COOKIE } from '#lib/client/usage/time-zone.ts';
 import { PARAM_KEYS, TABLE_ROWS } from '#lib/client/usage/links.ts';
 import { DASHBOARD_REPORTS } from '#lib/shared/usage.ts';
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url, cookies }) => {
-	// The admin layout refuses others too, but loads run in parallel: never compute for them.
-	if (locals.user?.role !== 'admin') {
-		error(403, { message: 'Only admins can open this page.', code: 'forbidden' });
-	}
+	requirePageAccess(locals, url, 'admin');
 	const params: Record<string, string> = {};
 	for (const key of PARAM_KEYS) {
 		const value = url.searchParams.get(key)?.trim();

@@ -1,9 +1,11 @@
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import { requireAdmin } from '#lib/server/http/api.ts';
 import { runForm } from '#lib/server/http/actions.ts';
 import { approvalSettingForm, roleForm, statusForm } from '#lib/shared/schemas/forms.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
+	requirePageAccess(locals, url, 'admin');
 	const q = (url.searchParams.get('q') ?? '').trim().slice(0, 100);
 	const page = Math.max(1, Math.floor(Number(url.searchParams.get('page'))) || 1);
 	const [list, settings] = await Promise.all([

@@ -1,3 +1,4 @@
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import { requireUser } from '#lib/server/http/api.ts';
 import { runForm } from '#lib/server/http/actions.ts';
 import { createApiTokenSchema } from '#lib/shared/schemas/auth.ts';
@@ -5,7 +6,7 @@ import { byIdForm } from '#lib/shared/schemas/forms.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-	const user = requireUser(locals);
+	const user = requirePageAccess(locals, url, 'member');
 	return {
 		tokens: await locals.app.apiTokens.list(user.id),
 		/** The token whose revocation waits for confirmation (`?revoke=<id>`). */

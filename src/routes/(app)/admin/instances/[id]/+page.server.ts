@@ -1,9 +1,11 @@
 import { error } from '@sveltejs/kit';
 import { AppError } from '#lib/server/errors.ts';
+import { requirePageAccess } from '#lib/server/http/access.ts';
 import { instanceActions } from '#lib/server/sync/form-actions.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
+	requirePageAccess(locals, url, 'admin');
 	let instance;
 	try {
 		instance = await locals.app.instances.get(params.id);
