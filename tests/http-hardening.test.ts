@@ -72,7 +72,7 @@ describe('cross-site writes with the session cookie', () => {
 
 	it('refuses a foreign, a null and a missing Origin, and writes nothing', async () => {
 		const before = await tokenCount();
-		for (const headers of [
+		for (const headers of <Record<string, string>[]>[
 			{ origin: 'https://evil.example' },
 			{ origin: 'null' },
 			{ origin: server.url.replace('127.0.0.1', 'localhost') },

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { ADMIN, expectShell, logIn, newUser, signUp, submitSignUp } from './support.ts';
 
 test('a new member signs up, logs out from the account menu and logs back in', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { FakeOpenWebUI } from '../fakes/open-webui.ts';
 import { World } from '../fakes/open-webui-data.ts';
 import { ADMIN_STATE, expectShell, otherUser } from './support.ts';

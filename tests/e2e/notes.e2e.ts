@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { otherUser } from './support.ts';
 
 /** Creates a note from the Notes section, names it, and returns its URL. */

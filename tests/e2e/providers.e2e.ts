@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai.ts';
 import { providerCard, submitProvider } from './providers-support.ts';
 import { ADMIN_STATE, expectShell } from './support.ts';

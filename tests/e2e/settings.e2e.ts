@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { expectShell, freshContext, logIn, newUser, signUp } from './support.ts';
 
 test('changing the profile shows the new name everywhere', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { ADMIN, ADMIN_STATE, expectShell } from './support.ts';
 
 test.use({ storageState: ADMIN_STATE });

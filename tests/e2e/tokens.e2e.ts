@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { expectShell, newUser, signUp } from './support.ts';
 
 test('a token’s secret is shown once, works, and stops working when revoked', async ({

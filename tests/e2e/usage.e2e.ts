@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { ADMIN_STATE, expectShell, otherUser } from './support.ts';
 
 // A browser away from UTC, so days and hours visibly follow its time zone.

@@ -26,9 +26,17 @@ export class AuthLimits {
 
 	constructor(settings: AuthLimitSettings) {
 		this.#loginPerIp = budget('login-ip', settings.loginAttemptsPerIp, FIFTEEN_MINUTES);
-		this.#loginPerAccount = budget('login-account', settings.loginFailuresPerAccount, FIFTEEN_MINUTES);
+		this.#loginPerAccount = budget(
+			'login-account',
+			settings.loginFailuresPerAccount,
+			FIFTEEN_MINUTES
+		);
 		this.#signupPerIp = budget('signup-ip', settings.signupsPerIpPerHour, ONE_HOUR);
-		this.#passwordChange = budget('password-change', settings.passwordChangeFailures, FIFTEEN_MINUTES);
+		this.#passwordChange = budget(
+			'password-change',
+			settings.passwordChangeFailures,
+			FIFTEEN_MINUTES
+		);
 	}
 
 	/** Counts a sign-in attempt from this IP and refuses when the IP or the account is over its limit. */
@@ -52,11 +60,7 @@ export class AuthLimits {
 
 	/** Refuses a password change while the account has given too many wrong current passwords. */
 	async checkPasswordChange(userId: string): Promise<void> {
-		await refuseIfSpent(
-			this.#passwordChange,
-			userId,
-			'Too many wrong current passwords.'
-		);
+		await refuseIfSpent(this.#passwordChange, userId, 'Too many wrong current passwords.');
 	}
 
 	async passwordChangeFailed(userId: string): Promise<void> {

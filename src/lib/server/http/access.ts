@@ -62,7 +62,7 @@ export function requirePageAccess(
 	if (problem === 'signed_out') redirect(303, loginUrl(url));
 	if (problem === 'pending') redirect(303, '/pending');
 	if (problem === 'not_admin') {
-		error(403, { message: 'Only admins can open this page.', code: 'forbidden' });
+		error(403, 'Only admins can open this page.', { code: 'forbidden' });
 	}
 	return locals.user as PublicUser;
 }

@@ -15,9 +15,9 @@ function isApi(pathname: string): boolean {
 
 /**
  * Authorizes every request by its route tree (`access.ts`) before any load, action or endpoint
- * runs, so an area's rule cannot be forgotten by one of its files. Loads check again themselves
- * (pages get proper redirects and error pages from them); this guard is what holds when a request
- * skips the layout, such as `__data.json?x-sveltekit-invalidated=…`.
+ * runs, so an area's rule cannot be forgotten by one of its files. It is what holds when a request
+ * skips the layouts: `__data.json?x-sveltekit-invalidated=…` runs one page's load alone, and form
+ * actions and endpoints run no load at all. Loads check again themselves.
  */
 export const guardRoutes: Handle = ({ event, resolve }) => {
 	const access = requiredAccess(event.route.id, event.url.pathname);
@@ -36,7 +36,10 @@ export const guardRoutes: Handle = ({ event, resolve }) => {
 	}
 	if (problem === 'signed_out') redirect(303, loginUrl(event.url));
 	if (problem === 'pending') redirect(303, '/pending');
-	error(403, { message: 'Only admins can open this page.', code: 'forbidden' });
+	// A whole page (not its data, not an action): SvelteKit runs every layout's load to render it,
+	// so the admin layout refuses it there, with the app's own error page.
+	if (SAFE_METHODS.has(event.request.method) && !event.isDataRequest) return resolve(event);
+	error(403, 'Only admins can open this page.', { code: 'forbidden' });
 };
 
 /**

@@ -11,7 +11,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		instance = await locals.app.instances.get(params.id);
 	} catch (failure) {
 		if (AppError.is(failure) && failure.code === 'not_found') {
-			error(404, { message: 'No such instance.', code: 'not_found' });
+			error(404, 'No such instance.', { code: 'not_found' });
 		}
 		throw failure;
 	}

@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as Y from 'yjs';
+import { ok, clientId, type TestUser } from '../helpers/channels.ts';
+import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
+import { openDb } from '../helpers/db.ts';
+import { setUpProvider } from '../helpers/chats.ts';
+import type { TestServer } from '../helpers/server.ts';
+
+/**
+ * The workspace the authorization matrices act in. Olive, a member, owns private things; Mallory,
+ * another member, and the admin try to reach them; Penny waits for approval; anonymous has no
+ * cookie. Every private thing carries a canary string that must never reach someone without access.
+ */
+export interface World {
+	server: TestServer;
+	admin: Actor;
+	olive: Actor;
+	mallory: Actor;
+	penny: HttpClient;
+	anonymous: HttpClient;
+	/** Strings only Olive may ever receive (`olive`), and those of them and others admins may (`admin`). */
+	canaries: { olive: string[]; admin: string[]; penny: string };
+	ids: {
+		privateChannel: string;
+		publicChannel: string;
+		dm: string;
+		privateMessage: string;
+		publicMessage: string;
+		chat: string;
+		chatUserMessage: string;
+		chatAnswer: string;
+		privateNote: string;
+		viewerNote: string;
+		oliveToken: string;
+		instance: string;
+		provider: string;
+		model: string;
+		penny: string;
+	};
+}
+
+export interface Actor extends TestUser {
+	email: string;
+}
+
+const canary = (tag: string) => `canary-${tag}-${randomBytes(6).toString('hex')}`;
+
+async function signUp(server: TestServer, name: string, email = uniqueEmail()): Promise<Actor> {
+	const http = new HttpClient(server.url);
+	const signed = await http.signUp({ displayName: name, email });
+	if (signed.response.status !== 303) throw new Error(`${name} could not sign up`);
+	const me = await http.json<{ user: { id: string } }>('/api/v1/me');
+	const socket = http.socket();
+	await connected(socket);
+	return { http, socket, id: me.body.user.id, name, email };
+}
+
+/** Builds the world on a fresh server; `fakeUrl` is a fake OpenAI server for the chat. */
+export async function buildWorld(server: TestServer, fakeUrl: string): Promise<World> {
+	const admin = await signUp(server, 'Ada Admin');
+	const oliveEmail = `${canary('olive')}@example.test`;
+	const olive = await signUp(server, 'Olive Owner', oliveEmail);
+	const mallory = await signUp(server, 'Mallory Member');
+
+	const pennyEmail = `${canary('penny')}@example.test`;
+	await admin.http.json('/api/v1/admin/settings', {
+		method: 'PATCH',
+		body: { requireApproval: true }
+	});
+	const penny = new HttpClient(server.url);
+	await penny.signUp({ displayName: 'Penny Pending', email: pennyEmail });
+	await admin.http.json('/api/v1/admin/settings', {
+		method: 'PATCH',
+		body: { requireApproval: false }
+	});
+	const pennyId = (
+		await admin.http.json<{ users: { id: string }[] }>(
+			`/api/v1/admin/users?q=${encodeURIComponent(pennyEmail)}`
+		)
+	).body.users[0].id;
+
+	const secret = {
+		channel: canary('private-channel'),
+		message: canary('private-message'),
+		dm: canary('dm-message'),
+		chat: canary('chat-prompt'),
+		note: canary('private-note'),
+		viewerNote: canary('viewer-note'),
+		instance: canary('instance'),
+		token: canary('token-name')
+	};
+
+	const privateChannel = await ok(olive.socket, 'channel:create', {
+		kind: 'private',
+		name: secret.channel
+	});
+	const privateMessage = await ok(olive.socket, 'message:send', {
+		channelId: privateChannel.id,
+		clientId: clientId(),
+		body: secret.message
+	});
+	const publicChannel = await ok(olive.socket, 'channel:create', {
+		kind: 'public',
+		name: `olive-public-${randomBytes(3).toString('hex')}`
+	});
+	const publicMessage = await ok(olive.socket, 'message:send', {
+		channelId: publicChannel.id,
+		clientId: clientId(),
+		body: 'hello from the public channel'
+	});
+	const dm = await ok(olive.socket, 'dm:open', { userIds: [admin.id] });
+	await ok(olive.socket, 'message:send', {
+		channelId: dm.id,
+		clientId: clientId(),
+		body: secret.dm
+	});
+
+	const model = await setUpProvider(admin.http, fakeUrl);
+	const provider = (
+		await admin.http.json<{ providers: { id: string }[] }>('/api/v1/admin/providers')
+	).body.providers[0].id;
+	const chat = await ok(olive.socket, 'chat:create', { modelId: model, title: secret.chat });
+	const sent = await ok(olive.socket, 'chat:send', {
+		chatId: chat.id,
+		content: `${secret.chat} [[tokens=3]]`,
+		parentId: null,
+		clientId: clientId()
+	});
+
+	const privateNote = await ok(olive.socket, 'note:create', { title: secret.note });
+	const viewerNote = await ok(olive.socket, 'note:create', { title: secret.viewerNote });
+	await ok(olive.socket, 'note:share', {
+		noteId: viewerNote.id,
+		userId: mallory.id,
+		role: 'viewer'
+	});
+
+	const token = await olive.http.json<{ summary: { id: string } }>('/api/v1/tokens', {
+		method: 'POST',
+		body: { name: secret.token }
+	});
+	const instance = await admin.http.json<{ id: string }>('/api/v1/admin/instances', {
+		method: 'POST',
+		body: {
+			name: secret.instance,
+			baseUrl: `https://${secret.instance}.example`,
+			apiKey: canary('instance-key')
+		}
+	});
+	if (instance.status !== 201) throw new Error(`instance: ${JSON.stringify(instance.body)}`);
+
+	return {
+		server,
+		admin,
+		olive,
+		mallory,
+		penny,
+		anonymous: new HttpClient(server.url),
+		canaries: {
+			olive: [
+				oliveEmail,
+				secret.channel,
+				secret.message,
+				secret.dm,
+				secret.chat,
+				secret.note,
+				secret.token
+			],
+			// What admins may see of it: emails and instances in the admin pages, the DM they are in.
+			admin: [pennyEmail, oliveEmail, secret.instance, secret.dm],
+			penny: pennyEmail
+		},
+		ids: {
+			privateChannel: privateChannel.id,
+			publicChannel: publicChannel.id,
+			dm: dm.id,
+			privateMessage: privateMessage.id,
+			publicMessage: publicMessage.id,
+			chat: chat.id,
+			chatUserMessage: sent.user.id,
+			chatAnswer: sent.assistant.id,
+			privateNote: privateNote.id,
+			viewerNote: viewerNote.id,
+			oliveToken: token.body.summary.id,
+			instance: instance.body.id,
+			provider,
+			model,
+			penny: pennyId
+		}
+	};
+}
+
+/** Rows that reading or being refused may change (sliding sessions, token last use), left out of the digest. */
+const VOLATILE: Record<string, string[]> = {
+	Session: ['expiresAt'],
+	ApiToken: ['lastUsedAt']
+};
+
+const hexBuffers = (_key: string, value: unknown) =>
+	Buffer.isBuffer(value) ? value.toString('hex') : value;
+
+/** A digest of every row of every table: equal before and after means nothing was written. */
+export function databaseDigest(world: World): string {
+	const db = openDb(world.server);
+	try {
+		const tables = db
+			.prepare(
+				`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma%' ORDER BY name`
+			)
+			.all() as { name: string }[];
+		const hash = createHash('sha256');
+		for (const { name } of tables) {
+			const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<
+				string,
+				unknown
+			>[];
+			const skip = new Set(VOLATILE[name] ?? []);
+			for (const row of rows) {
+				const kept = Object.entries(row).filter(([column]) => !skip.has(column));
+				hash.update(`${name}:${JSON.stringify(kept, hexBuffers)}\n`);
+			}
+		}
+		return hash.digest('hex');
+	} finally {
+		db.close();
+	}
+}
+
+/** The canaries (of `list`) that occur in `text`. */
+export function leaked(text: string, list: string[]): string[] {
+	return list.filter((value) => text.includes(value));
+}
+
+/** A y-protocols sync step 1 for an empty document, the first message of `note:join`. */
+export function emptySyncStep1(): Uint8Array {
+	const doc = new Y.Doc();
+	// messageYjsSyncStep1 = 0, then the state vector as a var-length byte array.
+	const vector = Y.encodeStateVector(doc);
+	return Uint8Array.from([0, vector.length, ...vector]);
+}
