@@ -13,7 +13,7 @@ import { RELAXED_LIMITS } from './helpers/channels.ts';
 import type { HttpClient } from './helpers/client.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { endpoints, pages, WHO, type Access, type Who } from './authz/routes.ts';
-import { buildWorld, databaseDigest, leaked, type World } from './authz/world.ts';
+import { buildWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
 
 const ROUTES = path.resolve(import.meta.dirname, '../src/routes');
 
@@ -41,13 +41,7 @@ const client = (who: Who): HttpClient =>
 		admin: world.admin.http
 	})[who];
 
-/** What `who` must never receive anywhere. */
-function secretsFrom(who: Who): string[] {
-	if (who === 'admin') return world.canaries.olive.filter((v) => !world.canaries.admin.includes(v));
-	const all = [...world.canaries.olive, ...world.canaries.admin];
-	// Penny sees her own email on the waiting page.
-	return who === 'pending' ? all.filter((v) => v !== world.canaries.penny) : all;
-}
+const secretsFrom = (who: Who) => secretsOf(world, who);
 
 /** The route id of each page and endpoint file under src/routes, with its exports. */
 async function routeTree() {

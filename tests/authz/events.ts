@@ -1,5 +1,7 @@
 import type { ClientEventName } from '#lib/shared/events.ts';
-import { emptySyncStep1, type World } from './world.ts';
+import * as Y from 'yjs';
+import { encodeStep1 } from '#lib/shared/note-sync.ts';
+import type { World } from './world.ts';
 import type { Cell } from './routes.ts';
 
 /**
@@ -12,7 +14,7 @@ export interface EventRule {
 	member: Cell;
 	admin: Cell;
 	write?: boolean;
-	payload: (w: World) => unknown;
+	payload: (w: World, who: 'member' | 'admin') => unknown;
 }
 
 const read = (member: Cell, admin: Cell, payload: EventRule['payload']): EventRule => ({
@@ -104,14 +106,22 @@ export const events: Record<ClientEventName, EventRule> = {
 		userId: w.mallory.id,
 		role: 'editor'
 	})),
-	'note:unshare': read(...both('deny'), (w) => ({
+	// Both are viewers of this note: each may leave it, but not remove the other.
+	'note:unshare': read(...both('deny'), (w, who) => ({
 		noteId: w.ids.viewerNote,
-		userId: w.mallory.id
+		userId: who === 'member' ? w.admin.id : w.mallory.id
 	})),
 	'note:workspace': read(...both('deny'), (w) => ({ ...privateNote(w), role: 'editor' })),
-	'note:join': read(...both('deny'), (w) => ({ ...privateNote(w), message: emptySyncStep1() })),
-	'note:leave': read(...both('deny'), privateNote),
-	'note:sync': read(...both('deny'), (w) => ({ ...privateNote(w), message: emptySyncStep1() })),
+	'note:join': read(...both('deny'), (w) => ({
+		...privateNote(w),
+		message: encodeStep1(new Y.Doc())
+	})),
+	// Closing a note you never opened is a no-op that says nothing about the note.
+	'note:leave': read(...both('allow'), privateNote),
+	'note:sync': read(...both('deny'), (w) => ({
+		...privateNote(w),
+		message: encodeStep1(new Y.Doc())
+	})),
 	'note:awareness': read(...both('deny'), (w) => ({
 		...privateNote(w),
 		update: Uint8Array.from([1, 0])

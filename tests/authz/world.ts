@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import * as Y from 'yjs';
 import { ok, clientId, type TestUser } from '../helpers/channels.ts';
 import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
 import { openDb } from '../helpers/db.ts';
 import { setUpProvider } from '../helpers/chats.ts';
 import type { TestServer } from '../helpers/server.ts';
+import type { Who } from './routes.ts';
 
 /**
  * The workspace the authorization matrices act in. Olive, a member, owns private things; Mallory,
@@ -129,11 +129,13 @@ export async function buildWorld(server: TestServer, fakeUrl: string): Promise<W
 
 	const privateNote = await ok(olive.socket, 'note:create', { title: secret.note });
 	const viewerNote = await ok(olive.socket, 'note:create', { title: secret.viewerNote });
-	await ok(olive.socket, 'note:share', {
-		noteId: viewerNote.id,
-		userId: mallory.id,
-		role: 'viewer'
-	});
+	for (const viewer of [mallory, admin]) {
+		await ok(olive.socket, 'note:share', {
+			noteId: viewerNote.id,
+			userId: viewer.id,
+			role: 'viewer'
+		});
+	}
 
 	const token = await olive.http.json<{ summary: { id: string } }>('/api/v1/tokens', {
 		method: 'POST',
@@ -226,15 +228,16 @@ export function databaseDigest(world: World): string {
 	}
 }
 
+/** What `who` must never receive anywhere. */
+export function secretsOf(world: World, who: Who): string[] {
+	const { olive, admin, penny } = world.canaries;
+	if (who === 'admin') return olive.filter((value) => !admin.includes(value));
+	const all = [...olive, ...admin];
+	// Penny sees her own email on the waiting page.
+	return who === 'pending' ? all.filter((value) => value !== penny) : all;
+}
+
 /** The canaries (of `list`) that occur in `text`. */
 export function leaked(text: string, list: string[]): string[] {
 	return list.filter((value) => text.includes(value));
-}
-
-/** A y-protocols sync step 1 for an empty document, the first message of `note:join`. */
-export function emptySyncStep1(): Uint8Array {
-	const doc = new Y.Doc();
-	// messageYjsSyncStep1 = 0, then the state vector as a var-length byte array.
-	const vector = Y.encodeStateVector(doc);
-	return Uint8Array.from([0, vector.length, ...vector]);
 }
