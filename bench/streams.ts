@@ -437,7 +437,9 @@ async function main(): Promise<void> {
 			CHAT_MAX_CONCURRENT_PER_USER: '100',
 			SOCKET_EVENTS_PER_SECOND: '10000',
 			SOCKET_EVENT_BURST: '100000',
-			LOGIN_MAX_ATTEMPTS_PER_IP: '10000'
+			LOGIN_MAX_ATTEMPTS_PER_IP: '10000',
+			// The fake listens on 127.0.0.1, which the outbound guard refuses unless listed.
+			OUTBOUND_ALLOW: new URL(fakeUrl).host
 		},
 		APP_NODE_ARGS
 	);
