@@ -13,11 +13,13 @@ const CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 export class SecretRedactor {
 	#secrets: string[] = [];
 	#pattern: RegExp | null = null;
+	#shortest = Infinity;
 
 	/** Replaces the configured secrets (all provider and instance keys). */
 	set(secrets: Iterable<string>): void {
 		this.#secrets = [...new Set(variants([...secrets]))];
 		this.#pattern = this.#compile(this.#secrets);
+		this.#shortest = Math.min(...this.#secrets.map((s) => s.length));
 	}
 
 	/** `text` without any configured secret or `extra` one (e.g. the key just sent). */
@@ -34,7 +36,9 @@ export class SecretRedactor {
 	 * for text that is not an error: a streamed answer.
 	 */
 	redactSecrets(text: string): string {
-		return this.#pattern ? text.replace(this.#pattern, REDACTED) : text;
+		// A text shorter than every secret cannot hold one: most streamed deltas are a few characters.
+		if (!this.#pattern || text.length < this.#shortest) return text;
+		return text.replace(this.#pattern, REDACTED);
 	}
 
 	/** The strings searched for (each secret in every form), for a redactor that streams. */

@@ -9,6 +9,7 @@ import type { SecretRedactor } from './redactor.ts';
 export class StreamRedactor {
 	readonly #redactor: SecretRedactor;
 	#held = '';
+	#index: { of: readonly string[]; byFirst: Map<string, string[]>; longest: number } | undefined;
 
 	constructor(redactor: SecretRedactor) {
 		this.#redactor = redactor;
@@ -19,7 +20,7 @@ export class StreamRedactor {
 		const secrets = this.#redactor.searched;
 		if (!secrets.length && !this.#held) return piece;
 		const text = this.#redactor.redactSecrets(this.#held + piece);
-		const keep = heldLength(text, secrets);
+		const keep = this.#heldLength(text, secrets);
 		this.#held = text.slice(text.length - keep);
 		return text.slice(0, text.length - keep);
 	}
@@ -30,19 +31,26 @@ export class StreamRedactor {
 		this.#held = '';
 		return rest;
 	}
-}
 
-/** The length of the longest end of `text` that is the start (not the whole) of some secret. */
-function heldLength(text: string, secrets: readonly string[]): number {
-	let longest = 0;
-	for (const secret of secrets) {
-		const from = Math.max(0, text.length - secret.length + 1);
-		for (let i = from; i < text.length && text.length - i > longest; i++) {
-			if (text.charCodeAt(i) === secret.charCodeAt(0) && secret.startsWith(text.slice(i))) {
-				longest = text.length - i;
-				break;
+	/** The length of the longest end of `text` that is the start (not the whole) of some secret. */
+	#heldLength(text: string, secrets: readonly string[]): number {
+		if (this.#index?.of !== secrets) {
+			const byFirst = new Map<string, string[]>();
+			for (const secret of secrets) {
+				byFirst.set(secret[0], [...(byFirst.get(secret[0]) ?? []), secret]);
+			}
+			this.#index = { of: secrets, byFirst, longest: Math.max(0, ...secrets.map((s) => s.length)) };
+		}
+		const { byFirst, longest } = this.#index;
+		// From the earliest position that could start a held secret: the first match is the longest.
+		for (let i = Math.max(0, text.length - longest + 1); i < text.length; i++) {
+			const candidates = byFirst.get(text[i]);
+			if (!candidates) continue;
+			const tail = text.slice(i);
+			if (candidates.some((secret) => secret.length > tail.length && secret.startsWith(tail))) {
+				return tail.length;
 			}
 		}
+		return 0;
 	}
-	return longest;
 }
