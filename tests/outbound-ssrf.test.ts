@@ -48,6 +48,7 @@ let redirector: Awaited<ReturnType<typeof httpServer>>;
 let fake: FakeOpenAI;
 let owui: FakeOpenWebUI;
 let server: TestServer;
+let env: Record<string, string>;
 let admin: TestUser;
 /** Where the redirector sends every request (its path appended), with which status. */
 let redirect = { status: 302, to: '' };
@@ -64,9 +65,8 @@ beforeAll(async () => {
 	});
 	fake = await startFakeOpenAI();
 	owui = await FakeOpenWebUI.start();
-	server = await startServer({
-		env: allowOutbound(fake.url, owui.url, redirector.port)
-	});
+	env = allowOutbound(fake.url, owui.url, redirector.port);
+	server = await startServer({ env });
 	admin = await newUser(server.url, 'Admin');
 });
 
@@ -364,5 +364,17 @@ describe('the canary is reachable when, and only when, the setting lists it', ()
 		} finally {
 			await disposeServer(allowed);
 		}
+	});
+});
+
+describe('at start', () => {
+	it('the server warns about saved URLs it refuses, naming the setting', async () => {
+		await server.stop();
+		server = await startServer({ env, dataDir: server.dataDir });
+		const warning = server.logs.find(
+			(l) =>
+				l.level === 40 && /^instance .*: localhost:\d+ resolves to 127\.0\.0\.1/.test(String(l.msg))
+		);
+		expect(warning?.msg).toMatch(/to allow it, add localhost:\d+ to OUTBOUND_ALLOW\.$/);
 	});
 });

@@ -28,7 +28,7 @@ import type { InstanceService } from './sync/instance.service.ts';
 import { createSyncServices } from './sync/setup.ts';
 import type { SyncService } from './sync/sync.service.ts';
 import type { OutboundClient } from './outbound/client.ts';
-import { createOutbound } from './outbound/setup.ts';
+import { createOutbound, warnRefusedUrls } from './outbound/setup.ts';
 import { SecretRedactor } from './secrets/redactor.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import { openSecrets } from './secrets/setup.ts';
@@ -94,6 +94,7 @@ async function createApp(config: Config): Promise<App> {
 	const outbound = createOutbound(config, log);
 	const db = await createDb(config.databaseUrl);
 	const secrets = await openSecrets({ db, config, log, redactor });
+	await warnRefusedUrls(db, outbound, log);
 	const http = { outbound, redactor };
 	const bus = new RealtimeBus();
 	const settings = new SettingsService(db);
