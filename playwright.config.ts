@@ -10,20 +10,35 @@ import { defineConfig, devices } from '@playwright/test';
  * folder are chosen once in the main process and handed to workers through the environment.
  */
 
-/** Asks the OS for a free port, synchronously (config files cannot await). */
-function freePort(): string {
+/**
+ * Asks the OS for `count` distinct free ports (held open together, so they differ), synchronously
+ * (config files cannot await).
+ */
+function freePorts(count: number): string[] {
 	return execFileSync(
 		process.execPath,
 		[
 			'-e',
-			`const s = require('node:net').createServer();
-			 s.listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); });`
+			`const net = require('node:net');
+			 const servers = Array.from({ length: ${count} }, () => net.createServer());
+			 Promise.all(servers.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', r)))).then(() => {
+			   process.stdout.write(servers.map((s) => s.address().port).join(','));
+			   servers.forEach((s) => s.close());
+			 });`
 		],
 		{ encoding: 'utf8' }
-	).trim();
+	)
+		.trim()
+		.split(',');
 }
 
-process.env.PARLEY_E2E_PORT ??= freePort();
+if (!process.env.PARLEY_E2E_PORT) {
+	const [app, ...fakes] = freePorts(4);
+	process.env.PARLEY_E2E_PORT = app;
+	// The fakes the tests start (an OpenAI-compatible provider per file, an Open WebUI) listen on
+	// ports chosen here, so the server may reach them (OUTBOUND_ALLOW); see support.ts `fakePort`.
+	process.env.PARLEY_E2E_FAKE_PORTS = fakes.join(',');
+}
 if (!process.env.PARLEY_E2E_DATA_DIR) {
 	// A fresh database for every run, deleted when the main process exits (after the server stops).
 	const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
@@ -87,7 +102,11 @@ export default defineConfig({
 			DATA_DIR: process.env.PARLEY_E2E_DATA_DIR,
 			LOG_LEVEL: 'warn',
 			// Every test user signs up from 127.0.0.1.
-			SIGNUP_MAX_PER_IP_PER_HOUR: '100000'
+			SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
+			OUTBOUND_ALLOW: (process.env.PARLEY_E2E_FAKE_PORTS ?? '')
+				.split(',')
+				.map((p) => `127.0.0.1:${p}`)
+				.join(',')
 		}
 	}
 });

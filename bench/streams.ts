@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { HttpClient } from '../tests/helpers/client.ts';
 import { setUpProvider } from '../tests/helpers/chats.ts';
+import { BENCH_SECRET_KEY } from './lib/harness.ts';
 import type {
 	ClientReply,
 	ClientRequest,
@@ -438,7 +439,10 @@ async function main(): Promise<void> {
 			SOCKET_EVENTS_PER_SECOND: '10000',
 			SOCKET_EVENT_BURST: '100000',
 			LOGIN_MAX_ATTEMPTS_PER_IP: '10000',
-			SIGNUP_MAX_PER_IP_PER_HOUR: '100000'
+			SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
+			// The fake listens on 127.0.0.1, which the outbound guard refuses unless listed.
+			OUTBOUND_ALLOW: new URL(fakeUrl).host,
+			SECRET_KEY: BENCH_SECRET_KEY
 		},
 		APP_NODE_ARGS
 	);

@@ -123,7 +123,8 @@ async function startFake() {
 
 // ---- Parley --------------------------------------------------------------------------------------
 
-async function startParley(): Promise<{ url: string; pid: number | undefined }> {
+/** Starts Parley, allowed to reach the fake at `fakeUrl` (OUTBOUND_ALLOW: 127.0.0.1 is refused otherwise). */
+async function startParley(fakeUrl: string): Promise<{ url: string; pid: number | undefined }> {
 	dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-sync-'));
 	const env: Record<string, string | undefined> = {
 		...process.env,
@@ -131,7 +132,8 @@ async function startParley(): Promise<{ url: string; pid: number | undefined }> 
 		PORT: '0',
 		DATA_DIR: dataDir,
 		LOG_LEVEL: 'info',
-		SYNC_SCHEDULER_TICK_MS: '0'
+		SYNC_SCHEDULER_TICK_MS: '0',
+		OUTBOUND_ALLOW: new URL(fakeUrl).host
 	};
 	delete env.ORIGIN;
 	const child = spawnTracked(['server/index.ts'], env);
@@ -188,7 +190,7 @@ const fake = await startFake();
 console.log(
 	`fake: ${number.format(fake.users)} users, ${number.format(fake.chats)} chats, ${number.format(fake.messages)} messages (seeded in ${(fake.seedMs / 1000).toFixed(1)} s)`
 );
-const parley = await startParley();
+const parley = await startParley(fake.url);
 const admin = new HttpClient(parley.url);
 const signup = await admin.signUp({ email: 'bench@parley.test', displayName: 'Bench' });
 if (signup.response.status !== 303) fail(new Error(`sign-up: ${signup.response.status}`));

@@ -12,6 +12,29 @@ function int(fallback: number, min: number, max: number) {
 	);
 }
 
+/** One key: 32 bytes in base64 or base64url (`openssl rand -base64 32`). */
+const KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
+const KEY_MESSAGE =
+	'must be 32 random bytes in base64 (44 characters), e.g. the output of `openssl rand -base64 32`';
+/** `host:port`, with IPv6 hosts in brackets. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^\s,:/@[\]]+):([1-9]\d{0,4})$/;
+
+/** A comma-separated list whose every entry passes `valid`. */
+function list(valid: (entry: string) => boolean, message: string) {
+	return v.pipe(
+		v.string(),
+		v.check(
+			(text) =>
+				text
+					.split(',')
+					.map((entry) => entry.trim())
+					.filter(Boolean)
+					.every(valid),
+			message
+		)
+	);
+}
+
 /**
  * Every setting Parley reads from the environment, with its default. Documented in README.md.
  * Server code reads the parsed values through `#lib/server/config.ts`, which validates
@@ -80,5 +103,25 @@ export const variables = defineEnvVars({
 	SYNC_MAX_RETRIES: { schema: int(4, 0, 10) },
 	SYNC_RETRY_BASE_MS: { schema: int(500, 1, 60_000) },
 	/** Larger answers (a runaway chat) are skipped with an error on the run. */
-	SYNC_MAX_RESPONSE_BYTES: { schema: int(32 * 1_048_576, 1024, 1024 * 1_048_576) }
+	SYNC_MAX_RESPONSE_BYTES: { schema: int(32 * 1_048_576, 1024, 1024 * 1_048_576) },
+	/**
+	 * Internal `host:port` pairs that server-side requests (providers, instances) may reach, e.g.
+	 * `127.0.0.1:11434` for Ollama on the same host. Everything else that is not a public address is
+	 * refused; metadata, link-local, unspecified and multicast addresses even when listed.
+	 */
+	OUTBOUND_ALLOW: {
+		schema: v.optional(
+			list((entry) => {
+				const match = HOST_PORT.exec(entry);
+				return match !== null && Number(match[2]) <= 65_535;
+			}, 'must be host:port entries separated by commas, e.g. 127.0.0.1:11434,[::1]:8080'),
+			''
+		)
+	},
+	/** Encrypts API keys at rest; without it, a key is generated into DATA_DIR/secret.key. */
+	SECRET_KEY: { schema: v.optional(v.pipe(v.string(), v.trim(), v.regex(KEY, KEY_MESSAGE))) },
+	/** Older keys, comma-separated, still read during a rotation (`parley secrets rotate`). */
+	SECRET_KEY_PREVIOUS: {
+		schema: v.optional(list((key) => KEY.test(key), `each key ${KEY_MESSAGE}`))
+	}
 });

@@ -11,7 +11,7 @@ import {
 	type TestUser
 } from './helpers/channels.ts';
 import { AnswerAssembler, ChatDb, setUpProvider, until } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -27,6 +27,8 @@ let chatId: string;
 let question: string;
 let answer: string;
 let streaming: string;
+/** A port nothing listens on, allowed like the fakes so the test sees "could not reach". */
+let downPort: number;
 
 const SECRET = 'sk-test-5f3c9a1e-never-show-me';
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
@@ -34,7 +36,10 @@ const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
 	keyed = await startFakeOpenAI({ apiKey: SECRET });
-	server = await startServer({ env: RELAXED_LIMITS });
+	downPort = await closedPort();
+	server = await startServer({
+		env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url, keyed.url, downPort) }
+	});
 	admin = await newUser(server.url, 'Admin');
 	await setUpProvider(admin.http, keyed.url, SECRET);
 	const { body } = await rest<{ providers: { id: string; models: { id: string }[] }[] }>(
@@ -215,10 +220,9 @@ describe('provider admin API', () => {
 			expect(res.status).toBe(201);
 			return (await rest(admin, 'POST', `/admin/providers/${res.body.id}/test`)).body;
 		};
-		const port = await closedPort();
-		expect(await create('down', `http://127.0.0.1:${port}/v1`)).toEqual({
+		expect(await create('down', `http://127.0.0.1:${downPort}/v1`)).toEqual({
 			ok: false,
-			reason: `Could not reach the provider at 127.0.0.1:${port}.`
+			reason: `Could not reach the provider at 127.0.0.1:${downPort}.`
 		});
 		expect(await create('wrong key', keyed.url, 'sk-wrong')).toEqual({
 			ok: false,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '#lib/shared/errors.ts';
 import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, ChatDb, newChat, setUpProvider, until } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -17,7 +17,12 @@ const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
 	server = await startServer({
-		env: { ...RELAXED_LIMITS, CHAT_PROMPT_MAX_CHARS: '100', CHAT_MAX_CONCURRENT_PER_USER: '2' }
+		env: {
+			...RELAXED_LIMITS,
+			...allowOutbound(fake.url),
+			CHAT_PROMPT_MAX_CHARS: '100',
+			CHAT_MAX_CONCURRENT_PER_USER: '2'
+		}
 	});
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);

@@ -10,7 +10,7 @@ import {
 	type TestUser
 } from './helpers/channels.ts';
 import { AnswerAssembler, ChatDb, setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -24,7 +24,7 @@ const SYSTEM = 'You are terse.';
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
 	db = new ChatDb(server);

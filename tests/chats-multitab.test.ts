@@ -14,7 +14,7 @@ import {
 } from './helpers/channels.ts';
 import { AnswerAssembler, fakeTokens, newChat, setUpProvider } from './helpers/chats.ts';
 import type { TestSocket } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -24,7 +24,7 @@ let bo: TestUser;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana'); // the first user: an admin
 	await setUpProvider(ana.http, fake.url);
 	bo = await newUser(server.url, 'Bo');

@@ -9,18 +9,26 @@ import {
 	type TestUser
 } from './helpers/channels.ts';
 import { AnswerAssembler, ChatDb, fakeTokens, newChat, setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let db: ChatDb;
+/** A port nothing listens on, allowed like the fake so the test sees "could not reach". */
+let downPort: number;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
+	downPort = await closedPort();
 	server = await startServer({
-		env: { ...RELAXED_LIMITS, CHAT_FIRST_TOKEN_TIMEOUT_MS: '1500', CHAT_STALL_TIMEOUT_MS: '1500' }
+		env: {
+			...RELAXED_LIMITS,
+			...allowOutbound(fake.url, downPort),
+			CHAT_FIRST_TOKEN_TIMEOUT_MS: '1500',
+			CHAT_STALL_TIMEOUT_MS: '1500'
+		}
 	});
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
@@ -64,9 +72,13 @@ describe('a provider that fails', () => {
 	it.each([
 		['an HTML page', '[[html]]', /web page, not an OpenAI-compatible API.*\/v1/],
 		['text that is no event stream', '[[garbage]]', /neither an event stream nor JSON/],
-		['401', '[[fail=401]]', /refused the API key \(401\): Simulated failure 401/],
-		['429', '[[fail=429]]', /rate limiting requests \(429\): Simulated failure 429.*Try again/],
-		['500', '[[fail=500]]', /^The provider failed \(500\): Simulated failure 500$/]
+		['401', '[[fail=401]]', /^The provider refused the API key \(401\)\.$/],
+		[
+			'429',
+			'[[fail=429]]',
+			/^The provider is rate limiting requests \(429\)\. Try again shortly\.$/
+		],
+		['500', '[[fail=500]]', /^The provider failed \(500\)\.$/]
 	])('answering with %s ends the answer with a clear error', async (_, directive, message) => {
 		const { done } = await failing(`Hello ${directive}`);
 		expect(done.status).toBe('error');
@@ -74,11 +86,32 @@ describe('a provider that fails', () => {
 		expect(done.content).toBe('');
 	});
 
+	it('members see the status only; what the provider said goes to the log for admins', async () => {
+		const { done } = await failing('Hello again [[fail=401]]');
+		expect(done.error).toBe('The provider refused the API key (401).');
+		await expect
+			.poll(() =>
+				server.logs.some(
+					(l) =>
+						l.msg === 'answer failed: The provider refused the API key (401): Simulated failure 401'
+				)
+			)
+			.toBe(true);
+	});
+
 	it('an error object mid-stream keeps the text so far', async () => {
 		const { done } = await failing('Crash [[tokens=20 errorAfter=6]]');
 		expect(done.status).toBe('error');
-		expect(done.error).toBe('The provider reported an error: The model crashed mid-answer.');
+		expect(done.error).toBe('The provider reported an error mid-answer.');
 		expect(done.content).toBe(fakeTokens(6));
+		await expect
+			.poll(() =>
+				server.logs.some(
+					(l) =>
+						l.msg === 'answer failed: The provider reported an error: The model crashed mid-answer.'
+				)
+			)
+			.toBe(true);
 	});
 
 	it('a stream broken mid-line keeps the text so far', async () => {
@@ -107,7 +140,7 @@ describe('a provider that fails', () => {
 	});
 
 	it('an unreachable provider (closed port) says it could not reach it', async () => {
-		const port = await closedPort();
+		const port = downPort;
 		const created = await ana.http.json<{ id: string }>('/api/v1/admin/providers', {
 			method: 'POST',
 			body: { name: 'gone', baseUrl: fake.url }

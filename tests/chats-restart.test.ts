@@ -10,7 +10,13 @@ import {
 	until
 } from './helpers/chats.ts';
 import { connected, HttpClient } from './helpers/client.ts';
-import { disposeServer, logMessages, startServer, type TestServer } from './helpers/server.ts';
+import {
+	allowOutbound,
+	disposeServer,
+	logMessages,
+	startServer,
+	type TestServer
+} from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -21,7 +27,7 @@ const INTERRUPTED = 'The server restarted while this answer was being written.';
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
 });
@@ -34,7 +40,10 @@ afterAll(async () => {
 /** Starts the server again on the same data and reconnects Ana (her session cookie still holds). */
 async function restart(): Promise<void> {
 	ana.socket.disconnect();
-	server = await startServer({ env: RELAXED_LIMITS, dataDir: server.dataDir });
+	server = await startServer({
+		env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) },
+		dataDir: server.dataDir
+	});
 	const http = new HttpClient(server.url);
 	http.cookies = new Map(ana.http.cookies);
 	ana.http = http;

@@ -17,7 +17,7 @@ import {
 	setUpProvider,
 	until
 } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -27,7 +27,7 @@ let db: ChatDb;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
 	db = new ChatDb(server);

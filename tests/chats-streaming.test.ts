@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anotherTab, clientId, newUser, ok, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -10,7 +10,7 @@ let admin: TestUser;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer();
+	server = await startServer({ env: allowOutbound(fake.url) });
 	admin = await newUser(server.url, 'Admin');
 	await setUpProvider(admin.http, fake.url);
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessageDto } from '#lib/shared/chats.ts';
 import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, ChatDb, fakeTokens, setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -20,7 +20,7 @@ const PRICES = {
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
 	const { body } = await ana.http.json<{

@@ -4,7 +4,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { HttpClient, newUser, openSocket, type TestSocket } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -13,11 +13,15 @@ let member: HttpClient;
 let memberToken: string;
 let fake: FakeOpenWebUI;
 let instance: InstanceView;
+/** A fake that is stopped before it is used: an unreachable (but allowed) instance. */
+let closed: FakeOpenWebUI;
 /** Every response body the admin received, to prove the key never leaves the server. */
 const seen: string[] = [];
 
 beforeAll(async () => {
-	server = await startServer();
+	fake = await FakeOpenWebUI.start();
+	closed = await FakeOpenWebUI.start();
+	server = await startServer({ env: allowOutbound(fake.url, closed.url) });
 	admin = (await newUser(server.url)).client;
 	member = (await newUser(server.url)).client;
 	const token = await member.json<{ token: string }>('/api/v1/tokens', {
@@ -25,7 +29,6 @@ beforeAll(async () => {
 		body: { name: 'bot' }
 	});
 	memberToken = token.body.token;
-	fake = await FakeOpenWebUI.start();
 	new World(fake.data, 3).populate({ users: 3, chatsPerUser: 2 });
 	instance = await addInstance(admin, fake, { name: 'Main' });
 	seen.push(JSON.stringify(instance));
@@ -123,7 +126,6 @@ describe('connection test', () => {
 	});
 
 	test('gives a precise reason for each failure', async () => {
-		const closed = await FakeOpenWebUI.start();
 		const deadUrl = closed.url;
 		await closed.close();
 		expect(await testWith({ baseUrl: deadUrl })).toMatchObject({

@@ -3,7 +3,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -18,7 +18,7 @@ beforeAll(async () => {
 	world.populate({ users: 12, chatsPerUser: 5 });
 	const heavy = world.addUser({ name: 'Heavy User' });
 	for (let i = 0; i < 150; i++) world.addChat(heavy.id, { turns: 1, daysAgo: 5 + (i % 20) });
-	server = await startServer();
+	server = await startServer({ env: allowOutbound(fake.url) });
 	admin = (await newUser(server.url)).client;
 	instanceId = (await addInstance(admin, fake)).id;
 	const first = await syncNow(admin, instanceId);

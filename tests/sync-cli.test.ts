@@ -4,7 +4,7 @@ import { World } from './fakes/open-webui-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { newUser } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -13,15 +13,15 @@ let env: Record<string, string>;
 let instanceId: string;
 
 beforeAll(async () => {
-	server = await startServer();
-	const admin = (await newUser(server.url)).client;
 	fake = await FakeOpenWebUI.start();
+	server = await startServer({ env: allowOutbound(fake.url) });
+	const admin = (await newUser(server.url)).client;
 	new World(fake.data, 21).populate({ users: 5, chatsPerUser: 3, catalogEvery: 1 });
 	instanceId = (await addInstance(admin, fake, { name: 'Team Chat' })).id;
 	await addInstance(admin, fake, { name: 'Other', apiKey: 'sk-wrong' });
 	// The CLI works on the database alone: the web server need not run.
 	await server.stop();
-	env = { DATA_DIR: server.dataDir };
+	env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
 });
 
 afterAll(async () => {

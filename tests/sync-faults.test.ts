@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import type { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World, type FakeChat } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { actualTotals, addInstance, expectedTotals, startFakes, syncNow } from './helpers/sync.ts';
 
 let server: TestServer;
 let admin: HttpClient;
+/** One fake per instance the tests add, started first so the server may reach them. */
+let pool: FakeOpenWebUI[] = [];
 const fakes: FakeOpenWebUI[] = [];
 
 beforeAll(async () => {
+	pool = await startFakes(9);
 	server = await startServer({
 		env: {
 			SYNC_RETRY_BASE_MS: '10',
 			SYNC_MAX_RETRIES: '3',
-			SYNC_MAX_RESPONSE_BYTES: String(64 * 1024)
+			SYNC_MAX_RESPONSE_BYTES: String(64 * 1024),
+			...allowOutbound(...pool.map((f) => f.url))
 		}
 	});
 	admin = (await newUser(server.url)).client;
@@ -23,11 +27,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await disposeServer(server);
-	await Promise.all(fakes.map((f) => f.close()));
+	await Promise.all(pool.map((f) => f.close()));
 });
 
 async function instance(populate = { users: 4, chatsPerUser: 3 }) {
-	const fake = await FakeOpenWebUI.start();
+	const fake = pool[fakes.length];
 	fakes.push(fake);
 	const world = new World(fake.data, fakes.length);
 	world.populate(populate);
@@ -80,13 +84,18 @@ describe('transient failures', () => {
 
 	test('a chat that times out on every try fails alone; the rest is imported', async () => {
 		// Its own server, with a short request timeout.
+		const fake = pool[fakes.length];
+		fakes.push(fake);
 		const quick = await startServer({
-			env: { SYNC_RETRY_BASE_MS: '10', SYNC_MAX_RETRIES: '2', SYNC_REQUEST_TIMEOUT_MS: '1000' }
+			env: {
+				SYNC_RETRY_BASE_MS: '10',
+				SYNC_MAX_RETRIES: '2',
+				SYNC_REQUEST_TIMEOUT_MS: '1000',
+				...allowOutbound(fake.url)
+			}
 		});
 		try {
 			const owner = (await newUser(quick.url)).client;
-			const fake = await FakeOpenWebUI.start();
-			fakes.push(fake);
 			new World(fake.data, 99).populate({ users: 2, chatsPerUser: 3 });
 			const { id } = await addInstance(owner, fake);
 			const slow = [...fake.data.chats.values()][0];

@@ -3,7 +3,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, rowCounts, syncNow } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 	for (let i = 0; i < 130; i++) world.addChat(heavy.id, { turns: 1, branch: i % 10 === 0 });
 	const old = world.addUser({ name: 'Legacy User' });
 	world.addChat(old.id, { legacy: true, turns: 3 });
-	server = await startServer();
+	server = await startServer({ env: allowOutbound(fake.url) });
 	admin = (await newUser(server.url)).client;
 	instanceId = (await addInstance(admin, fake, { name: 'Acme' })).id;
 });

@@ -5,7 +5,7 @@ import { World } from './fakes/open-webui-data.ts';
 import { startCli } from './helpers/cli.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, waitForRun } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -15,9 +15,9 @@ let instanceId: string;
 let name: string;
 
 beforeAll(async () => {
-	server = await startServer();
-	admin = (await newUser(server.url)).client;
 	fake = await FakeOpenWebUI.start();
+	server = await startServer({ env: allowOutbound(fake.url) });
+	admin = (await newUser(server.url)).client;
 	new World(fake.data, 5).populate({ users: 6, chatsPerUser: 8 });
 	// Slow chat answers: each full run lasts a few seconds.
 	fake.fault({ route: 'chat', delayMs: 250 });
@@ -52,7 +52,7 @@ test('two runs of one instance cannot happen at once (same server)', async () =>
 });
 
 test('the CLI and the server share the lock, both ways', async () => {
-	const env = { DATA_DIR: server.dataDir };
+	const env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
 	// The server runs; the CLI is refused with exit code 3 and the holder.
 	const running = await start(true);
 	expect(running.status).toBe(202);

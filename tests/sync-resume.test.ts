@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
-import { FakeOpenWebUI } from './fakes/open-webui.ts';
+import type { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { HttpClient, newUser } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import {
 	actualTotals,
 	addInstance,
 	expectedTotals,
 	rowCounts,
+	startFakes,
 	startSync,
 	syncNow,
 	waitForRun
@@ -17,20 +18,25 @@ import {
 
 let server: TestServer;
 let admin: HttpClient;
+/** One fake per test, started first so the server may reach them. */
+let pool: FakeOpenWebUI[] = [];
+let env: Record<string, string>;
 const fakes: FakeOpenWebUI[] = [];
 
 beforeAll(async () => {
-	server = await startServer();
+	pool = await startFakes(4);
+	env = allowOutbound(...pool.map((f) => f.url));
+	server = await startServer({ env });
 	admin = (await newUser(server.url)).client;
 });
 
 afterAll(async () => {
 	await disposeServer(server);
-	await Promise.all(fakes.map((f) => f.close()));
+	await Promise.all(pool.map((f) => f.close()));
 });
 
 async function instance() {
-	const fake = await FakeOpenWebUI.start();
+	const fake = pool[fakes.length];
 	fakes.push(fake);
 	new World(fake.data, 40 + fakes.length).populate({ users: 10, chatsPerUser: 12 });
 	// Slow answers keep the run going long enough to be cut off in the middle.
@@ -78,7 +84,7 @@ test('a server killed mid-run (SIGKILL) restarts, records the run as interrupted
 	partial.close();
 	expect(before.InstanceChat).toBeLessThan(fake.data.chats.size);
 
-	server = await startServer({ dataDir: server.dataDir });
+	server = await startServer({ env, dataDir: server.dataDir });
 	// Same session, new port.
 	const cookies = admin.cookies;
 	admin = new HttpClient(server.url);
@@ -137,7 +143,7 @@ test('a graceful shutdown mid-run records the run as interrupted', async () => {
 	const run = await startSync(admin, id);
 	expect(await stopped).toBe(0);
 	fake.onRequest = undefined;
-	server = await startServer({ dataDir: server.dataDir });
+	server = await startServer({ env, dataDir: server.dataDir });
 	const cookies = admin.cookies;
 	admin = new HttpClient(server.url);
 	admin.cookies = cookies;

@@ -4,7 +4,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb, sqliteDate } from './helpers/db.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, waitForRun } from './helpers/sync.ts';
 
 let server: TestServer;
@@ -12,9 +12,11 @@ let admin: HttpClient;
 let fake: FakeOpenWebUI;
 
 beforeAll(async () => {
-	server = await startServer({ env: { SYNC_SCHEDULER_TICK_MS: '200' } });
-	admin = (await newUser(server.url)).client;
 	fake = await FakeOpenWebUI.start();
+	server = await startServer({
+		env: { SYNC_SCHEDULER_TICK_MS: '200', ...allowOutbound(fake.url) }
+	});
+	admin = (await newUser(server.url)).client;
 	new World(fake.data, 9).populate({ users: 2, chatsPerUser: 2 });
 });
 

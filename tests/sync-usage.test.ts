@@ -10,7 +10,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { runCli } from './helpers/cli.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, expectedTotals, syncNow, type Totals } from './helpers/sync.ts';
 import { snapshotRollups } from './helpers/usage.ts';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
 	fake = await FakeOpenWebUI.start();
 	world = new World(fake.data, 23);
 	world.populate({ users: 8, chatsPerUser: 4 });
-	server = await startServer();
+	server = await startServer({ env: allowOutbound(fake.url) });
 	admin = (await newUser(server.url)).client;
 	instance = await addInstance(admin, fake);
 	const run = await syncNow(admin, instance.id);

@@ -8,7 +8,7 @@ import { REPORT_NAMES, type ReportResult } from '#lib/shared/usage.ts';
 import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
 import { HttpClient } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -42,7 +42,7 @@ async function token(user: TestUser): Promise<string> {
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI({ models: ['fake-gpt', EVIL_MODEL] });
-	server = await startServer({ env: RELAXED_LIMITS });
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	admin = await newUser(server.url, 'Ada Admin');
 	bob = await newUser(server.url, EVIL_NAME);
 	await setUpProvider(admin.http, fake.url);

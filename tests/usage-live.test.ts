@@ -15,7 +15,7 @@ import {
 	type TestUser
 } from './helpers/channels.ts';
 import { newChat, setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 
 let server: TestServer;
@@ -25,7 +25,7 @@ let member: TestUser;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer();
+	server = await startServer({ env: allowOutbound(fake.url) });
 	admin = await newUser(server.url, 'Olga Operator');
 	member = await newUser(server.url, 'Max Member');
 	await setUpProvider(admin.http, fake.url);

@@ -3,6 +3,7 @@
  * success, failure, timeout and Ctrl-C), timeouts, starting a server under test (the app via
  * bench/lib/app-server.ts or the bare Socket.IO server) with its IPC hook, tables and machine facts.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -173,12 +174,19 @@ export function waitForListening(
 	});
 }
 
+/**
+ * The key that encrypts API keys at rest, for the servers a bench starts: without it each would
+ * generate one into its data folder and say so with a warning, which benches count as problems.
+ */
+export const BENCH_SECRET_KEY = randomBytes(32).toString('base64');
+
 export async function startServer(kind: Kind, options: ServerOptions = {}): Promise<ServerHandle> {
 	const env: Record<string, string | undefined> = {
 		...process.env,
 		HOST: '127.0.0.1',
 		PORT: '0',
 		LOG_LEVEL: 'info',
+		SECRET_KEY: BENCH_SECRET_KEY,
 		...options.env
 	};
 	delete env.ORIGIN;

@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai.ts';
 import { addProvider } from './providers-support.ts';
-import { ADMIN_STATE, expectShell, otherUser } from './support.ts';
+import { ADMIN_STATE, expectShell, fakePort, otherUser } from './support.ts';
 
 test.use({ storageState: ADMIN_STATE });
 // One fake provider for the file, set up by the first test through the admin pages.
@@ -11,7 +11,7 @@ test.describe.configure({ mode: 'serial' });
 let fake: FakeOpenAI;
 
 test.beforeAll(async () => {
-	fake = await startFakeOpenAI();
+	fake = await startFakeOpenAI({ port: fakePort('openai') });
 });
 test.afterAll(async () => {
 	await fake?.close();
@@ -169,14 +169,17 @@ test('after a reload mid-stream the answer carries on to the end', async ({ page
 	await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
 });
 
-test('a provider error shows inline with Retry', async ({ page }) => {
+test('a provider error shows inline with Retry, plainly (not what the provider wrote)', async ({
+	page
+}) => {
 	await newChat(page);
 	await send(page, 'Break, please [[fail=500]]');
 	const alert = lastAnswer(page).getByRole('alert');
-	await expect(alert).toContainText('The provider failed (500): Simulated failure 500');
+	await expect(alert).toContainText('The provider failed (500).');
+	await expect(alert).not.toContainText('Simulated failure');
 	await alert.getByRole('button', { name: 'Retry' }).click();
 	await expect(lastAnswer(page).getByRole('group', { name: 'Versions' })).toContainText('2 / 2');
-	await expect(lastAnswer(page).getByRole('alert')).toContainText('Simulated failure 500');
+	await expect(lastAnswer(page).getByRole('alert')).toContainText('The provider failed (500).');
 });
 
 test('a message the server refuses stays in the composer with the reason', async ({ page }) => {

@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures.ts';
 import { FakeOpenWebUI } from '../fakes/open-webui.ts';
 import { World } from '../fakes/open-webui-data.ts';
-import { ADMIN_STATE, expectShell, otherUser } from './support.ts';
+import { ADMIN_STATE, expectShell, fakePort, otherUser } from './support.ts';
 
 test.use({ storageState: ADMIN_STATE });
 
@@ -9,7 +9,7 @@ let fake: FakeOpenWebUI;
 
 test.beforeAll(async () => {
 	// A fake Open WebUI on 127.0.0.1, started by the test; Parley's server connects to it.
-	fake = await FakeOpenWebUI.start();
+	fake = await FakeOpenWebUI.start({ port: fakePort('open-webui') });
 	new World(fake.data, 77).populate({ users: 6, chatsPerUser: 5, catalogEvery: 2 });
 	// Slow chat answers, so the run lasts long enough to watch its progress.
 	fake.fault({ route: 'chat', delayMs: 120 });
@@ -38,6 +38,15 @@ test('an admin adds an instance, tests it, syncs it with live progress and sees 
 	await page.getByLabel('Admin API key').fill(fake.options.adminKey);
 	await page.getByRole('button', { name: 'Add instance' }).click();
 	await expect(page.getByText('Enter the server’s root URL, without /api')).toBeVisible();
+	// So is an internal address the server may not reach, saying which setting would allow it.
+	await page.getByLabel('Base URL').fill('http://localhost:9');
+	await page.getByLabel('Admin API key').fill(fake.options.adminKey);
+	await page.getByRole('button', { name: 'Add instance' }).click();
+	await expect(
+		page.getByText(
+			/^localhost:9 resolves to 127\.0\.0\.1, a loopback address .*add localhost:9 to OUTBOUND_ALLOW\.$/
+		)
+	).toBeVisible();
 	await page.getByLabel('Base URL').fill(fake.url);
 	await page.getByLabel('Admin API key').fill(fake.options.adminKey);
 	await page.getByRole('button', { name: 'Add instance' }).click();

@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai.ts';
 import { providerCard, submitProvider } from './providers-support.ts';
-import { ADMIN_STATE, expectShell } from './support.ts';
+import { ADMIN_STATE, expectShell, fakePort } from './support.ts';
 
 test.use({ storageState: ADMIN_STATE });
 
@@ -9,7 +9,7 @@ let fake: FakeOpenAI;
 
 test.beforeAll(async () => {
 	// This one insists on a key, so a wrong key shows how failures read.
-	fake = await startFakeOpenAI({ apiKey: 'sk-fake-right-key' });
+	fake = await startFakeOpenAI({ apiKey: 'sk-fake-right-key', port: fakePort('openai-keyed') });
 });
 test.afterAll(async () => {
 	await fake?.close();
@@ -38,6 +38,25 @@ test('the add form explains what is wrong beside each field', async ({ page }) =
 	await expect(form.getByText('Enter a URL such as https://api.openai.com/v1.')).toBeVisible();
 	await expect(form.getByLabel('Name')).toBeFocused();
 	await expect(form.getByLabel('Base URL')).toHaveValue('not a url');
+});
+
+test('an internal base URL is refused beside the field, naming OUTBOUND_ALLOW', async ({
+	page
+}) => {
+	await page.goto('/admin/providers');
+	await expectShell(page);
+	const form = page.getByRole('region', { name: 'Add a provider' });
+	await form.getByLabel('Name').fill(`Internal ${Date.now().toString(36)}`);
+	await form.getByLabel('Base URL').fill('http://2130706433:11435/v1');
+	await form.getByRole('button', { name: 'Add provider' }).click();
+	await expect(
+		form.getByText(
+			'127.0.0.1:11435 is a loopback address (this machine); to allow it, add 127.0.0.1:11435 to OUTBOUND_ALLOW.'
+		)
+	).toBeVisible();
+	await form.getByLabel('Base URL').fill('http://169.254.169.254/latest');
+	await form.getByRole('button', { name: 'Add provider' }).click();
+	await expect(form.getByText(/Parley never connects there/)).toBeVisible();
 });
 
 test('an admin adds, tests, fixes, configures and deletes a provider', async ({ page }) => {

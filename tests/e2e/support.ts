@@ -8,6 +8,19 @@ export const ADMIN = {
 } as const;
 export const ADMIN_STATE = 'test-results/e2e-auth/admin.json';
 
+/**
+ * The port a file's fake listens on: playwright.config.ts reserves them and lists them in the
+ * server's OUTBOUND_ALLOW (the server refuses 127.0.0.1 otherwise).
+ */
+export function fakePort(fake: 'openai' | 'openai-keyed' | 'open-webui'): number {
+	const ports = (process.env.PARLEY_E2E_FAKE_PORTS ?? '').split(',').map(Number);
+	const port = ports[['openai', 'openai-keyed', 'open-webui'].indexOf(fake)];
+	if (!port) {
+		throw new Error('PARLEY_E2E_FAKE_PORTS is not set: run the e2e tests through Playwright.');
+	}
+	return port;
+}
+
 let counter = 0;
 /** A unique email, so tests never collide in the shared database. */
 export function uniqueEmail(tag = 'user'): string {

@@ -47,6 +47,10 @@ export interface Fault {
 	drop?: boolean;
 	/** Never answer. */
 	hang?: boolean;
+	/** With `status`: quote the Authorization header received in the detail (a leaky proxy). */
+	echo?: boolean;
+	/** Answer `text/plain` with this body (an internal service's page), with `status` or 200. */
+	text?: string;
 }
 
 export interface FakeData {
@@ -226,7 +230,11 @@ export class FakeOpenWebUI {
 			record.status = status;
 			record.gzipped = send(req, res, status, body, type);
 		};
-		if (fault?.status) return answer(fault.status, { detail: `Injected ${fault.status}` });
+		if (fault?.text !== undefined) return answer(fault.status ?? 200, fault.text, 'text/plain');
+		if (fault?.status) {
+			const echo = fault.echo ? `; you sent Authorization: ${req.headers.authorization ?? ''}` : '';
+			return answer(fault.status, { detail: `Injected ${fault.status}${echo}` });
+		}
 		if (fault?.html) return answer(200, SPA, 'text/html; charset=utf-8');
 		if (fault?.raw !== undefined) return answer(200, fault.raw);
 		if (req.method !== 'GET' || route === 'spa') {

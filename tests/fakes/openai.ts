@@ -42,6 +42,8 @@ export interface Scenario {
 	batch?: number;
 	/** Answer non-streaming requests (title generation) with this HTTP status instead. */
 	titleFail?: number;
+	/** Stream the Authorization header received as the answer, a few characters per chunk. */
+	leak?: boolean;
 	/**
 	 * Benchmarks: each content token is the time it is written, `performance.timeOrigin +
 	 * performance.now()` in milliseconds with three decimals, followed by a space.
@@ -88,7 +90,13 @@ export function parseDirectives(text: string): Partial<Scenario> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startFakeOpenAI(
-	options: { models?: string[]; apiKey?: string; port?: number } = {}
+	options: {
+		models?: string[];
+		apiKey?: string;
+		port?: number;
+		/** Every error message quotes the Authorization header received (as some proxies do). */
+		echoAuthorization?: boolean;
+	} = {}
 ): Promise<FakeOpenAI> {
 	const models = options.models ?? ['fake-gpt', 'fake-reasoner'];
 	const requests: RecordedRequest[] = [];
@@ -116,8 +124,12 @@ export async function startFakeOpenAI(
 	});
 
 	async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const quote = (message: string) =>
+			options.echoAuthorization
+				? `${message} You sent "Authorization: ${req.headers.authorization ?? ''}".`
+				: message;
 		if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-			return sendError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
+			return sendError(res, 401, quote('Incorrect API key provided.'), 'invalid_api_key');
 		}
 		if (req.method === 'GET' && req.url === '/v1/models') {
 			res.writeHead(200, { 'content-type': 'application/json' });
@@ -159,11 +171,16 @@ export async function startFakeOpenAI(
 		if (scenario.hang) return; // never answer; the client must give up
 		if (!body.stream && scenario.titleFail) {
 			record.finished = true;
-			return sendError(res, scenario.titleFail, 'Simulated title failure', 'server_error');
+			return sendError(res, scenario.titleFail, quote('Simulated title failure'), 'server_error');
 		}
 		if (scenario.firstDelay) await sleep(scenario.firstDelay);
 		if (scenario.fail) {
-			return sendError(res, scenario.fail, `Simulated failure ${scenario.fail}`, 'server_error');
+			return sendError(
+				res,
+				scenario.fail,
+				quote(`Simulated failure ${scenario.fail}`),
+				'server_error'
+			);
 		}
 		if (scenario.html) {
 			res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -177,16 +194,18 @@ export async function startFakeOpenAI(
 			record.finished = true;
 			return;
 		}
-		const words = scenario.reply
-			? scenario.reply.split(/(?<= )/)
-			: Array.from({ length: scenario.tokens }, (_, i) => `t${i} `);
+		const words = scenario.leak
+			? (`Your key: ${req.headers.authorization ?? ''} `.match(/.{1,4}/g) ?? [])
+			: scenario.reply
+				? scenario.reply.split(/(?<= )/)
+				: Array.from({ length: scenario.tokens }, (_, i) => `t${i} `);
 		if (!body.stream) {
 			res.writeHead(200, { 'content-type': 'application/json' });
 			res.end(JSON.stringify(completion(body.model ?? '', words.join(''), body)));
 			record.finished = true;
 			return;
 		}
-		await stream(res, record, body, scenario, words);
+		await stream(res, record, body, scenario, words, quote);
 	}
 
 	async function stream(
@@ -194,7 +213,8 @@ export async function startFakeOpenAI(
 		record: RecordedRequest,
 		body: RecordedRequest['body'],
 		s: Scenario,
-		words: string[]
+		words: string[],
+		quote: (message: string) => string
 	) {
 		res.writeHead(200, {
 			'content-type': 'text/event-stream; charset=utf-8',
@@ -229,7 +249,7 @@ export async function startFakeOpenAI(
 			if (s.errorAfter === i) {
 				await flush(true);
 				res.write(
-					`data: ${JSON.stringify({ error: { message: 'The model crashed mid-answer.', type: 'server_error', code: null } })}\n\n`
+					`data: ${JSON.stringify({ error: { message: quote('The model crashed mid-answer.'), type: 'server_error', code: null } })}\n\n`
 				);
 				record.finished = true;
 				res.end();

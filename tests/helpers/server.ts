@@ -91,6 +91,17 @@ export async function startServer(
 	};
 }
 
+/**
+ * The OUTBOUND_ALLOW setting that lets the server reach these fakes (their `host:port`), as
+ * `startServer({ env })` takes it. Server-side requests to 127.0.0.1 are refused otherwise.
+ */
+export function allowOutbound(...urls: (string | number)[]): { OUTBOUND_ALLOW: string } {
+	const hosts = urls.map((url) =>
+		typeof url === 'number' ? `127.0.0.1:${url}` : new URL(url).host
+	);
+	return { OUTBOUND_ALLOW: [...new Set(hosts)].join(',') };
+}
+
 /** Stops the server and deletes its data folder. */
 export async function disposeServer(server: TestServer | undefined): Promise<void> {
 	if (!server) return;

@@ -4,9 +4,17 @@
  */
 import type Database from 'better-sqlite3';
 import type { InstanceView, SyncRunDto } from '#lib/shared/sync.ts';
-import type { FakeOpenWebUI } from '../fakes/open-webui.ts';
+import { FakeOpenWebUI } from '../fakes/open-webui.ts';
 import type { FakeChat, FakeMessage } from '../fakes/open-webui-data.ts';
 import type { HttpClient } from './client.ts';
+
+/**
+ * Fakes started before the server, so their ports can be listed in OUTBOUND_ALLOW
+ * (`allowOutbound(...fakes.map((f) => f.url))`); tests take one per instance they add.
+ */
+export function startFakes(count: number): Promise<FakeOpenWebUI[]> {
+	return Promise.all(Array.from({ length: count }, () => FakeOpenWebUI.start()));
+}
 
 export async function addInstance(
 	admin: HttpClient,

@@ -27,6 +27,11 @@ import { UsageService } from './usage/usage.service.ts';
 import type { InstanceService } from './sync/instance.service.ts';
 import { createSyncServices } from './sync/setup.ts';
 import type { SyncService } from './sync/sync.service.ts';
+import type { OutboundClient } from './outbound/client.ts';
+import { createOutbound, warnRefusedUrls } from './outbound/setup.ts';
+import { SecretRedactor } from './secrets/redactor.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import { openSecrets } from './secrets/setup.ts';
 
 /** Everything the server holds once per process: configuration, database, realtime bus and services. */
 export interface App {
@@ -58,6 +63,10 @@ export interface App {
 	instances: InstanceService;
 	/** Open WebUI sync runs (started here, by the scheduler and by the CLI). */
 	sync: SyncService;
+	/** Every server-side request to an admin-given URL goes through it (SSRF guard). */
+	outbound: OutboundClient;
+	/** API keys encrypted at rest, and the redactor's list of them. */
+	secrets: SecretStore;
 	/** Releases timers and the database. */
 	close(): Promise<void>;
 }
@@ -80,8 +89,13 @@ export function forgetApp(): void {
 }
 
 async function createApp(config: Config): Promise<App> {
-	const log = createLogger(config.LOG_LEVEL);
+	const redactor = new SecretRedactor();
+	const log = createLogger(config.LOG_LEVEL, undefined, redactor);
+	const outbound = createOutbound(config, log);
 	const db = await createDb(config.databaseUrl);
+	const secrets = await openSecrets({ db, config, log, redactor });
+	await warnRefusedUrls(db, outbound, log);
+	const http = { outbound, redactor };
 	const bus = new RealtimeBus();
 	const settings = new SettingsService(db);
 	const sessions = new SessionService(db, bus, config.SESSION_DAYS);
@@ -94,9 +108,9 @@ async function createApp(config: Config): Promise<App> {
 	const apiTokens = new ApiTokenService(db, bus);
 	const accounts = new AccountService({ db, bus, sessions, settings, limits, apiTokens });
 	const presence = new PresenceService(bus);
-	const providers = new ProviderService(db);
+	const providers = new ProviderService({ db, http, secrets, log });
 	const completions = new CompletionService(
-		{ db, bus, log },
+		{ db, bus, log, http },
 		{
 			maxPerUser: config.CHAT_MAX_CONCURRENT_PER_USER,
 			firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS,
@@ -108,7 +122,7 @@ async function createApp(config: Config): Promise<App> {
 		bus,
 		providers,
 		completions,
-		titles: new TitleService(db, log),
+		titles: new TitleService(db, log, http),
 		promptMaxChars: config.CHAT_PROMPT_MAX_CHARS
 	});
 	const sendLimiter = createRateLimiter(
@@ -124,7 +138,14 @@ async function createApp(config: Config): Promise<App> {
 		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 
 	const usage = new UsageService(sqlitePath(config.databaseUrl));
-	const { sync, instances, scheduler } = createSyncServices({ db, log, bus, config });
+	const { sync, instances, scheduler } = createSyncServices({
+		db,
+		log,
+		bus,
+		config,
+		http,
+		secrets
+	});
 	scheduler.start();
 
 	const sweep = setInterval(
@@ -168,6 +189,8 @@ async function createApp(config: Config): Promise<App> {
 		}),
 		instances,
 		sync,
+		outbound,
+		secrets,
 		async close() {
 			clearInterval(sweep);
 			scheduler.stop();
@@ -177,6 +200,7 @@ async function createApp(config: Config): Promise<App> {
 			await sync.stopAll();
 			await completions.interruptAll();
 			usage.close();
+			await outbound.close();
 			await db.$disconnect();
 		}
 	};

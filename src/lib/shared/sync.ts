@@ -111,6 +111,10 @@ export interface InstanceView {
 /** Why a connection test failed, for code; `reason` says it in words. */
 export type ConnectionFailure =
 	| 'unreachable'
+	/** The outbound guard refused the address (the reason names OUTBOUND_ALLOW when it can help). */
+	| 'blocked'
+	/** The stored API key cannot be decrypted with this server's key (SECRET_KEY). */
+	| 'key_unreadable'
 	| 'timeout'
 	| 'not_api'
 	| 'key_refused'

@@ -4,9 +4,15 @@ import type { RealtimeBus } from '../realtime/bus.ts';
 import type { AnswerStatus, ChatDelta } from '#lib/shared/chats.ts';
 import { rooms } from '#lib/shared/events.ts';
 import { estimateTokens, toChatMessageDto } from './dto.ts';
-import { streamChat, type ChatTurn, type ProviderEndpoint } from './openai-client.ts';
+import {
+	streamChat,
+	type ChatTurn,
+	type ProviderEndpoint,
+	type ProviderHttp
+} from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { recordAnswer } from '../usage/rollups.ts';
+import { StreamRedactor } from '../secrets/stream-redactor.ts';
 
 /** The growing answer is written at most this often (and on finish, stop and error). */
 export const PERSIST_EVERY_MS = 250;
@@ -33,6 +39,7 @@ export interface JobDeps {
 	db: Db;
 	bus: RealtimeBus;
 	log: Logger;
+	http: ProviderHttp;
 	firstTokenTimeoutMs: number;
 	stallTimeoutMs: number;
 }
@@ -59,10 +66,16 @@ export class CompletionJob {
 	#usage: { promptTokens: number; completionTokens: number } | undefined;
 	readonly #startedAt = Date.now();
 	#firstTokenAt: number | undefined;
+	/** A provider could quote a key back in its answer: none reaches the user or the database. */
+	readonly #redact: Record<'content' | 'reasoning', StreamRedactor>;
 
 	constructor(spec: JobSpec, deps: JobDeps) {
 		this.spec = spec;
 		this.#deps = deps;
+		this.#redact = {
+			content: new StreamRedactor(deps.http.redactor),
+			reasoning: new StreamRedactor(deps.http.redactor)
+		};
 		this.content = spec.prefix?.content ?? '';
 		this.reasoning = spec.prefix?.reasoning ?? '';
 		this.done = this.#run();
@@ -78,7 +91,9 @@ export class CompletionJob {
 		this.#arm('first_token_timeout', this.#deps.firstTokenTimeoutMs);
 		const body = { model: this.spec.model.remoteId, messages: this.spec.turns };
 		try {
-			for await (const event of streamChat(this.spec.endpoint, body, this.#controller.signal)) {
+			const { http } = this.#deps;
+			const stream = streamChat(http, this.spec.endpoint, body, this.#controller.signal);
+			for await (const event of stream) {
 				if (event.type === 'usage') {
 					this.#usage = event;
 					continue;
@@ -113,12 +128,24 @@ export class CompletionJob {
 					`The answer stalled for ${minutes(this.#deps.stallTimeoutMs)}; the request was cancelled.`
 				];
 		}
-		if (error instanceof ProviderError) return ['error', error.message];
+		if (error instanceof ProviderError) {
+			// The user sees the plain message; the provider's own words are for admins, in the log.
+			this.#deps.log.warn(
+				{ messageId: this.spec.messageId, provider: this.spec.providerName, status: error.status },
+				`answer failed: ${error.adminMessage}`
+			);
+			return ['error', error.message];
+		}
 		this.#deps.log.error({ err: error, messageId: this.spec.messageId }, 'completion failed');
 		return ['error', 'Something went wrong while streaming the answer.'];
 	}
 
-	#append(field: 'content' | 'reasoning', text: string): void {
+	#append(field: 'content' | 'reasoning', piece: string): void {
+		const text = this.#redact[field].push(piece);
+		if (text) this.#emit(field, text);
+	}
+
+	#emit(field: 'content' | 'reasoning', text: string): void {
 		const offset = this[field].length;
 		this[field] += text;
 		const delta: ChatDelta = {
@@ -166,6 +193,11 @@ export class CompletionJob {
 
 	async #finish(status: AnswerStatus, error: string | null): Promise<AnswerStatus> {
 		clearTimeout(this.#timer);
+		clearTimeout(this.#persistTimer);
+		for (const field of ['reasoning', 'content'] as const) {
+			const rest = this.#redact[field].flush();
+			if (rest) this.#emit(field, rest);
+		}
 		clearTimeout(this.#persistTimer);
 		const { spec } = this;
 		const estimated = !this.#usage;

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { CompletionJob, type JobDeps, type JobSpec } from './completion-job.ts';
+import type { ProviderHttp } from './openai-client.ts';
 import { estimateTokens } from './dto.ts';
 import { recordAnswer } from '../usage/rollups.ts';
 
@@ -19,7 +20,7 @@ export class CompletionService {
 	readonly #maxPerUser: number;
 
 	constructor(
-		deps: { db: Db; bus: RealtimeBus; log: Logger },
+		deps: { db: Db; bus: RealtimeBus; log: Logger; http: ProviderHttp },
 		limits: { maxPerUser: number; firstTokenTimeoutMs: number; stallTimeoutMs: number }
 	) {
 		this.#deps = {

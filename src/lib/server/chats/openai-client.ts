@@ -1,10 +1,23 @@
 import { createParser } from 'eventsource-parser';
+import { readCappedText, ResponseTooLarge } from '../outbound/body.ts';
+import type { OutboundClient, OutboundRequest, Response } from '../outbound/client.ts';
+import { remoteLine } from '../outbound/remote-text.ts';
+import type { SecretRedactor } from '../secrets/redactor.ts';
 import { ProviderError, errorFromFetch, errorFromResponse } from './provider-error.ts';
 
 export interface ProviderEndpoint {
 	baseUrl: string;
 	apiKey: string;
 }
+
+/** How provider requests go out: through the outbound guard, with remote text redacted. */
+export interface ProviderHttp {
+	outbound: OutboundClient;
+	redactor: SecretRedactor;
+}
+
+/** Model lists and non-streaming completions are read up to this size. */
+const MAX_JSON_BYTES = 8 * 1_048_576;
 
 export interface ChatTurn {
 	role: 'system' | 'user' | 'assistant';
@@ -44,19 +57,40 @@ function headers(endpoint: ProviderEndpoint): Record<string, string> {
 }
 
 async function request(
+	http: ProviderHttp,
 	endpoint: ProviderEndpoint,
 	path: string,
-	init: RequestInit
+	init: Omit<OutboundRequest, 'headers'>
 ): Promise<Response> {
 	const target = url(endpoint, path);
 	let response: Response;
 	try {
-		response = await fetch(target, { ...init, headers: headers(endpoint) });
+		response = await http.outbound.fetch(target, { ...init, headers: headers(endpoint) });
 	} catch (error) {
 		throw errorFromFetch(error, target);
 	}
-	if (!response.ok) throw await errorFromResponse(response);
+	if (!response.ok) {
+		throw await errorFromResponse(response, (text) =>
+			http.redactor.redact(text, [endpoint.apiKey])
+		);
+	}
 	return response;
+}
+
+/** Reads a JSON answer within MAX_JSON_BYTES; undefined when it is not JSON. */
+async function readJson(response: Response): Promise<unknown> {
+	let text: string;
+	try {
+		text = await readCappedText(response, MAX_JSON_BYTES);
+	} catch (error) {
+		if (!(error instanceof ResponseTooLarge)) throw error;
+		throw new ProviderError('not_openai', 'The provider’s answer is over 8 MB; it was not read.');
+	}
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		return undefined;
+	}
 }
 
 function isHtml(response: Response): boolean {
@@ -68,15 +102,14 @@ const NOT_OPENAI =
 
 /** GET /models: the ids a provider offers. */
 export async function listModels(
+	http: ProviderHttp,
 	endpoint: ProviderEndpoint,
-	signal?: AbortSignal
+	signal: AbortSignal
 ): Promise<string[]> {
-	const response = await request(endpoint, '/models', { method: 'GET', signal });
+	const response = await request(http, endpoint, '/models', { method: 'GET', signal });
 	if (isHtml(response)) throw new ProviderError('not_openai', NOT_OPENAI);
-	let body: { data?: { id?: unknown }[] };
-	try {
-		body = (await response.json()) as typeof body;
-	} catch {
+	const body = (await readJson(response)) as { data?: { id?: unknown }[] } | undefined;
+	if (!body || typeof body !== 'object') {
 		throw new ProviderError(
 			'not_openai',
 			'The provider did not answer with JSON: this is not an OpenAI-compatible API.'
@@ -88,22 +121,28 @@ export async function listModels(
 			'The answer has no model list ("data"): this is not an OpenAI-compatible API.'
 		);
 	}
-	return body.data.map((m) => m.id).filter((id): id is string => typeof id === 'string');
+	// Model ids are shown to members: one that quotes a configured key is left out.
+	return body.data
+		.map((m) => m.id)
+		.filter((id): id is string => typeof id === 'string')
+		.filter((id) => http.redactor.redact(id, [endpoint.apiKey]) === id);
 }
 
-/** One non-streaming completion (used for titles). */
+/** One non-streaming completion (used for titles), with configured secrets redacted. */
 export async function complete(
+	http: ProviderHttp,
 	endpoint: ProviderEndpoint,
 	body: { model: string; messages: ChatTurn[]; max_tokens?: number },
-	signal?: AbortSignal
+	signal: AbortSignal
 ): Promise<string> {
-	const response = await request(endpoint, '/chat/completions', {
+	const response = await request(http, endpoint, '/chat/completions', {
 		method: 'POST',
 		body: JSON.stringify({ ...body, stream: false }),
 		signal
 	});
-	const json = (await response.json()) as Chunk;
-	return json.choices?.[0]?.message?.content ?? '';
+	const json = (await readJson(response)) as Chunk | undefined;
+	const content = json?.choices?.[0]?.message?.content ?? '';
+	return http.redactor.redact(content, [endpoint.apiKey]);
 }
 
 /**
@@ -113,11 +152,12 @@ export async function complete(
  * the provider sees the request cancelled.
  */
 export async function* streamChat(
+	http: ProviderHttp,
 	endpoint: ProviderEndpoint,
 	body: { model: string; messages: ChatTurn[] },
 	signal: AbortSignal
 ): AsyncGenerator<StreamEvent> {
-	const response = await request(endpoint, '/chat/completions', {
+	const response = await request(http, endpoint, '/chat/completions', {
 		method: 'POST',
 		body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
 		signal
@@ -160,9 +200,11 @@ export async function* streamChat(
 				return;
 			}
 			if (chunk.error) {
-				const message =
-					typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
-				failure = new ProviderError('server_error', `The provider reported an error: ${message}`);
+				const said = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? '');
+				const detail = remoteLine(said, (t) => http.redactor.redact(t, [endpoint.apiKey]));
+				failure = new ProviderError('server_error', 'The provider reported an error mid-answer.', {
+					adminMessage: `The provider reported an error: ${detail || 'no message'}`
+				});
 				return;
 			}
 			for (const choice of chunk.choices ?? []) {
@@ -212,10 +254,8 @@ export async function* streamChat(
 
 /** Some servers ignore `stream: true` and answer with one JSON completion; accept that too. */
 async function* nonStreaming(response: Response): AsyncGenerator<StreamEvent> {
-	let json: Chunk;
-	try {
-		json = (await response.json()) as Chunk;
-	} catch {
+	const json = (await readJson(response)) as Chunk | undefined;
+	if (!json || typeof json !== 'object') {
 		throw new ProviderError(
 			'not_openai',
 			'The provider answered with neither an event stream nor JSON: this is not an OpenAI-compatible API.'

@@ -1,7 +1,10 @@
 import type { Db } from '../db/client.ts';
 import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { SecretKeyError } from '../secrets/keys.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
 import type { ModelOption } from '#lib/shared/chats.ts';
-import { listModels, type ProviderEndpoint } from './openai-client.ts';
+import { listModels, type ProviderEndpoint, type ProviderHttp } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
 
 export interface ProviderView {
@@ -32,12 +35,23 @@ export interface ResolvedModel {
 
 const TEST_TIMEOUT_MS = 10_000;
 
-/** Model providers and their models: admin settings, and what users may pick. */
+type ProviderRow = NonNullable<Awaited<ReturnType<Db['provider']['findUnique']>>>;
+
+/**
+ * Model providers and their models: admin settings, and what users may pick. API keys are stored
+ * encrypted (`SecretStore`) and base URLs are checked against the outbound policy when saved.
+ */
 export class ProviderService {
 	readonly #db: Db;
+	readonly #http: ProviderHttp;
+	readonly #secrets: SecretStore;
+	readonly #log: Logger;
 
-	constructor(db: Db) {
-		this.#db = db;
+	constructor(deps: { db: Db; http: ProviderHttp; secrets: SecretStore; log: Logger }) {
+		this.#db = deps.db;
+		this.#http = deps.http;
+		this.#secrets = deps.secrets;
+		this.#log = deps.log;
 	}
 
 	async list(): Promise<ProviderView[]> {
@@ -61,7 +75,16 @@ export class ProviderService {
 				fields: { name: 'A provider with this name exists.' }
 			});
 		}
-		const { id } = await this.#db.provider.create({ data: input });
+		this.#checkUrl(input.baseUrl);
+		// The key is sealed for the row's id, which exists once the row does: both in one transaction,
+		// so the plain key is never written.
+		const id = await this.#db.$transaction(async (tx) => {
+			const row = await tx.provider.create({ data: { ...input, apiKey: '' } });
+			const apiKey = await this.#secrets.seal('provider.apiKey', row.id, input.apiKey);
+			if (apiKey) await tx.provider.update({ where: { id: row.id }, data: { apiKey } });
+			return row.id;
+		});
+		if (input.apiKey) await this.#secrets.refreshRedactor();
 		return this.#one(id);
 	}
 
@@ -70,29 +93,37 @@ export class ProviderService {
 		input: { name?: string; baseUrl?: string; apiKey?: string; enabled?: boolean }
 	): Promise<ProviderView> {
 		await this.#require(id);
-		await this.#db.provider.update({ where: { id }, data: input });
+		if (input.baseUrl !== undefined) this.#checkUrl(input.baseUrl);
+		const data = { ...input };
+		if (input.apiKey !== undefined) {
+			data.apiKey = await this.#secrets.seal('provider.apiKey', id, input.apiKey);
+		}
+		await this.#db.provider.update({ where: { id }, data });
+		if (input.apiKey !== undefined) await this.#secrets.refreshRedactor();
 		return this.#one(id);
 	}
 
 	async remove(id: string): Promise<void> {
 		await this.#require(id);
 		await this.#db.provider.delete({ where: { id } });
+		await this.#secrets.refreshRedactor();
 	}
 
-	/** Asks the provider for its models; a clear reason when that fails. */
+	/** Asks the provider for its models; a clear reason (for the admin) when that fails. */
 	async test(id: string): Promise<{ ok: true; models: number } | { ok: false; reason: string }> {
-		const provider = await this.#require(id);
 		try {
-			const models = await listModels(provider, AbortSignal.timeout(TEST_TIMEOUT_MS));
+			const endpoint = await this.#endpoint(await this.#require(id));
+			const models = await listModels(this.#http, endpoint, AbortSignal.timeout(TEST_TIMEOUT_MS));
 			return { ok: true, models: models.length };
 		} catch (error) {
+			if (error instanceof SecretKeyError) return { ok: false, reason: error.message };
 			if (error instanceof ProviderError) {
 				return {
 					ok: false,
 					reason:
 						error.failure === 'aborted'
 							? 'The provider did not answer within 10 seconds.'
-							: error.message
+							: error.adminMessage
 				};
 			}
 			throw error;
@@ -104,9 +135,11 @@ export class ProviderService {
 		const provider = await this.#require(id);
 		let remoteIds: string[];
 		try {
-			remoteIds = await listModels(provider, AbortSignal.timeout(TEST_TIMEOUT_MS));
+			const endpoint = await this.#endpoint(provider);
+			remoteIds = await listModels(this.#http, endpoint, AbortSignal.timeout(TEST_TIMEOUT_MS));
 		} catch (error) {
-			if (error instanceof ProviderError) throw new AppError('bad_request', error.message);
+			if (error instanceof SecretKeyError) throw new AppError('bad_request', error.message);
+			if (error instanceof ProviderError) throw new AppError('bad_request', error.adminMessage);
 			throw error;
 		}
 		for (const remoteId of remoteIds) {
@@ -183,14 +216,35 @@ export class ProviderService {
 				`${row.displayName} is disabled. Pick another model.`
 			);
 		}
-		return {
-			endpoint: { baseUrl: row.provider.baseUrl, apiKey: row.provider.apiKey },
-			providerName: row.provider.name,
-			model: toModelView(row)
-		};
+		let endpoint: ProviderEndpoint;
+		try {
+			endpoint = await this.#endpoint(row.provider);
+		} catch (error) {
+			if (!(error instanceof SecretKeyError)) throw error;
+			this.#log.error({ providerId: row.provider.id }, error.message);
+			throw new AppError(
+				'model_unavailable',
+				`${row.displayName} cannot be used right now: the server cannot read its provider’s API key. Ask an admin to test the provider under Admin → Providers.`
+			);
+		}
+		return { endpoint, providerName: row.provider.name, model: toModelView(row) };
 	}
 
-	async #require(id: string) {
+	/** The URL and the decrypted key to call a provider with. */
+	async #endpoint(row: ProviderRow): Promise<ProviderEndpoint> {
+		const apiKey = await this.#secrets.open('provider.apiKey', row.id, row.apiKey);
+		return { baseUrl: row.baseUrl, apiKey };
+	}
+
+	/** Refuses a base URL the outbound guard would refuse, naming OUTBOUND_ALLOW where it helps. */
+	#checkUrl(baseUrl: string): void {
+		const refusal = this.#http.outbound.checkUrl(baseUrl);
+		if (refusal) {
+			throw new AppError('validation', refusal.message, { fields: { baseUrl: refusal.message } });
+		}
+	}
+
+	async #require(id: string): Promise<ProviderRow> {
 		const provider = await this.#db.provider.findUnique({ where: { id } });
 		if (!provider) throw new AppError('not_found', 'No such provider.');
 		return provider;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { complete } from './openai-client.ts';
+import { complete, type ProviderHttp } from './openai-client.ts';
 import type { ResolvedModel } from './provider.service.ts';
 
 const TITLE_TIMEOUT_MS = 30_000;
@@ -11,16 +11,19 @@ const INSTRUCTION =
 export class TitleService {
 	readonly #db: Db;
 	readonly #log: Logger;
+	readonly #http: ProviderHttp;
 
-	constructor(db: Db, log: Logger) {
+	constructor(db: Db, log: Logger, http: ProviderHttp) {
 		this.#db = db;
 		this.#log = log;
+		this.#http = http;
 	}
 
 	async generate(chatId: string, firstPrompt: string, resolved: ResolvedModel): Promise<void> {
 		let title = '';
 		try {
 			const answer = await complete(
+				this.#http,
 				resolved.endpoint,
 				{
 					model: resolved.model.remoteId,

@@ -16,6 +16,8 @@ export function sqlitePath(databaseUrl: string): string {
 /**
  * Opens the database: SQLite through the better-sqlite3 driver adapter, in WAL mode with a busy timeout,
  * so readers never block the writer and a briefly locked file is waited for instead of failing.
+ * `secure_delete` zeroes deleted and overwritten content, so an old (encrypted) API key does not
+ * linger in free pages.
  */
 export async function createDb(databaseUrl: string): Promise<Db> {
 	const file = sqlitePath(databaseUrl);
@@ -24,5 +26,6 @@ export async function createDb(databaseUrl: string): Promise<Db> {
 	const db = new PrismaClient({ adapter });
 	await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
 	await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+	await db.$queryRawUnsafe('PRAGMA secure_delete = ON');
 	return db;
 }

@@ -4,12 +4,10 @@
  * per-instance lock, so it never runs alongside the server's own run of an instance.
  */
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { loadConfig } from '../config.ts';
-import { createDb, sqlitePath, type Db } from '../db/client.ts';
-import { applyMigrations } from '../db/migrate.ts';
+import { openCliContext } from '../cli-context.ts';
+import type { Db } from '../db/client.ts';
 import { AppError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
+import { createOutbound } from '../outbound/setup.ts';
 import { ENTITY_LABELS, SYNC_ENTITIES, type SyncRunDto } from '#lib/shared/sync.ts';
 import { TerminalProgress } from './cli-progress.ts';
 import { createSyncServices } from './setup.ts';
@@ -56,20 +54,17 @@ export async function runSyncCli(args: string[]): Promise<number> {
 		return 2;
 	}
 
-	const config = loadConfig();
-	applyMigrations(sqlitePath(config.databaseUrl));
-	const db = await createDb(config.databaseUrl);
-	const log = createLogger(
-		config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
-		pino.destination(2)
-	);
-	const services = createSyncServices({ db, log, bus: null, config });
+	const { config, db, log, redactor, secrets, close } = await openCliContext();
+	const outbound = createOutbound(config, log);
+	const http = { outbound, redactor };
+	const services = createSyncServices({ db, log, bus: null, config, http, secrets });
 	try {
 		await services.sync.recoverInterrupted();
 		if (command === 'status') return await status(db, services);
 		return await syncInstances(services, values.instance, values.full);
 	} finally {
-		await db.$disconnect();
+		await outbound.close();
+		await close();
 	}
 }
 

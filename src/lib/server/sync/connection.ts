@@ -15,6 +15,7 @@ export class ConnectionError extends Error {
 
 const CODES: Record<RemoteFailure, ConnectionFailure> = {
 	unreachable: 'unreachable',
+	blocked: 'blocked',
 	timeout: 'timeout',
 	not_api: 'not_api',
 	unauthorized: 'key_refused',
@@ -48,6 +49,7 @@ export function connectionError(error: unknown, baseUrl: string): ConnectionErro
 	const code = CODES[error.failure];
 	const messages: Partial<Record<ConnectionFailure, string>> = {
 		unreachable: `Could not reach ${host}: ${error.message.replace(/^GET \S+: /, '')} Check the URL and that the server is up.`,
+		blocked: error.message.replace(/^GET \S+: /, ''),
 		timeout: `${host} did not answer in time (${error.message.replace(/^GET \S+: /, '')})`,
 		not_api: `${baseUrl} answers with a web page (HTML, status ${error.status ?? 200}), not Open WebUI’s API. Use the server’s root URL, e.g. https://chat.example.com.`,
 		key_refused: `Open WebUI refused the API key (401). Check the key, and that API keys are enabled on the instance (Admin Settings → General).`,
@@ -74,7 +76,7 @@ export async function checkConnection(
 		let version: string | null = null;
 		try {
 			const body = await client.get('/api/version');
-			version = isObject(body) ? str(body.version) : null;
+			version = isObject(body) ? client.clean(str(body.version)) : null;
 		} catch (error) {
 			// Older or locked-down servers may not expose it; anything else is a real problem.
 			if (!(error instanceof RemoteError) || error.failure !== 'not_found') throw error;
@@ -82,9 +84,9 @@ export async function checkConnection(
 		const me = await client.get('/api/v1/auths/');
 		if (!isObject(me)) throw new ShapeError('/api/v1/auths/ did not return an account.');
 		const account = {
-			name: str(me.name) ?? '',
-			email: str(me.email) ?? '',
-			role: str(me.role) ?? ''
+			name: client.clean(str(me.name)) ?? '',
+			email: client.clean(str(me.email)) ?? '',
+			role: client.clean(str(me.role)) ?? ''
 		};
 		if (account.role !== 'admin') {
 			throw new ConnectionError(

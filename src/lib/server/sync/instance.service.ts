@@ -1,12 +1,14 @@
 import type { Db } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { SecretKeyError } from '../secrets/keys.ts';
 import type { CreateInstanceInput, UpdateInstanceInput } from '#lib/shared/schemas/instances.ts';
 import type { ConnectionTest, InstanceView } from '#lib/shared/sync.ts';
 import { checkConnection, ConnectionError, toConnectionTest } from './connection.ts';
 import { toRunDto } from './dto.ts';
 import { OpenWebUIClient } from './owui-client.ts';
 import type { RollupRefresher } from './rollup-hook.ts';
+import type { SyncHttp } from './setup.ts';
 import type { SyncService } from './sync.service.ts';
 import { utcDay } from './timestamps.ts';
 
@@ -16,19 +18,26 @@ type InstanceRow = NonNullable<Awaited<ReturnType<Db['instance']['findUnique']>>
 
 /**
  * Open WebUI instances as admins manage them. The API key is write-only: views carry `hasApiKey`,
- * and nothing here ever returns or logs the key.
+ * nothing here ever returns or logs the key, and it is stored encrypted. Base URLs are checked
+ * against the outbound policy when saved.
  */
 export class InstanceService {
 	readonly #db: Db;
 	readonly #sync: SyncService;
 	readonly #refresh: RollupRefresher;
 	readonly #log: Logger;
+	readonly #http: SyncHttp['http'];
+	readonly #secrets: SyncHttp['secrets'];
 
-	constructor(deps: { db: Db; sync: SyncService; refreshRollups: RollupRefresher; log: Logger }) {
+	constructor(
+		deps: { db: Db; sync: SyncService; refreshRollups: RollupRefresher; log: Logger } & SyncHttp
+	) {
 		this.#db = deps.db;
 		this.#sync = deps.sync;
 		this.#refresh = deps.refreshRollups;
 		this.#log = deps.log;
+		this.#http = deps.http;
+		this.#secrets = deps.secrets;
 	}
 
 	async list(): Promise<InstanceView[]> {
@@ -47,19 +56,32 @@ export class InstanceService {
 
 	async create(input: CreateInstanceInput): Promise<InstanceView> {
 		await this.#unique(input.name);
-		const row = await this.#db.instance.create({
-			data: {
-				...input,
-				nextSyncAt: input.scheduled ? new Date(Date.now() + input.intervalMinutes * 60_000) : null
-			}
+		this.#checkUrl(input.baseUrl);
+		// Sealed for the row's id, in the transaction that creates the row: the plain key is never written.
+		const id = await this.#db.$transaction(async (tx) => {
+			const row = await tx.instance.create({
+				data: {
+					...input,
+					apiKey: '',
+					nextSyncAt: input.scheduled ? new Date(Date.now() + input.intervalMinutes * 60_000) : null
+				}
+			});
+			const apiKey = await this.#secrets.seal('instance.apiKey', row.id, input.apiKey);
+			await tx.instance.update({ where: { id: row.id }, data: { apiKey } });
+			return row.id;
 		});
-		return this.get(row.id);
+		await this.#secrets.refreshRedactor();
+		return this.get(id);
 	}
 
 	async update(id: string, input: UpdateInstanceInput): Promise<InstanceView> {
 		const old = await this.#require(id);
 		if (input.name && input.name !== old.name) await this.#unique(input.name);
+		if (input.baseUrl !== undefined) this.#checkUrl(input.baseUrl);
 		const data: UpdateInstanceInput & { nextSyncAt?: Date | null } = { ...input };
+		if (input.apiKey !== undefined) {
+			data.apiKey = await this.#secrets.seal('instance.apiKey', id, input.apiKey);
+		}
 		const scheduled = input.scheduled ?? old.scheduled;
 		const interval = input.intervalMinutes ?? old.intervalMinutes;
 		if (scheduled !== old.scheduled || interval !== old.intervalMinutes) {
@@ -77,6 +99,7 @@ export class InstanceService {
 					]
 				: [])
 		]);
+		if (input.apiKey !== undefined) await this.#secrets.refreshRedactor();
 		return this.get(id);
 	}
 
@@ -95,6 +118,7 @@ export class InstanceService {
 			this.#db.usageRecord.deleteMany({ where: { instanceId: id } }),
 			this.#db.instance.delete({ where: { id } })
 		]);
+		await this.#secrets.refreshRedactor();
 		const touched = daysBetween(span._min.createdAt, span._max.createdAt);
 		if (touched.length) {
 			await this.#refresh(id, touched).catch((error: unknown) =>
@@ -106,9 +130,18 @@ export class InstanceService {
 	/** Checks the URL and key: version on success, a precise reason on failure. */
 	async test(id: string): Promise<ConnectionTest> {
 		const row = await this.#require(id);
+		let apiKey: string;
+		try {
+			apiKey = await this.#secrets.open('instance.apiKey', row.id, row.apiKey);
+		} catch (error) {
+			if (!(error instanceof SecretKeyError)) throw error;
+			return { ok: false, code: 'key_unreadable', reason: error.message };
+		}
 		const client = new OpenWebUIClient({
+			outbound: this.#http.outbound,
+			redact: (text, extra) => this.#http.redactor.redact(text, extra),
 			baseUrl: row.baseUrl,
-			apiKey: row.apiKey,
+			apiKey,
 			concurrency: 1,
 			requestsPerSecond: 10,
 			timeoutMs: TEST_TIMEOUT_MS,
@@ -123,6 +156,14 @@ export class InstanceService {
 		} catch (error) {
 			if (error instanceof ConnectionError) return toConnectionTest({ ok: false, error });
 			throw error;
+		}
+	}
+
+	/** Refuses a base URL the outbound guard would refuse, naming OUTBOUND_ALLOW where it helps. */
+	#checkUrl(baseUrl: string): void {
+		const refusal = this.#http.outbound.checkUrl(baseUrl);
+		if (refusal) {
+			throw new AppError('validation', refusal.message, { fields: { baseUrl: refusal.message } });
 		}
 	}
 

@@ -45,7 +45,14 @@ export interface JobContext {
 }
 
 /** Failures of a request that mean the instance as a whole is unusable for this run. */
-const FATAL = new Set(['unauthorized', 'forbidden', 'not_api', 'unreachable', 'cancelled']);
+const FATAL = new Set([
+	'unauthorized',
+	'forbidden',
+	'not_api',
+	'unreachable',
+	'blocked',
+	'cancelled'
+]);
 
 /** Consecutive timeouts or server errors (after retries) after which the run stops. */
 export const BREAKER_LIMIT = 3;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { SecretKeyError } from '../secrets/keys.ts';
 import type { RunStatus, SyncEntity, SyncProgress } from '#lib/shared/sync.ts';
 import { checkConnection, ConnectionError } from './connection.ts';
 import {
@@ -16,6 +17,7 @@ import { syncItems } from './phase-items.ts';
 import { syncUsers } from './phase-users.ts';
 import { RunProgress } from './progress.ts';
 import type { RollupRefresher } from './rollup-hook.ts';
+import type { SyncHttp } from './setup.ts';
 import { Watermarks } from './watermarks.ts';
 
 /** Limits every run shares (from the environment). */
@@ -30,7 +32,8 @@ export interface JobInstance {
 	id: string;
 	name: string;
 	baseUrl: string;
-	apiKey: string;
+	/** Decrypts the stored API key (a SecretKeyError fails the run with its reason). */
+	openKey(): Promise<string>;
 	concurrency: number;
 	requestsPerSecond: number;
 }
@@ -71,6 +74,7 @@ export class SyncJob {
 	readonly #instance: JobInstance;
 	readonly #limits: SyncLimits;
 	readonly #refresh: RollupRefresher;
+	readonly #http: SyncHttp['http'];
 	readonly #full: boolean;
 	readonly #controller = new AbortController();
 	#writes: Promise<unknown> = Promise.resolve();
@@ -78,7 +82,13 @@ export class SyncJob {
 	#keyCheck: { at: number; promise: Promise<void> } | undefined;
 
 	constructor(
-		deps: { db: Db; log: Logger; limits: SyncLimits; refreshRollups: RollupRefresher },
+		deps: {
+			db: Db;
+			log: Logger;
+			limits: SyncLimits;
+			refreshRollups: RollupRefresher;
+			http: SyncHttp['http'];
+		},
 		instance: JobInstance,
 		run: { id: string; startedAt: Date; full: boolean },
 		onProgress: (progress: SyncProgress) => void
@@ -87,6 +97,7 @@ export class SyncJob {
 		this.#log = deps.log;
 		this.#limits = deps.limits;
 		this.#refresh = deps.refreshRollups;
+		this.#http = deps.http;
 		this.#instance = instance;
 		this.#full = run.full;
 		this.progress = new RunProgress({ ...run, instanceId: instance.id }, onProgress);
@@ -101,7 +112,17 @@ export class SyncJob {
 		const { progress } = this;
 		const signal = this.#controller.signal;
 		const startedAt = progress.startedAt;
-		const client = this.#client(signal);
+		let apiKey: string;
+		try {
+			apiKey = await this.#instance.openKey();
+		} catch (failure) {
+			if (!(failure instanceof SecretKeyError)) throw failure;
+			for (const entity of Object.values(progress.entities)) entity.state = 'skipped';
+			progress.status = 'failed';
+			return { status: 'failed', error: failure.message, progress, version: null, days: [] };
+		}
+		const redact = (text: string) => this.#http.redactor.redact(text, [apiKey]);
+		const client = this.#client(signal, apiKey);
 		const marks = await Watermarks.load(this.#db, this.#instance.id);
 		const ctx: JobContext = {
 			db: this.#db,
@@ -117,7 +138,7 @@ export class SyncJob {
 			signal,
 			parallel: this.#instance.concurrency * 2,
 			write: (task) => this.#write(task),
-			fail: (entity, error, remoteId) => this.#fail(entity, error, remoteId),
+			fail: (entity, error, remoteId) => this.#fail(entity, error, redact, remoteId),
 			confirmKey: () => this.#confirmKey(client)
 		};
 		let version: string | null = null;
@@ -137,7 +158,7 @@ export class SyncJob {
 				({ status, error } = STOPPED[signal.reason as StopReason] ?? STOPPED.cancelled);
 			} else {
 				status = 'failed';
-				error = failure instanceof ConnectionError ? failure.message : describe(failure);
+				error = redact(failure instanceof ConnectionError ? failure.message : describe(failure));
 				if (!(failure instanceof FatalSyncError) && !(failure instanceof ConnectionError)) {
 					this.#log.error({ err: failure, instanceId: this.#instance.id }, 'sync run failed');
 				}
@@ -158,17 +179,19 @@ export class SyncJob {
 			this.#log.error({ err: failure, instanceId: this.#instance.id }, 'rollup refresh failed');
 			progress.issue({
 				entity: 'run',
-				message: `Refreshing the usage rollups failed: ${describe(failure)}`
+				message: redact(`Refreshing the usage rollups failed: ${describe(failure)}`)
 			});
 		}
 		progress.status = status;
 		return { status, error, progress, version, days };
 	}
 
-	#client(signal: AbortSignal): OpenWebUIClient {
+	#client(signal: AbortSignal, apiKey: string): OpenWebUIClient {
 		return new OpenWebUIClient({
+			outbound: this.#http.outbound,
+			redact: (text, extra) => this.#http.redactor.redact(text, extra),
 			baseUrl: this.#instance.baseUrl,
-			apiKey: this.#instance.apiKey,
+			apiKey,
 			concurrency: this.#instance.concurrency,
 			requestsPerSecond: this.#instance.requestsPerSecond,
 			...this.#limits,
@@ -186,7 +209,12 @@ export class SyncJob {
 		return next;
 	}
 
-	#fail(entity: SyncEntity, error: unknown, remoteId?: string): void {
+	#fail(
+		entity: SyncEntity,
+		error: unknown,
+		redact: (text: string) => string,
+		remoteId?: string
+	): void {
 		if (this.#controller.signal.aborted) throw error;
 		if (isFatal(error)) {
 			throw error instanceof FatalSyncError
@@ -196,14 +224,18 @@ export class SyncJob {
 		if (isOutage(error)) {
 			if (++this.#outages >= BREAKER_LIMIT) {
 				throw new FatalSyncError(
-					`The instance stopped answering properly (${BREAKER_LIMIT} failures in a row); the run stopped. Last: ${describe(error)}`
+					`The instance stopped answering properly (${BREAKER_LIMIT} failures in a row); the run stopped. Last: ${redact(describe(error))}`
 				);
 			}
 		} else {
 			this.#outages = 0;
 		}
 		this.progress.count(entity, { failed: 1 });
-		this.progress.issue({ entity, ...(remoteId && { remoteId }), message: describe(error) });
+		this.progress.issue({
+			entity,
+			...(remoteId && { remoteId: redact(remoteId) }),
+			message: redact(describe(error))
+		});
 	}
 
 	/** One check of the key at a time, reused for a few seconds. */

@@ -1,8 +1,13 @@
+import { readCapped, ResponseTooLarge } from '../outbound/body.ts';
+import type { OutboundClient, Response } from '../outbound/client.ts';
+import { refusalOf } from '../outbound/refusal.ts';
+import { remoteDetail, remoteLine } from '../outbound/remote-text.ts';
 import { RequestLimiter, sleep } from './limiter.ts';
 
 /** Why a request to an Open WebUI instance failed. */
 export type RemoteFailure =
 	| 'unreachable'
+	| 'blocked'
 	| 'timeout'
 	| 'not_api'
 	| 'unauthorized'
@@ -50,6 +55,10 @@ export class RemoteError extends Error {
 }
 
 export interface ClientOptions {
+	/** The outbound guard every request goes through. */
+	outbound: OutboundClient;
+	/** Clears configured secrets from remote text (error details). */
+	redact: (text: string, extra?: readonly string[]) => string;
 	baseUrl: string;
 	apiKey: string;
 	concurrency: number;
@@ -72,7 +81,8 @@ const MAX_RETRY_WAIT_MS = 60_000;
 /**
  * A small JSON client for Open WebUI's REST API: bearer key, bounded concurrency and rate, retries
  * with exponential backoff, and strict checks that the answer is JSON (a wrong path on Open WebUI
- * answers with its web app's HTML page and status 200).
+ * answers with its web app's HTML page and status 200). Requests go through the outbound guard;
+ * error messages carry status codes and, at most, the instance's redacted JSON `detail`.
  */
 export class OpenWebUIClient {
 	readonly #options: ClientOptions;
@@ -91,6 +101,12 @@ export class OpenWebUIClient {
 			concurrency: options.concurrency,
 			perSecond: options.requestsPerSecond
 		});
+	}
+
+	/** A short text from the instance (a name, a version) made safe to show: redacted, one line. */
+	clean(text: string | null): string | null {
+		if (text === null) return null;
+		return remoteLine(text, (t) => this.#options.redact(t, [this.#options.apiKey]));
 	}
 
 	/** GETs `path` (with its exact trailing slash) and returns the parsed JSON, retrying when sensible. */
@@ -120,11 +136,11 @@ export class OpenWebUIClient {
 	}
 
 	async #once(target: string): Promise<unknown> {
-		const { apiKey, timeoutMs, signal, maxResponseBytes } = this.#options;
+		const { apiKey, timeoutMs, signal, maxResponseBytes, outbound } = this.#options;
 		const timeout = AbortSignal.timeout(timeoutMs);
 		this.requests++;
 		this.#options.onRequest?.();
-		const response = await fetch(this.#base + target, {
+		const response = await outbound.fetch(this.#base + target, {
 			headers: {
 				authorization: `Bearer ${apiKey}`,
 				accept: 'application/json',
@@ -132,10 +148,20 @@ export class OpenWebUIClient {
 			},
 			signal: signal ? AbortSignal.any([signal, timeout]) : timeout
 		});
-		const body = await readCapped(response, maxResponseBytes, target);
+		let body: Buffer;
+		try {
+			body = await readCapped(response, maxResponseBytes);
+		} catch (error) {
+			throw error instanceof ResponseTooLarge ? tooLarge(target, maxResponseBytes) : error;
+		}
 		this.bytes += body.length;
 		const text = body.toString('utf8');
-		if (!response.ok) throw statusError(response, target, text);
+		if (!response.ok) {
+			const detail = remoteDetail(text, ['detail', 'message', 'error'], (t) =>
+				this.#options.redact(t, [apiKey])
+			);
+			throw statusError(response, target, detail);
+		}
 		const type = response.headers.get('content-type') ?? '';
 		if (type.includes('text/html') || /^\s*<(!doctype|html)/i.test(text)) {
 			throw new RemoteError(
@@ -147,13 +173,11 @@ export class OpenWebUIClient {
 		}
 		try {
 			return JSON.parse(text) as unknown;
-		} catch (error) {
-			throw new RemoteError(
-				'bad_response',
-				target,
-				`the answer is not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`,
-				{ status: response.status }
-			);
+		} catch {
+			// Not the parser's message: it quotes the text it choked on.
+			throw new RemoteError('bad_response', target, 'the answer is not valid JSON.', {
+				status: response.status
+			});
 		}
 	}
 
@@ -162,6 +186,8 @@ export class OpenWebUIClient {
 		if (this.#options.signal?.aborted) {
 			return new RemoteError('cancelled', target, 'the run was stopped.');
 		}
+		const refusal = refusalOf(error);
+		if (refusal) return new RemoteError('blocked', target, refusal.message);
 		if (error instanceof Error && error.name === 'TimeoutError') {
 			return new RemoteError(
 				'timeout',
@@ -175,31 +201,6 @@ export class OpenWebUIClient {
 	}
 }
 
-/** Reads a body, refusing more than `max` bytes; a body cut off by a timeout or abort rethrows. */
-async function readCapped(response: Response, max: number, target: string): Promise<Buffer> {
-	const declared = Number(response.headers.get('content-length') ?? 0);
-	const encoded = response.headers.has('content-encoding');
-	if (!encoded && declared > max) {
-		await response.body?.cancel();
-		throw tooLarge(target, max);
-	}
-	if (!response.body) return Buffer.alloc(0);
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	const reader = response.body.getReader();
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > max) {
-			await reader.cancel();
-			throw tooLarge(target, max);
-		}
-		chunks.push(value);
-	}
-	return Buffer.concat(chunks);
-}
-
 function tooLarge(target: string, max: number): RemoteError {
 	const limit =
 		max >= 1_048_576 ? `${(max / 1_048_576).toFixed(1)} MB` : `${Math.round(max / 1024)} KB`;
@@ -210,9 +211,8 @@ function tooLarge(target: string, max: number): RemoteError {
 	);
 }
 
-function statusError(response: Response, target: string, text: string): RemoteError {
+function statusError(response: Response, target: string, detail: string): RemoteError {
 	const { status } = response;
-	const detail = errorDetail(text);
 	const suffix = detail ? `: ${detail}` : '.';
 	if (status === 401) {
 		return new RemoteError(
@@ -250,18 +250,6 @@ function statusError(response: Response, target: string, text: string): RemoteEr
 		});
 	}
 	return new RemoteError('http_error', target, `unexpected status ${status}${suffix}`, { status });
-}
-
-/** FastAPI's `{"detail": …}`, or the start of a plain-text body; never a web page. */
-function errorDetail(text: string): string {
-	try {
-		const body = JSON.parse(text) as { detail?: unknown; message?: unknown; error?: unknown };
-		const detail = body.detail ?? body.message ?? body.error;
-		if (typeof detail === 'string') return detail.slice(0, 200);
-		return detail === undefined ? '' : JSON.stringify(detail).slice(0, 200);
-	} catch {
-		return /<html|<!doctype/i.test(text) ? '' : text.trim().slice(0, 200);
-	}
 }
 
 function retryAfter(response: Response): number | undefined {

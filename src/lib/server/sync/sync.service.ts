@@ -9,8 +9,9 @@ import { toRunDto } from './dto.ts';
 import { SyncJob, type SyncLimits } from './job.ts';
 import { SyncLocks, type LockHolder } from './lock.ts';
 import type { RollupRefresher } from './rollup-hook.ts';
+import type { SyncHttp } from './setup.ts';
 
-export interface SyncDeps {
+export interface SyncDeps extends SyncHttp {
 	db: Db;
 	log: Logger;
 	/** Null in the CLI, which has no sockets. */
@@ -97,9 +98,17 @@ export class SyncService {
 		const run = toRunDto(row);
 		this.#deps.bus?.emit(rooms.admin, 'sync:run', run);
 		log.info({ instanceId, runId, trigger: options.trigger, full }, 'sync run started');
+		const { secrets, http } = this.#deps;
 		const job = new SyncJob(
-			{ db, log, limits: this.#deps.limits, refreshRollups: this.#deps.refreshRollups },
-			instance,
+			{ db, log, limits: this.#deps.limits, refreshRollups: this.#deps.refreshRollups, http },
+			{
+				id: instance.id,
+				name: instance.name,
+				baseUrl: instance.baseUrl,
+				concurrency: instance.concurrency,
+				requestsPerSecond: instance.requestsPerSecond,
+				openKey: () => secrets.open('instance.apiKey', instance.id, instance.apiKey)
+			},
 			{ id: runId, startedAt, full },
 			(progress) => {
 				this.#deps.bus?.emit(rooms.admin, 'sync:progress', progress);
