@@ -86,12 +86,12 @@ export function send(
 	res: ServerResponse,
 	status: number,
 	body: unknown,
-	type: string
+	type: string,
+	extra: Record<string, string> = {}
 ): boolean {
 	const text = typeof body === 'string' ? body : JSON.stringify(body);
 	let payload = Buffer.from(text);
-	const headers: Record<string, string> = { 'content-type': type };
-	if (status === 429) headers['retry-after'] = '0';
+	const headers: Record<string, string> = { 'content-type': type, ...extra };
 	const gzip = payload.length > 500 && /\bgzip\b/.test(String(req.headers['accept-encoding']));
 	if (gzip) {
 		payload = gzipSync(payload, { level: 1 });

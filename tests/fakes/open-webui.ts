@@ -27,6 +27,8 @@ export interface RecordedRequest {
 	status: number;
 	/** Whether the answer went out gzip-compressed. */
 	gzipped: boolean;
+	/** When it arrived (performance.now() of the fake's process). */
+	at: number;
 }
 
 /** A fault injected on matching requests, `times` times (default: always). */
@@ -35,8 +37,12 @@ export interface Fault {
 	/** Matches the path (without the query). */
 	path?: RegExp;
 	times?: number;
-	/** Answer with this status and `{"detail": …}` (429 gets `Retry-After: 0`). */
+	/** Only every `every`-th matching request (a trickle: 10 is 1 in 10); the others pass. */
+	every?: number;
+	/** Answer with this status and `{"detail": …}` (429 gets `Retry-After: 0` unless `retryAfter`). */
 	status?: number;
+	/** The Retry-After header of a `status` answer: seconds or an HTTP-date; null for none. */
+	retryAfter?: string | null;
 	/** Answer 200 with the web app's HTML page. */
 	html?: boolean;
 	/** Answer 200 `application/json` with this raw text (e.g. malformed JSON). */
@@ -128,6 +134,8 @@ export class FakeOpenWebUI {
 	/** Called for every request before it is answered (e.g. to kill a client mid-run). */
 	onRequest?: (request: RecordedRequest) => void;
 	faults: Fault[] = [];
+	/** Matching requests seen per trickle fault. */
+	#trickle = new WeakMap<Fault, number>();
 	#server: http.Server;
 	#sockets = new Set<Socket>();
 	#port = 0;
@@ -214,7 +222,8 @@ export class FakeOpenWebUI {
 			path: url.pathname,
 			query: url.searchParams,
 			status: 0,
-			gzipped: false
+			gzipped: false,
+			at: performance.now()
 		};
 		this.requests.push(record);
 		this.onRequest?.(record);
@@ -222,11 +231,21 @@ export class FakeOpenWebUI {
 		if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
 		if (fault?.hang) return;
 		if (fault?.drop) return void req.socket.destroy();
-		const answer = (status: number, body: unknown, type = 'application/json') => {
+		const answer = (
+			status: number,
+			body: unknown,
+			type = 'application/json',
+			headers: Record<string, string> = {}
+		) => {
 			record.status = status;
-			record.gzipped = send(req, res, status, body, type);
+			record.gzipped = send(req, res, status, body, type, headers);
 		};
-		if (fault?.status) return answer(fault.status, { detail: `Injected ${fault.status}` });
+		if (fault?.status) {
+			const retryAfter =
+				fault.retryAfter === undefined && fault.status === 429 ? '0' : fault.retryAfter;
+			const headers: Record<string, string> = retryAfter ? { 'retry-after': retryAfter } : {};
+			return answer(fault.status, { detail: `Injected ${fault.status}` }, undefined, headers);
+		}
 		if (fault?.html) return answer(200, SPA, 'text/html; charset=utf-8');
 		if (fault?.raw !== undefined) return answer(200, fault.raw);
 		if (req.method !== 'GET' || route === 'spa') {
@@ -249,6 +268,11 @@ export class FakeOpenWebUI {
 			(f) => (f.route === undefined || f.route === route) && (!f.path || f.path.test(path))
 		);
 		if (!fault) return undefined;
+		if (fault.every !== undefined) {
+			const seen = (this.#trickle.get(fault) ?? 0) + 1;
+			this.#trickle.set(fault, seen);
+			if (seen % fault.every !== 0) return undefined;
+		}
 		if (fault.times !== undefined && --fault.times <= 0) {
 			this.faults = this.faults.filter((f) => f !== fault);
 		}
