@@ -1,7 +1,7 @@
 /** Models, knowledge bases, files and feedback: one table, diffed by id and content hash. */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
-import { slices } from './store-chats.ts';
+import { slices } from './bulk-insert.ts';
 
 export type ItemKind = 'model' | 'knowledge' | 'file' | 'feedback';
 
