@@ -77,7 +77,14 @@ export interface FakeOptions {
 	data?: FakeData;
 }
 
-export const PAGE = { users: 30, chats: 60, files: 50, knowledge: 30, feedback: 30 } as const;
+export const PAGE = {
+	users: 30,
+	chats: 60,
+	files: 50,
+	knowledge: 30,
+	feedback: 30,
+	workspaceModels: 30
+} as const;
 
 const SPA = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open WebUI</title></head><body><div id="app"></div>${'<script>/* app */</script>'.repeat(20)}</body></html>`;
 const PROHIBITED =
@@ -134,6 +141,17 @@ export class FakeOpenWebUI {
 	/** Called for every request before it is answered (e.g. to kill a client mid-run). */
 	onRequest?: (request: RecordedRequest) => void;
 	faults: Fault[] = [];
+	/**
+	 * Model connections (`owned_by` values) that have not answered: `/api/models` leaves out their
+	 * models and the presets built on them, and with every connection down it lists nothing at all,
+	 * presets included (as Open WebUI does right after a restart). `'all'` for every connection.
+	 */
+	connectionsDown: Set<string> | 'all' = new Set();
+	/**
+	 * Ties in `order_by` come back in a different order on every request, as on an instance backed
+	 * by PostgreSQL (Open WebUI adds no tie-breaker to the user list).
+	 */
+	unstableTies = false;
 	/** Matching requests seen per trickle fault. */
 	#trickle = new WeakMap<Fault, number>();
 	#server: http.Server;
@@ -257,10 +275,22 @@ export class FakeOpenWebUI {
 		if (who === 'none') return answer(401, { detail: 'Not authenticated' });
 		if (who === 'restricted') return answer(403, { detail: 'API key not allowed' });
 		if (route === 'auths') return answer(200, this.#account(who));
-		if (route === 'models') return answer(200, { data: this.data.models });
+		if (route === 'models') return answer(200, { data: this.#runtimeModels() });
 		if (who !== 'admin') return answer(401, { detail: PROHIBITED });
 		const { status, body, type } = this.#route(route, id, url.searchParams);
 		answer(status, body, type);
+	}
+
+	/** `/api/models`: what the model connections that answered serve, and presets on them. */
+	#runtimeModels(): FakeModel[] {
+		const down = this.connectionsDown;
+		if (down === 'all') return [];
+		const served = (m: FakeModel) => !down.has(m.owned_by);
+		const byId = new Map(this.data.models.map((m) => [m.id, m]));
+		return this.data.models.filter((m) => {
+			const base = m.info?.base_model_id ? byId.get(m.info.base_model_id) : undefined;
+			return served(m) && (!base || served(base));
+		});
 	}
 
 	#takeFault(route: Route, path: string): Fault | undefined {
@@ -314,14 +344,12 @@ export class FakeOpenWebUI {
 		const data = this.data;
 		switch (route) {
 			case 'users': {
-				const users = ordered([...data.users.values()], query, [
-					'created_at',
-					'updated_at',
-					'name',
-					'email',
-					'role',
-					'last_active_at'
-				]);
+				const users = ordered(
+					[...data.users.values()],
+					query,
+					['created_at', 'updated_at', 'name', 'email', 'role', 'last_active_at'],
+					this.unstableTies ? this.requests.length : undefined
+				);
 				if (!users) return { status: 500, body: 'Internal Server Error', type: 'text/plain' };
 				return {
 					status: 200,
@@ -352,6 +380,14 @@ export class FakeOpenWebUI {
 				const chat = data.chats.get(id);
 				if (!chat) return { status: 401, body: { detail: PROHIBITED } };
 				return { status: 200, body: chatResponse(chat) };
+			}
+			case 'workspace-models': {
+				const all = this.data.models.flatMap((m) => (m.info?.base_model_id ? [m.info] : []));
+				const items = slice(all, page, PAGE.workspaceModels).map((m) => ({
+					...m,
+					user: { id: m.user_id, name: data.users.get(m.user_id)?.name ?? null }
+				}));
+				return { status: 200, body: { items, total: all.length } };
 			}
 			case 'knowledge': {
 				const all = [...data.knowledge.values()];
