@@ -141,3 +141,34 @@ test('a chat that comes back (restored) is imported again and counts once', asyn
 	expect(run.counts.chats).toMatchObject({ updated: 1, deleted: 0 });
 	expectExact();
 });
+
+test('a full re-sync of an unchanged instance reports nothing updated; a real change still counts', async () => {
+	const live = [...fake.data.chats.values()].filter((c) => fake.data.users.has(c.user_id)).length;
+	fake.resetRequests();
+	const still = await syncNow(admin, instanceId, { full: true });
+	expect(still.status, JSON.stringify(still.errors)).toBe('succeeded');
+	// A full run re-reads every chat body, and finds every one as it was.
+	expect(fake.count('chat')).toBe(live);
+	expect(still.counts.chats).toEqual({
+		added: 0,
+		updated: 0,
+		deleted: 0,
+		unchanged: live,
+		failed: 0
+	});
+	expect(still.counts.messages).toMatchObject({ added: 0, updated: 0, deleted: 0 });
+
+	const [grown, renamed] = chatsOf([...fake.data.users.values()][6].id);
+	world.addTurn(grown.id);
+	world.renameChat(renamed.id, 'Renamed again');
+	const changed = await syncNow(admin, instanceId, { full: true });
+	expect(changed.counts.chats).toEqual({
+		added: 0,
+		updated: 2,
+		deleted: 0,
+		unchanged: live - 2,
+		failed: 0
+	});
+	expect(changed.counts.messages).toMatchObject({ added: 2, updated: 0, deleted: 0 });
+	expectExact();
+});

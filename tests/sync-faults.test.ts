@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FakeOpenWebUI } from './fakes/open-webui.ts';
+import type { FakeOpenWebUI, Route } from './fakes/open-webui.ts';
 import { World, type FakeChat } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
 import { openDb } from './helpers/db.ts';
@@ -13,7 +13,7 @@ let pool: FakeOpenWebUI[] = [];
 const fakes: FakeOpenWebUI[] = [];
 
 beforeAll(async () => {
-	pool = await startFakes(9);
+	pool = await startFakes(12);
 	server = await startServer({
 		env: {
 			SYNC_RETRY_BASE_MS: '10',
@@ -30,13 +30,22 @@ afterAll(async () => {
 	await Promise.all(pool.map((f) => f.close()));
 });
 
-async function instance(populate = { users: 4, chatsPerUser: 3 }) {
+async function instance(
+	populate = { users: 4, chatsPerUser: 3 },
+	fields: Record<string, unknown> = {}
+) {
 	const fake = pool[fakes.length];
 	fakes.push(fake);
 	const world = new World(fake.data, fakes.length);
 	world.populate(populate);
-	const { id } = await addInstance(admin, fake);
+	const { id } = await addInstance(admin, fake, fields);
 	return { fake, world, id };
+}
+
+/** Milliseconds from the fake's first to its last request of a route. */
+function span(fake: FakeOpenWebUI, route: Route): number {
+	const times = fake.requests.filter((r) => r.route === route).map((r) => r.at);
+	return Math.max(...times) - Math.min(...times);
 }
 
 function totals(instanceId: string) {
@@ -109,6 +118,51 @@ describe('transient failures', () => {
 		} finally {
 			await disposeServer(quick);
 		}
+	});
+});
+
+describe('push back (429, 503): the rate adapts, Retry-After is honoured', () => {
+	test('a steady 1-in-10 trickle of 503s costs a small factor of a clean run, not a collapse', async () => {
+		// A rate low enough to be what bounds the run (the fake answers in a few ms).
+		const { fake, id } = await instance(
+			{ users: 4, chatsPerUser: 25 },
+			{ requestsPerSecond: 40, concurrency: 4 }
+		);
+		const chats = fake.data.chats.size;
+		const clean = await syncNow(admin, id);
+		expect(clean.status).toBe('succeeded');
+		const cleanMs = span(fake, 'chat');
+		expect(fake.count('chat')).toBe(chats);
+
+		fake.resetRequests();
+		fake.fault({ route: 'chat', status: 503, every: 10, retryAfter: null });
+		const run = await syncNow(admin, id, { full: true });
+		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+		const refused = fake.requests.filter((r) => r.status === 503).length;
+		// Every 10th chat request failed once and was retried once; nothing else was re-sent.
+		expect(refused).toBe(Math.floor(fake.count('chat') / 10));
+		expect(fake.count('chat')).toBe(chats + refused);
+		// Halving on each 503 without recovering would sit at 1 request/s after six of them: about
+		// a minute for the rest. Recovering, the run stays within a small factor of the clean one.
+		expect(span(fake, 'chat')).toBeLessThan(cleanMs * 2.5 + 1500);
+	});
+
+	test('a Retry-After pauses every request to the instance, not only the retry', async () => {
+		// Slow enough that the other chats would still be fetched during the pause.
+		const { fake, id } = await instance({ users: 3, chatsPerUser: 10 }, { requestsPerSecond: 20 });
+		const [, , target] = [...fake.data.chats.values()];
+		fake.fault({ path: chatPath(target), status: 503, retryAfter: '2', times: 1 });
+		const run = await syncNow(admin, id);
+		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+		const refusal = fake.requests.find((r) => r.status === 503);
+		if (!refusal) throw new Error('no 503 was answered');
+		// Requests already on their way may land just after it; none starts during the pause.
+		const during = fake.requests.filter((r) => r.at > refusal.at + 100 && r.at < refusal.at + 1900);
+		expect(during).toEqual([]);
+		const retry = fake.requests.filter((r) => r.path === refusal.path && r.at > refusal.at);
+		expect(retry).toHaveLength(1);
+		expect(retry[0].at - refusal.at).toBeGreaterThanOrEqual(1900);
+		expect(totals(id)).toEqual(expectedTotals(fake));
 	});
 });
 

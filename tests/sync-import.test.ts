@@ -140,7 +140,11 @@ describe('a re-sync of an unchanged instance', () => {
 		expect(run.status).toBe('succeeded');
 		expect(run.full).toBe(true);
 		expect(fake.count('chat')).toBe(fake.data.chats.size);
-		expect(run.counts.chats).toMatchObject({ added: 0, updated: fake.data.chats.size });
+		expect(run.counts.chats).toMatchObject({
+			added: 0,
+			updated: 0,
+			unchanged: fake.data.chats.size
+		});
 		expect(run.counts.messages).toMatchObject({ added: 0, updated: 0, deleted: 0 });
 		expect(rowCounts(db, instanceId)).toEqual(before);
 		db.close();

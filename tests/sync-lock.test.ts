@@ -4,7 +4,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { startCli } from './helpers/cli.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { openDb, sqliteDate } from './helpers/db.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, waitForRun } from './helpers/sync.ts';
 
@@ -96,4 +96,94 @@ test('the CLI and the server share the lock, both ways', async () => {
 		`/api/v1/admin/instances/${instanceId}/runs`
 	);
 	expect(body.runs[0]).toMatchObject({ trigger: 'cli', full: true, status: 'succeeded' });
+});
+
+test('a CLI run killed with SIGKILL: the run that takes its lock over records it as interrupted', async () => {
+	const env = { DATA_DIR: server.dataDir };
+	let bodies = 0;
+	const midRun = new Promise<void>((resolve) => {
+		fake.onRequest = (request) => {
+			if (request.route === 'chat' && ++bodies === 8) resolve();
+		};
+	});
+	const cli = startCli(['sync', '--instance', name, '--full'], env);
+	await midRun;
+	fake.onRequest = undefined;
+	cli.child.kill('SIGKILL');
+	const exited = await cli.exited;
+	expect(exited.code).toBeNull();
+
+	const runRow = () => {
+		const db = openDb(server);
+		try {
+			return db
+				.prepare(
+					"SELECT id, status, error, finishedAt FROM SyncRun WHERE trigger = 'cli' ORDER BY startedAt DESC LIMIT 1"
+				)
+				.get() as { id: string; status: string; error: string | null; finishedAt: number | null };
+		} finally {
+			db.close();
+		}
+	};
+	const killed = runRow();
+	// Nobody has looked yet: the dead process's run still says running, and its lock is there.
+	expect(killed.status).toBe('running');
+
+	const next = await start();
+	expect(next.status).toBe(202);
+	expect(runRow()).toMatchObject({
+		id: killed.id,
+		status: 'interrupted',
+		error: expect.stringMatching(
+			/^The process running it \(pid \d+ on .+\) stopped \(crash or kill\); the next run resumes/
+		) as string,
+		finishedAt: expect.anything() as unknown
+	});
+	const done = await waitForRun(admin, instanceId, next.body.run.id);
+	expect(done.status).toBe('succeeded');
+	const { body } = await admin.json<{ runs: SyncRunDto[] }>(
+		`/api/v1/admin/instances/${instanceId}/runs`
+	);
+	expect(body.runs.filter((r) => r.status === 'running')).toEqual([]);
+	const db = openDb(server);
+	try {
+		expect(actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
+	} finally {
+		db.close();
+	}
+});
+
+test('a lock of another host is waited for while renewed, and taken over once it expired', async () => {
+	// A run of a Parley on another machine sharing the database: its pid cannot be checked here.
+	const runId = '019400aa-0000-7000-8000-00000000beef';
+	const plant = (expiresAt: number) => {
+		const db = openDb(server);
+		try {
+			db.prepare(
+				"INSERT OR REPLACE INTO SyncRun (id, instanceId, trigger, status, startedAt) VALUES (?, ?, 'schedule', 'running', ?)"
+			).run(runId, instanceId, sqliteDate(new Date(Date.now() - 120_000)));
+			db.prepare(
+				"INSERT OR REPLACE INTO SyncLock (instanceId, runId, host, pid, heartbeatAt, expiresAt) VALUES (?, ?, 'elsewhere.example', 4242, ?, ?)"
+			).run(instanceId, runId, expiresAt - 60_000, expiresAt);
+		} finally {
+			db.close();
+		}
+	};
+	plant(Date.now() + 60_000);
+	const refused = await start();
+	expect(refused.status).toBe(409);
+	expect(refused.body.error?.message).toMatch(/by process 4242 on elsewhere\.example/);
+
+	plant(Date.now() - 1000);
+	const next = await start();
+	expect(next.status).toBe(202);
+	const { body } = await admin.json<{ runs: SyncRunDto[] }>(
+		`/api/v1/admin/instances/${instanceId}/runs`
+	);
+	expect(body.runs.find((r) => r.id === runId)).toMatchObject({
+		status: 'interrupted',
+		error:
+			'The process running it (pid 4242 on elsewhere.example) stopped renewing its lock for over a minute; the next run resumes from here.'
+	});
+	expect((await waitForRun(admin, instanceId, next.body.run.id)).status).toBe('succeeded');
 });

@@ -101,3 +101,21 @@ test('a member cannot open the usage page', async ({ browser }) => {
 	expect(api.status()).toBe(403);
 	await context.close();
 });
+
+test('on a 375 px phone the usage page does not scroll sideways', async ({ page, baseURL }) => {
+	await postMessage(page, baseURL ?? '');
+	await page.setViewportSize({ width: 375, height: 812 });
+	await page.goto('/admin/usage');
+	const heatmap = page.getByRole('table', { name: /Messages and answers per weekday and hour/ });
+	await expect(heatmap).toBeAttached();
+	// The heatmap scrolls inside its own box; the page as a whole never does.
+	const widths = await page.evaluate(() => ({
+		document: document.documentElement.scrollWidth,
+		body: document.body.scrollWidth,
+		viewport: window.innerWidth
+	}));
+	expect(widths.document).toBeLessThanOrEqual(widths.viewport);
+	expect(widths.body).toBeLessThanOrEqual(widths.viewport);
+	// Its cells keep their screen-reader labels.
+	await expect(heatmap.locator('td .sr-only').first()).toBeAttached();
+});

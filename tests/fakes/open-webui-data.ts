@@ -4,7 +4,7 @@
  * exact import must reproduce.
  */
 import type { FakeData } from './open-webui.ts';
-import type { FakeChat, FakeMessage, FakeUser } from './open-webui-types.ts';
+import type { FakeChat, FakeMessage, FakeModel, FakeUser } from './open-webui-types.ts';
 
 export type * from './open-webui-types.ts';
 
@@ -281,6 +281,53 @@ export class World {
 		const chat = this.data.chats.get(id);
 		if (!chat) throw new Error(`no chat ${id}`);
 		return chat;
+	}
+
+	/** A model a connection serves (`owned_by`: "openai", "ollama"…). */
+	addModel(id: string, ownedBy = 'openai'): FakeModel {
+		const model: FakeModel = {
+			id,
+			name: id.toUpperCase(),
+			object: 'model',
+			created: this.tick(),
+			owned_by: ownedBy
+		};
+		this.data.models.push(model);
+		return model;
+	}
+
+	/** A workspace preset on `baseId`, made by `userId`: listed with its base model's connection. */
+	addPreset(id: string, baseId: string, userId: string): FakeModel {
+		const base = this.data.models.find((m) => m.id === baseId);
+		if (!base) throw new Error(`no model ${baseId}`);
+		const now = this.tick();
+		const model: FakeModel = {
+			id,
+			name: `Preset ${id}`,
+			object: 'model',
+			created: now,
+			owned_by: base.owned_by,
+			preset: true,
+			info: {
+				id,
+				user_id: userId,
+				base_model_id: baseId,
+				name: `Preset ${id}`,
+				params: {},
+				meta: { description: 'A workspace preset' },
+				access_grants: [],
+				is_active: true,
+				updated_at: now,
+				created_at: now
+			}
+		};
+		this.data.models.push(model);
+		return model;
+	}
+
+	/** Deletes a model or preset from the instance (from both lists). */
+	deleteModel(id: string): void {
+		this.data.models = this.data.models.filter((m) => m.id !== id);
 	}
 
 	addCatalog(userId: string): void {

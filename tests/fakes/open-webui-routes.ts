@@ -11,6 +11,7 @@ export type Route =
 	| 'chat-list'
 	| 'chat'
 	| 'models'
+	| 'workspace-models'
 	| 'knowledge'
 	| 'files'
 	| 'feedback'
@@ -24,6 +25,7 @@ export function classify(path: string): { route: Route; id: string } {
 	if (path === '/api/v1/auths/') return { route: 'auths', id: '' };
 	if (path === '/api/v1/users/') return { route: 'users', id: '' };
 	if (path === '/api/models') return { route: 'models', id: '' };
+	if (path === '/api/v1/models/list') return { route: 'workspace-models', id: '' };
 	if (path === '/api/v1/knowledge/') return { route: 'knowledge', id: '' };
 	if (path === '/api/v1/files/') return { route: 'files', id: '' };
 	if (path === '/api/v1/evaluations/feedbacks/list') return { route: 'feedback', id: '' };
@@ -40,25 +42,38 @@ export function classify(path: string): { route: Route; id: string } {
 }
 
 /**
- * Open WebUI's ordering: `order_by` with `direction` sorts (ties by id, as a database would keep
- * them stable enough); `order_by` alone is dropped (no defined order, here: a scrambled one); an
- * unknown column or direction is a server error (null).
+ * Open WebUI's ordering: `order_by` with `direction` sorts; `order_by` alone is dropped (no defined
+ * order, here: a scrambled one); an unknown column or direction is a server error (null). Ties
+ * come back by id (SQLite keeps them stable enough), or, given `tieSeed`, in an order that changes
+ * with the seed (PostgreSQL gives no order within a tie, and it can differ between requests).
  */
 export function ordered<T extends { id: string }>(
 	rows: T[],
 	query: URLSearchParams,
-	columns: string[]
+	columns: string[],
+	tieSeed?: number
 ): T[] | null {
 	const column = query.get('order_by');
 	const direction = query.get('direction');
 	if (!column || !direction) return scramble(rows);
 	if (!columns.includes(column) || !['asc', 'desc'].includes(direction)) return null;
 	const sign = direction === 'asc' ? 1 : -1;
+	const tie = (id: string) => (tieSeed === undefined ? id : mix(id, tieSeed));
 	return [...rows].sort((a, b) => {
 		const x = (a as Record<string, unknown>)[column] as number | string;
 		const y = (b as Record<string, unknown>)[column] as number | string;
-		return x < y ? -sign : x > y ? sign : a.id < b.id ? -1 : 1;
+		if (x !== y) return x < y ? -sign : sign;
+		const p = tie(a.id);
+		const q = tie(b.id);
+		return p < q ? -1 : p > q ? 1 : 0;
 	});
+}
+
+/** A hash of an id, mixed with a seed. */
+function mix(id: string, seed: number): number {
+	let h = (seed * 2654435761) >>> 0 || 7;
+	for (const c of id) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+	return h;
 }
 
 function scramble<T extends { id: string }>(rows: T[]): T[] {
@@ -86,12 +101,12 @@ export function send(
 	res: ServerResponse,
 	status: number,
 	body: unknown,
-	type: string
+	type: string,
+	extra: Record<string, string> = {}
 ): boolean {
 	const text = typeof body === 'string' ? body : JSON.stringify(body);
 	let payload = Buffer.from(text);
-	const headers: Record<string, string> = { 'content-type': type };
-	if (status === 429) headers['retry-after'] = '0';
+	const headers: Record<string, string> = { 'content-type': type, ...extra };
 	const gzip = payload.length > 500 && /\bgzip\b/.test(String(req.headers['accept-encoding']));
 	if (gzip) {
 		payload = gzipSync(payload, { level: 1 });

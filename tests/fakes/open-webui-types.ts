@@ -58,7 +58,25 @@ export interface FakeModel {
 	name: string;
 	object: 'model';
 	created: number;
+	/** The connection that serves it ("openai", "ollama"); a preset inherits its base model's. */
 	owned_by: string;
+	/** Workspace presets (and edited base models): the row of Open WebUI's `model` table. */
+	info?: FakeModelInfo;
+	preset?: boolean;
+}
+
+/** A row of Open WebUI's `model` table, as `/api/v1/models/list` returns it. */
+export interface FakeModelInfo {
+	id: string;
+	user_id: string;
+	base_model_id: string | null;
+	name: string;
+	params: Record<string, unknown>;
+	meta: Record<string, unknown>;
+	access_grants: unknown[];
+	is_active: boolean;
+	updated_at: number;
+	created_at: number;
 }
 
 export interface FakeKnowledge {

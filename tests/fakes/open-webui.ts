@@ -27,6 +27,8 @@ export interface RecordedRequest {
 	status: number;
 	/** Whether the answer went out gzip-compressed. */
 	gzipped: boolean;
+	/** When it arrived (performance.now() of the fake's process). */
+	at: number;
 }
 
 /** A fault injected on matching requests, `times` times (default: always). */
@@ -35,8 +37,12 @@ export interface Fault {
 	/** Matches the path (without the query). */
 	path?: RegExp;
 	times?: number;
-	/** Answer with this status and `{"detail": …}` (429 gets `Retry-After: 0`). */
+	/** Only every `every`-th matching request (a trickle: 10 is 1 in 10); the others pass. */
+	every?: number;
+	/** Answer with this status and `{"detail": …}` (429 gets `Retry-After: 0` unless `retryAfter`). */
 	status?: number;
+	/** The Retry-After header of a `status` answer: seconds or an HTTP-date; null for none. */
+	retryAfter?: string | null;
 	/** Answer 200 with the web app's HTML page. */
 	html?: boolean;
 	/** Answer 200 `application/json` with this raw text (e.g. malformed JSON). */
@@ -75,7 +81,14 @@ export interface FakeOptions {
 	data?: FakeData;
 }
 
-export const PAGE = { users: 30, chats: 60, files: 50, knowledge: 30, feedback: 30 } as const;
+export const PAGE = {
+	users: 30,
+	chats: 60,
+	files: 50,
+	knowledge: 30,
+	feedback: 30,
+	workspaceModels: 30
+} as const;
 
 const SPA = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Open WebUI</title></head><body><div id="app"></div>${'<script>/* app */</script>'.repeat(20)}</body></html>`;
 const PROHIBITED =
@@ -132,6 +145,19 @@ export class FakeOpenWebUI {
 	/** Called for every request before it is answered (e.g. to kill a client mid-run). */
 	onRequest?: (request: RecordedRequest) => void;
 	faults: Fault[] = [];
+	/**
+	 * Model connections (`owned_by` values) that have not answered: `/api/models` leaves out their
+	 * models and the presets built on them, and with every connection down it lists nothing at all,
+	 * presets included (as Open WebUI does right after a restart). `'all'` for every connection.
+	 */
+	connectionsDown: Set<string> | 'all' = new Set();
+	/**
+	 * Ties in `order_by` come back in a different order on every request, as on an instance backed
+	 * by PostgreSQL (Open WebUI adds no tie-breaker to the user list).
+	 */
+	unstableTies = false;
+	/** Matching requests seen per trickle fault. */
+	#trickle = new WeakMap<Fault, number>();
 	#server: http.Server;
 	#sockets = new Set<Socket>();
 	#port = 0;
@@ -218,7 +244,8 @@ export class FakeOpenWebUI {
 			path: url.pathname,
 			query: url.searchParams,
 			status: 0,
-			gzipped: false
+			gzipped: false,
+			at: performance.now()
 		};
 		this.requests.push(record);
 		this.onRequest?.(record);
@@ -226,14 +253,27 @@ export class FakeOpenWebUI {
 		if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
 		if (fault?.hang) return;
 		if (fault?.drop) return void req.socket.destroy();
-		const answer = (status: number, body: unknown, type = 'application/json') => {
+		const answer = (
+			status: number,
+			body: unknown,
+			type = 'application/json',
+			headers: Record<string, string> = {}
+		) => {
 			record.status = status;
-			record.gzipped = send(req, res, status, body, type);
+			record.gzipped = send(req, res, status, body, type, headers);
 		};
 		if (fault?.text !== undefined) return answer(fault.status ?? 200, fault.text, 'text/plain');
 		if (fault?.status) {
 			const echo = fault.echo ? `; you sent Authorization: ${req.headers.authorization ?? ''}` : '';
-			return answer(fault.status, { detail: `Injected ${fault.status}${echo}` });
+			const retryAfter =
+				fault.retryAfter === undefined && fault.status === 429 ? '0' : fault.retryAfter;
+			const headers: Record<string, string> = retryAfter ? { 'retry-after': retryAfter } : {};
+			return answer(
+				fault.status,
+				{ detail: `Injected ${fault.status}${echo}` },
+				undefined,
+				headers
+			);
 		}
 		if (fault?.html) return answer(200, SPA, 'text/html; charset=utf-8');
 		if (fault?.raw !== undefined) return answer(200, fault.raw);
@@ -246,10 +286,22 @@ export class FakeOpenWebUI {
 		if (who === 'none') return answer(401, { detail: 'Not authenticated' });
 		if (who === 'restricted') return answer(403, { detail: 'API key not allowed' });
 		if (route === 'auths') return answer(200, this.#account(who));
-		if (route === 'models') return answer(200, { data: this.data.models });
+		if (route === 'models') return answer(200, { data: this.#runtimeModels() });
 		if (who !== 'admin') return answer(401, { detail: PROHIBITED });
 		const { status, body, type } = this.#route(route, id, url.searchParams);
 		answer(status, body, type);
+	}
+
+	/** `/api/models`: what the model connections that answered serve, and presets on them. */
+	#runtimeModels(): FakeModel[] {
+		const down = this.connectionsDown;
+		if (down === 'all') return [];
+		const served = (m: FakeModel) => !down.has(m.owned_by);
+		const byId = new Map(this.data.models.map((m) => [m.id, m]));
+		return this.data.models.filter((m) => {
+			const base = m.info?.base_model_id ? byId.get(m.info.base_model_id) : undefined;
+			return served(m) && (!base || served(base));
+		});
 	}
 
 	#takeFault(route: Route, path: string): Fault | undefined {
@@ -257,6 +309,11 @@ export class FakeOpenWebUI {
 			(f) => (f.route === undefined || f.route === route) && (!f.path || f.path.test(path))
 		);
 		if (!fault) return undefined;
+		if (fault.every !== undefined) {
+			const seen = (this.#trickle.get(fault) ?? 0) + 1;
+			this.#trickle.set(fault, seen);
+			if (seen % fault.every !== 0) return undefined;
+		}
 		if (fault.times !== undefined && --fault.times <= 0) {
 			this.faults = this.faults.filter((f) => f !== fault);
 		}
@@ -298,14 +355,12 @@ export class FakeOpenWebUI {
 		const data = this.data;
 		switch (route) {
 			case 'users': {
-				const users = ordered([...data.users.values()], query, [
-					'created_at',
-					'updated_at',
-					'name',
-					'email',
-					'role',
-					'last_active_at'
-				]);
+				const users = ordered(
+					[...data.users.values()],
+					query,
+					['created_at', 'updated_at', 'name', 'email', 'role', 'last_active_at'],
+					this.unstableTies ? this.requests.length : undefined
+				);
 				if (!users) return { status: 500, body: 'Internal Server Error', type: 'text/plain' };
 				return {
 					status: 200,
@@ -336,6 +391,14 @@ export class FakeOpenWebUI {
 				const chat = data.chats.get(id);
 				if (!chat) return { status: 401, body: { detail: PROHIBITED } };
 				return { status: 200, body: chatResponse(chat) };
+			}
+			case 'workspace-models': {
+				const all = this.data.models.flatMap((m) => (m.info?.base_model_id ? [m.info] : []));
+				const items = slice(all, page, PAGE.workspaceModels).map((m) => ({
+					...m,
+					user: { id: m.user_id, name: data.users.get(m.user_id)?.name ?? null }
+				}));
+				return { status: 200, body: { items, total: all.length } };
 			}
 			case 'knowledge': {
 				const all = [...data.knowledge.values()];

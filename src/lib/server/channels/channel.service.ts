@@ -156,7 +156,11 @@ export class ChannelService {
 		return this.#addMembers(channelId, await this.#activeUsers(userIds));
 	}
 
-	/** Removes someone (owner or admin), or leaves when `userId` is yourself. */
+	/**
+	 * Removes someone (owner or admin), or leaves when `userId` is yourself. A channel never keeps
+	 * members without an owner: when its last owner goes, the longest-standing member becomes owner
+	 * in the same change.
+	 */
 	async removeMember(user: PublicUser, channelId: string, userId: string): Promise<void> {
 		const access = await loadAccess(this.#db, channelId, user);
 		if (userId === user.id) requireMember(access);
@@ -164,7 +168,7 @@ export class ChannelService {
 		if (access.channel.kind === 'dm') {
 			throw new AppError('validation', 'You cannot leave a direct message.');
 		}
-		const { version, member } = await this.#db.$transaction(async (tx) => {
+		const { version, members } = await this.#db.$transaction(async (tx) => {
 			const row = await tx.channelMember.findUnique({
 				where: { channelId_userId: { channelId, userId } }
 			});
@@ -175,13 +179,14 @@ export class ChannelService {
 				data: { removedAt: new Date(), version },
 				include: memberInclude
 			});
-			return { version, member: toMemberDto(member) };
+			const successor = await ensureOwner(tx, channelId, version);
+			return { version, members: [toMemberDto(member), ...(successor ? [successor] : [])] };
 		});
 		this.#bus.emit(rooms.channel(channelId), 'channel:change', {
 			channelId,
 			version,
 			messages: [],
-			members: [member]
+			members
 		});
 		this.#bus.setMembership(rooms.user(userId), rooms.channel(channelId), false);
 		this.#bus.emit(rooms.user(userId), 'channel:removed', { channelId });
@@ -208,17 +213,21 @@ export class ChannelService {
 				where: { id: channelId },
 				select: { lastMessageSeq: true }
 			});
-			const members: MemberDto[] = [];
+			const members = new Map<string, MemberDto>();
 			for (const userId of userIds) {
 				const row = await tx.channelMember.upsert({
 					where: { channelId_userId: { channelId, userId } },
 					create: { channelId, userId, version, lastReadSeq },
-					update: { removedAt: null, version, joinedAt: new Date(), lastReadSeq },
+					// Someone who left gave up their role: they come back as a member.
+					update: { removedAt: null, role: 'member', version, joinedAt: new Date(), lastReadSeq },
 					include: memberInclude
 				});
-				members.push(toMemberDto(row));
+				members.set(userId, toMemberDto(row));
 			}
-			return { version, members };
+			// Joining a channel everyone had left: the first to come back owns it.
+			const owner = await ensureOwner(tx, channelId, version);
+			if (owner) members.set(owner.user.id, owner);
+			return { version, members: [...members.values()] };
 		});
 		this.#bus.emit(rooms.channel(channelId), 'channel:change', {
 			channelId,
@@ -249,4 +258,31 @@ export class ChannelService {
 		}
 		return rows.map((r) => r.id);
 	}
+}
+
+/**
+ * Makes the longest-standing member owner when the channel has members but no owner (its last
+ * owner left or was removed), stamped with this change's `version`. Null when it has an owner, or
+ * nobody left (the next to join becomes owner). Direct messages have no owners.
+ */
+async function ensureOwner(tx: Tx, channelId: string, version: number): Promise<MemberDto | null> {
+	const channel = await tx.channel.findUniqueOrThrow({
+		where: { id: channelId },
+		select: { kind: true }
+	});
+	if (channel.kind === 'dm') return null;
+	const active = { channelId, removedAt: null };
+	if (await tx.channelMember.count({ where: { ...active, role: 'owner' } })) return null;
+	const successor = await tx.channelMember.findFirst({
+		where: active,
+		orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
+		select: { userId: true }
+	});
+	if (!successor) return null;
+	const row = await tx.channelMember.update({
+		where: { channelId_userId: { channelId, userId: successor.userId } },
+		data: { role: 'owner', version },
+		include: memberInclude
+	});
+	return toMemberDto(row);
 }

@@ -178,9 +178,19 @@ export class MessageService {
 			});
 			const changed = [toMessageDto(deleted)];
 			if (row.parentId) {
+				// The thread's last reply is now the newest one still there (or none).
+				const newest = await tx.message.findFirst({
+					where: { parentId: row.parentId, deletedAt: null },
+					orderBy: { seq: 'desc' },
+					select: { createdAt: true }
+				});
 				const parent = await tx.message.update({
 					where: { id: row.parentId },
-					data: { replyCount: { decrement: 1 }, version },
+					data: {
+						replyCount: { decrement: 1 },
+						lastReplyAt: newest?.createdAt ?? null,
+						version
+					},
 					include: messageInclude
 				});
 				changed.push(toMessageDto(parent));

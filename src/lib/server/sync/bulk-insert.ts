@@ -42,3 +42,12 @@ export function uuidv7(now = Date.now()): string {
 	const hex = bytes.toString('hex');
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** SQLite limits bound parameters; long id lists go in slices. */
+const SLICE = 500;
+
+export function slices<T>(items: T[], size = SLICE): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}

@@ -1,39 +1,103 @@
+/** What a failed task tells the limiter when it was the remote pushing back (429, 503). */
+export interface Pushback {
+	/** From a Retry-After header: how long the remote asked every client to wait. */
+	retryAfterMs?: number;
+}
+
+export interface LimiterOptions {
+	concurrency: number;
+	/** The configured rate: the ceiling, and where the rate starts. */
+	perSecond: number;
+	/** Whether a task's error is the remote pushing back; null for any other failure. */
+	pushback?: (error: unknown) => Pushback | null;
+	/** Longest pause a Retry-After can impose (a remote asking for an hour gets this). */
+	maxPauseMs?: number;
+}
+
+/** The rate never drops below this many requests a second. */
+const MIN_PER_SECOND = 1;
+/**
+ * Additive increase: each answered request gives back this share of the configured rate, so 20
+ * answers in a row restore it from the floor, and a 1-in-10 trickle of 503s (one halving per 10
+ * requests) keeps it near the top instead of grinding it down to the floor.
+ */
+const RECOVERY_SHARE = 1 / 20;
+const DEFAULT_MAX_PAUSE_MS = 60_000;
+
 /**
  * Keeps a run polite: at most `concurrency` requests in flight and at most `perSecond` started per
- * second. When the remote pushes back (429, 503) the rate is halved for the rest of the run.
+ * second, adapted to the remote (AIMD). When it pushes back (429, 503) the rate halves, once per
+ * round of requests (several requests in flight that fail together count as one push), and each
+ * answered request adds a little back, up to the configured rate. A Retry-After pauses every start,
+ * not only the retry of the request that got it.
  */
 export class RequestLimiter {
 	#inFlight = 0;
 	#waiting: (() => void)[] = [];
 	readonly #concurrency: number;
-	#interval: number;
+	readonly #ceiling: number;
+	readonly #pushback: LimiterOptions['pushback'];
+	readonly #maxPauseMs: number;
+	#perSecond: number;
 	#nextStart = 0;
-	readonly #minPerSecond = 1;
+	#pausedUntil = 0;
+	/** Bumped by every decrease: a request started before it cannot cause another. */
+	#epoch = 0;
 
-	constructor(options: { concurrency: number; perSecond: number }) {
+	constructor(options: LimiterOptions) {
 		this.#concurrency = Math.max(1, options.concurrency);
-		this.#interval = 1000 / Math.max(this.#minPerSecond, options.perSecond);
+		this.#ceiling = Math.max(MIN_PER_SECOND, options.perSecond);
+		this.#perSecond = this.#ceiling;
+		this.#pushback = options.pushback;
+		this.#maxPauseMs = options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS;
 	}
 
 	/** The current rate ceiling in requests per second. */
 	get perSecond(): number {
-		return 1000 / this.#interval;
+		return this.#perSecond;
 	}
 
-	/** Runs `task` when a slot is free and the rate allows; frees the slot when it settles. */
+	/** Until when (performance.now() time) a Retry-After holds every start back; 0 when none. */
+	get pausedUntil(): number {
+		return this.#pausedUntil;
+	}
+
+	/**
+	 * Runs `task` when a slot is free and the rate allows; frees the slot when it settles. Its
+	 * outcome adapts the rate: success adds, pushback (see `pushback`) halves and may pause.
+	 */
 	async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
 		await this.#acquire(signal);
 		try {
 			await this.#pace(signal);
-			return await task();
+			const epoch = this.#epoch;
+			let result: T;
+			try {
+				result = await task();
+			} catch (error) {
+				const pushback = this.#pushback?.(error);
+				if (pushback) this.#pushedBack(epoch, pushback);
+				throw error;
+			}
+			this.#answered();
+			return result;
 		} finally {
 			this.#release();
 		}
 	}
 
-	/** Halves the rate (down to 1/s), e.g. after a 429. */
-	slowDown(): void {
-		this.#interval = Math.min(this.#interval * 2, 1000 / this.#minPerSecond);
+	#answered(): void {
+		this.#perSecond = Math.min(this.#ceiling, this.#perSecond + this.#ceiling * RECOVERY_SHARE);
+	}
+
+	#pushedBack(epoch: number, pushback: Pushback): void {
+		if (pushback.retryAfterMs !== undefined) {
+			const pause = Math.min(Math.max(0, pushback.retryAfterMs), this.#maxPauseMs);
+			this.#pausedUntil = Math.max(this.#pausedUntil, performance.now() + pause);
+		}
+		if (epoch !== this.#epoch) return;
+		this.#epoch++;
+		this.#perSecond = Math.max(MIN_PER_SECOND, this.#perSecond / 2);
 	}
 
 	async #acquire(signal?: AbortSignal): Promise<void> {
@@ -62,11 +126,17 @@ export class RequestLimiter {
 		else this.#inFlight--;
 	}
 
+	/** Waits for this request's start slot; a pause that began meanwhile moves it. */
 	async #pace(signal?: AbortSignal): Promise<void> {
-		const now = performance.now();
-		const start = Math.max(now, this.#nextStart);
-		this.#nextStart = start + this.#interval;
-		if (start > now) await sleep(start - now, signal);
+		for (;;) {
+			const now = performance.now();
+			const pausedUntil = this.#pausedUntil;
+			const start = Math.max(now, this.#nextStart, pausedUntil);
+			this.#nextStart = start + 1000 / this.#perSecond;
+			if (start <= now) return;
+			await sleep(start - now, signal);
+			if (this.#pausedUntil <= pausedUntil) return;
+		}
 	}
 }
 

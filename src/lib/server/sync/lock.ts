@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Db } from '../db/client.ts';
+import type { Db, Prisma } from '../db/client.ts';
 
 export interface LockHolder {
 	runId: string;
@@ -13,6 +13,20 @@ export interface LockHolder {
 export interface Lease {
 	release(): Promise<void>;
 }
+
+/** Why a holder no longer counts: its process on this host is gone, or it stopped renewing. */
+export type StaleReason = 'dead' | 'expired';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Runs in the transaction that takes a stale holder's lock over, so the holder's run is closed
+ * exactly when (and only if) its lock changes hands.
+ */
+export type TakeOverHook = (tx: Tx, holder: LockHolder, reason: StaleReason) => Promise<void>;
+
+export type Acquired =
+	{ ok: true; lease: Lease; tookOver: LockHolder | null } | { ok: false; holder: LockHolder };
 
 const HOST = hostname();
 
@@ -28,40 +42,42 @@ function pidAlive(pid: number): boolean {
 
 /**
  * One run per instance across every process that opens the database (the server, the CLI): a row
- * per instance in SyncLock, taken with one atomic upsert. The holder renews it every
- * `heartbeatMs`; a lock whose expiry passed is free, and so is one whose holder on this host is no
- * longer running (a killed server or CLI), so a restart does not wait for the expiry.
+ * per instance in SyncLock. The holder renews it every `heartbeatMs`; a lock whose expiry passed
+ * is stale, and so is one whose holder on this host is no longer running (a killed server or CLI),
+ * so a restart does not wait for the expiry. A stale lock is taken over with a compare-and-swap on
+ * its run id, and `onTakeOver` closes the dead holder's run in the same transaction.
  */
 export class SyncLocks {
 	readonly #db: Db;
 	readonly #ttlMs: number;
 	readonly #heartbeatMs: number;
+	readonly #onTakeOver: TakeOverHook | undefined;
 
-	constructor(db: Db, options: { ttlMs?: number; heartbeatMs?: number } = {}) {
+	constructor(
+		db: Db,
+		options: { ttlMs?: number; heartbeatMs?: number; onTakeOver?: TakeOverHook } = {}
+	) {
 		this.#db = db;
 		this.#ttlMs = options.ttlMs ?? 60_000;
 		this.#heartbeatMs = options.heartbeatMs ?? 15_000;
+		this.#onTakeOver = options.onTakeOver;
 	}
 
-	/** Takes the instance's lock for `runId`, or tells who holds it. */
-	async acquire(
-		instanceId: string,
-		runId: string,
-		onLost: () => void
-	): Promise<{ ok: true; lease: Lease } | { ok: false; holder: LockHolder }> {
-		const now = Date.now();
-		if (await this.#take(instanceId, runId, now, { expiredBefore: now })) {
-			return { ok: true, lease: this.#lease(instanceId, runId, onLost) };
-		}
-		const holder = await this.holder(instanceId, { includeStale: true });
-		if (holder && this.isStale(holder)) {
-			if (await this.#take(instanceId, runId, now, { heldBy: holder.runId })) {
-				return { ok: true, lease: this.#lease(instanceId, runId, onLost) };
+	/** Takes the instance's lock for `runId` (from a stale holder if need be), or tells who holds it. */
+	async acquire(instanceId: string, runId: string, onLost: () => void): Promise<Acquired> {
+		for (;;) {
+			if (await this.#insert(instanceId, runId)) {
+				return { ok: true, lease: this.#lease(instanceId, runId, onLost), tookOver: null };
 			}
+			const holder = await this.holder(instanceId, { includeStale: true });
+			if (!holder) continue; // released in the meantime
+			const reason = this.staleReason(holder);
+			if (!reason) return { ok: false, holder };
+			if (await this.#takeOver(instanceId, runId, holder, reason)) {
+				return { ok: true, lease: this.#lease(instanceId, runId, onLost), tookOver: holder };
+			}
+			// Another process took it over first: look again.
 		}
-		const current = await this.holder(instanceId, { includeStale: true });
-		if (!current) return this.acquire(instanceId, runId, onLost);
-		return { ok: false, holder: current };
 	}
 
 	/** The lock's holder; by default only a live one. */
@@ -83,31 +99,40 @@ export class SyncLocks {
 
 	/** Expired, or held by a process of this host that has died. */
 	isStale(holder: LockHolder): boolean {
-		if (holder.expiresAt.getTime() < Date.now()) return true;
-		return holder.host === HOST && holder.pid !== process.pid && !pidAlive(holder.pid);
+		return this.staleReason(holder) !== null;
 	}
 
-	async #take(
+	staleReason(holder: LockHolder): StaleReason | null {
+		if (holder.host === HOST && holder.pid !== process.pid && !pidAlive(holder.pid)) return 'dead';
+		if (holder.expiresAt.getTime() < Date.now()) return 'expired';
+		return null;
+	}
+
+	async #insert(instanceId: string, runId: string): Promise<boolean> {
+		const now = Date.now();
+		const count = await this.#db.$executeRaw`
+			INSERT INTO "SyncLock" ("instanceId", "runId", "host", "pid", "heartbeatAt", "expiresAt")
+			VALUES (${instanceId}, ${runId}, ${HOST}, ${process.pid}, ${now}, ${now + this.#ttlMs})
+			ON CONFLICT ("instanceId") DO NOTHING`;
+		return count === 1;
+	}
+
+	async #takeOver(
 		instanceId: string,
 		runId: string,
-		now: number,
-		condition: { expiredBefore: number } | { heldBy: string }
+		holder: LockHolder,
+		reason: StaleReason
 	): Promise<boolean> {
-		const expires = now + this.#ttlMs;
-		const count =
-			'expiredBefore' in condition
-				? await this.#db.$executeRaw`
-					INSERT INTO "SyncLock" ("instanceId", "runId", "host", "pid", "heartbeatAt", "expiresAt")
-					VALUES (${instanceId}, ${runId}, ${HOST}, ${process.pid}, ${now}, ${expires})
-					ON CONFLICT ("instanceId") DO UPDATE SET "runId" = excluded."runId",
-						"host" = excluded."host", "pid" = excluded."pid",
-						"heartbeatAt" = excluded."heartbeatAt", "expiresAt" = excluded."expiresAt"
-					WHERE "SyncLock"."expiresAt" < ${condition.expiredBefore}`
-				: await this.#db.$executeRaw`
-					UPDATE "SyncLock" SET "runId" = ${runId}, "host" = ${HOST}, "pid" = ${process.pid},
-						"heartbeatAt" = ${now}, "expiresAt" = ${expires}
-					WHERE "instanceId" = ${instanceId} AND "runId" = ${condition.heldBy}`;
-		return count === 1;
+		return this.#db.$transaction(async (tx) => {
+			const now = Date.now();
+			const count = await tx.$executeRaw`
+				UPDATE "SyncLock" SET "runId" = ${runId}, "host" = ${HOST}, "pid" = ${process.pid},
+					"heartbeatAt" = ${now}, "expiresAt" = ${now + this.#ttlMs}
+				WHERE "instanceId" = ${instanceId} AND "runId" = ${holder.runId}`;
+			if (count !== 1) return false;
+			await this.#onTakeOver?.(tx, holder, reason);
+			return true;
+		});
 	}
 
 	#lease(instanceId: string, runId: string, onLost: () => void): Lease {

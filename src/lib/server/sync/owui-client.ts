@@ -99,7 +99,9 @@ export class OpenWebUIClient {
 		this.#base = options.baseUrl.replace(/\/+$/, '');
 		this.#limiter = new RequestLimiter({
 			concurrency: options.concurrency,
-			perSecond: options.requestsPerSecond
+			perSecond: options.requestsPerSecond,
+			pushback: (error) => (isPushback(error) ? { retryAfterMs: error.retryAfterMs } : null),
+			maxPauseMs: MAX_RETRY_WAIT_MS
 		});
 	}
 
@@ -122,7 +124,6 @@ export class OpenWebUIClient {
 			} catch (error) {
 				const remote = this.#explain(error, target);
 				if (!remote.retryable || attempt >= maxRetries) throw remote;
-				if (remote.failure === 'rate_limited' || remote.status === 503) this.#limiter.slowDown();
 				this.retries++;
 				const backoff = retryBaseMs * 2 ** attempt * (0.75 + Math.random() / 2);
 				const wait = Math.min(remote.retryAfterMs ?? backoff, MAX_RETRY_WAIT_MS);
@@ -201,6 +202,11 @@ export class OpenWebUIClient {
 	}
 }
 
+/** The instance asking for less: 429, or 503 (overloaded or starting). The limiter slows down. */
+function isPushback(error: unknown): error is RemoteError {
+	return error instanceof RemoteError && (error.status === 429 || error.status === 503);
+}
+
 function tooLarge(target: string, max: number): RemoteError {
 	const limit =
 		max >= 1_048_576 ? `${(max / 1_048_576).toFixed(1)} MB` : `${Math.round(max / 1024)} KB`;
@@ -252,11 +258,13 @@ function statusError(response: Response, target: string, detail: string): Remote
 	return new RemoteError('http_error', target, `unexpected status ${status}${suffix}`, { status });
 }
 
-function retryAfter(response: Response): number | undefined {
-	const value = response.headers.get('retry-after');
+/** Retry-After as a wait in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); else undefined. */
+export function retryAfter(response: {
+	headers: { get(name: string): string | null };
+}): number | undefined {
+	const value = response.headers.get('retry-after')?.trim();
 	if (!value) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
 	const date = Date.parse(value);
 	return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

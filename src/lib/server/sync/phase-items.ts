@@ -1,7 +1,8 @@
 import type { SyncEntity } from '#lib/shared/sync.ts';
-import type { JobContext } from './job-context.ts';
+import { describe, type JobContext } from './job-context.ts';
+import { judgeMissingModels, needsWorkspace, type KnownModel } from './model-guard.ts';
 import { isObject, readPage, requireId, str, type Json } from './remote.ts';
-import { writeItems, type ItemKind, type ItemRecord } from './store-items.ts';
+import { noteMissingModels, writeItems, type ItemKind, type ItemRecord } from './store-items.ts';
 import { fromSeconds, toEpochSeconds } from './timestamps.ts';
 
 type ItemEntity = Extract<SyncEntity, 'models' | 'knowledge' | 'files' | 'feedback'>;
@@ -110,8 +111,21 @@ export const ITEM_SPECS: Record<ItemEntity, ItemSpec> = {
 	}
 };
 
+/** Open WebUI's workspace models (presets), read from its database: the second source for models. */
+const WORKSPACE_MODELS = {
+	path: '/api/v1/models/list',
+	query: {},
+	key: 'items',
+	pageSize: 30
+} satisfies Omit<ItemSpec, 'kind' | 'read'>;
+
 /** Reads every page of a list (or the one answer of an unpaged endpoint). */
-async function listAll(ctx: JobContext, spec: ItemSpec, entity: ItemEntity): Promise<Json[]> {
+async function listAll(
+	ctx: JobContext,
+	spec: Omit<ItemSpec, 'kind' | 'read'>,
+	entity: ItemEntity,
+	showProgress = true
+): Promise<Json[]> {
 	const all: Json[] = [];
 	const ids = new Set<string>();
 	for (let page = 1; ; page++) {
@@ -121,7 +135,7 @@ async function listAll(ctx: JobContext, spec: ItemSpec, entity: ItemEntity): Pro
 		const fresh = items.filter((i) => !ids.has(String(i.id)));
 		for (const item of fresh) ids.add(String(item.id));
 		all.push(...fresh);
-		ctx.progress.step(entity, { done: all.length, total });
+		if (showProgress) ctx.progress.step(entity, { done: all.length, total });
 		// Unpaged (an older version's bare list too), the end, or a server that ignores `page`.
 		if (spec.pageSize === null || Array.isArray(body) || !items.length || !fresh.length) break;
 		if (total !== null ? ids.size >= total : items.length < spec.pageSize) break;
@@ -155,33 +169,103 @@ export async function syncItems(ctx: JobContext, entity: ItemEntity): Promise<vo
 		read(await listAll(ctx, spec, entity));
 		const live = await db.instanceItem.findMany({
 			where: { instanceId: instance.id, kind: spec.kind, deletedAt: null },
-			select: { remoteId: true }
+			select: { remoteId: true, meta: true, missingSince: true }
 		});
 		if (live.some((r) => !listed.has(r.remoteId))) {
 			// Confirm with a second listing before calling anything deleted (pages shift mid-scan).
 			const again = await listAll(ctx, spec, entity);
 			read(again.filter((i) => !listed.has(String(i.id))));
 		}
-		const stillMissing = live.filter((r) => !listed.has(r.remoteId));
-		const massive =
-			!ctx.full && stillMissing.length > Math.max(10, live.length * 0.5) && live.length > 0;
-		if (massive) {
-			progress.issue({
-				entity,
-				message: `The instance no longer lists ${stillMissing.length} of ${live.length} imported ${entity}; they were not marked deleted in case the key lost access (e.g. BYPASS_ADMIN_ACCESS_CONTROL). Run a full sync to confirm.`
-			});
-		}
+		const gone =
+			entity === 'models'
+				? await modelsGone(ctx, live, listed)
+				: catalogueGone(ctx, entity, live, listed);
 		const counts = await ctx.write(() =>
-			writeItems(db, instance.id, spec.kind, records, {
-				complete: !massive,
-				listed,
-				at: ctx.startedAt
-			})
+			writeItems(db, instance.id, spec.kind, records, { gone, at: ctx.startedAt })
 		);
 		progress.count(entity, counts);
 		progress.state(entity, 'done');
 	} catch (error) {
 		ctx.fail(entity, error);
 		progress.state(entity, 'failed');
+	}
+}
+
+interface LiveItem {
+	remoteId: string;
+	meta: string;
+	missingSince: Date | null;
+}
+
+/**
+ * Knowledge, files, feedback: what the listing lacks is gone, unless it suddenly lacks more than
+ * half (and more than 10) of them outside a full run; the typical cause is a key that lost access.
+ */
+function catalogueGone(
+	ctx: JobContext,
+	entity: ItemEntity,
+	live: LiveItem[],
+	listed: Set<string>
+): string[] {
+	const missing = live.filter((r) => !listed.has(r.remoteId)).map((r) => r.remoteId);
+	if (!ctx.full && missing.length > Math.max(10, live.length * 0.5)) {
+		ctx.progress.issue({
+			entity,
+			message: `The instance no longer lists ${missing.length} of ${live.length} imported ${entity}; they were not marked deleted in case the key lost access (e.g. BYPASS_ADMIN_ACCESS_CONTROL). Run a full sync to confirm.`
+		});
+		return [];
+	}
+	return missing;
+}
+
+/** Models: see model-guard.ts. A full run does not bypass it: an empty list is never proof. */
+async function modelsGone(
+	ctx: JobContext,
+	live: LiveItem[],
+	listed: Set<string>
+): Promise<string[]> {
+	const known: KnownModel[] = live.map((r) => ({
+		remoteId: r.remoteId,
+		preset: isPreset(r.meta),
+		missingSince: r.missingSince
+	}));
+	const workspace = needsWorkspace(known, listed) ? await workspaceModels(ctx) : null;
+	const verdict = judgeMissingModels({ known, listed, workspace, runStartedAt: ctx.startedAt });
+	const clear = known
+		.filter((m) => m.missingSince && (listed.has(m.remoteId) || workspace?.has(m.remoteId)))
+		.map((m) => m.remoteId);
+	if (verdict.mark.length || clear.length) {
+		await ctx.write(() =>
+			noteMissingModels(ctx.db, ctx.instance.id, { mark: verdict.mark, clear, at: ctx.startedAt })
+		);
+	}
+	if (verdict.warning) {
+		ctx.progress.issue({ entity: 'models', message: verdict.warning, warning: true });
+	}
+	return verdict.remove;
+}
+
+/** The ids of the workspace model list, or null when it cannot be read (older versions lack it). */
+async function workspaceModels(ctx: JobContext): Promise<Set<string> | null> {
+	try {
+		const items = await listAll(ctx, WORKSPACE_MODELS, 'models', false);
+		return new Set(items.map((m) => str(m.id)).filter((id): id is string => id !== null));
+	} catch (error) {
+		if (ctx.signal.aborted) throw error;
+		ctx.progress.issue({
+			entity: 'models',
+			message: `The workspace model list (/api/v1/models/list) could not be read to confirm deletions: ${describe(error)}`,
+			warning: true
+		});
+		return null;
+	}
+}
+
+function isPreset(meta: string): boolean {
+	try {
+		const parsed = JSON.parse(meta) as unknown;
+		return isObject(parsed) && typeof parsed.baseModelId === 'string';
+	} catch {
+		return false;
 	}
 }

@@ -8,29 +8,48 @@ export const USER_PAGE_SIZE = 30;
 /** Deletions beyond this share of what is known are held back unless the run is full. */
 const MASS_DELETE_SHARE = 0.5;
 const MASS_DELETE_MIN = 10;
+/** Full listings read at most, until every user the instance counts was seen. */
+const MAX_PASSES = 3;
 
 /**
- * Lists every page of users, oldest first (`order_by=created_at&direction=asc` pages stably),
- * passing each to `onPage`. Returns whether the listing was read to its end.
+ * Lists every page of users, passing each user once (by id) to `onPage`. Ordered by email, which
+ * is unique: Open WebUI sorts `created_at` (whole seconds) with no tie-breaker, so users created
+ * in the same second can swap places between page requests (PostgreSQL keeps no order within a
+ * tie) and one can be skipped at a page boundary. When the users seen still fall short of the
+ * instance's total (someone deleted mid-scan shifts the pages), the list is read again, up to
+ * MAX_PASSES times. Resolves with whether every user the instance counts was seen.
  */
 export async function listUsers(
 	ctx: JobContext,
 	onPage: (items: Json[], total: number | null) => Promise<void>
-): Promise<void> {
+): Promise<boolean> {
 	const ids = new Set<string>();
-	for (let page = 1; ; page++) {
-		const body = await ctx.client.get('/api/v1/users/', {
-			page,
-			order_by: 'created_at',
-			direction: 'asc'
-		});
-		const { items, total } = readPage(body, 'users', 'user');
-		const fresh = items.filter((i) => !ids.has(String(i.id)));
-		for (const item of items) ids.add(String(item.id));
-		await onPage(items, total);
-		if (Array.isArray(body) || items.length === 0 || fresh.length === 0) return;
-		if (total !== null ? ids.size >= total : items.length < USER_PAGE_SIZE) return;
+	let total: number | null;
+	for (let pass = 0; pass < MAX_PASSES; pass++) {
+		for (let page = 1; ; page++) {
+			const body = await ctx.client.get('/api/v1/users/', {
+				page,
+				order_by: 'email',
+				direction: 'asc'
+			});
+			const read = readPage(body, 'users', 'user');
+			total = read.total;
+			const fresh = read.items.filter((item) => {
+				const id = String(item.id);
+				if (ids.has(id)) return false;
+				ids.add(id);
+				return true;
+			});
+			if (fresh.length) await onPage(fresh, total);
+			// An older version's bare list is everything at once.
+			if (Array.isArray(body)) return true;
+			// The end, or a server that ignores `page`.
+			if (read.items.length < USER_PAGE_SIZE || !fresh.length) break;
+			if (total !== null && page * USER_PAGE_SIZE >= total) break;
+		}
+		if (total === null || ids.size >= total) return true;
 	}
+	return false;
 }
 
 /**
@@ -43,8 +62,9 @@ export async function syncUsers(ctx: JobContext): Promise<string[]> {
 	const known = await loadKnownUsers(db, instance.id);
 	const listed = new Set<string>();
 	let newestS = 0;
+	let complete: boolean;
 	try {
-		await listUsers(ctx, async (items, total) => {
+		complete = await listUsers(ctx, async (items, total) => {
 			const users: RemoteUser[] = [];
 			for (const item of items) {
 				try {
@@ -70,7 +90,17 @@ export async function syncUsers(ctx: JobContext): Promise<string[]> {
 	}
 
 	const missing = [...known].filter(([id, u]) => !u.deleted && !listed.has(id)).map(([id]) => id);
-	if (missing.length) await deleteUsers(ctx, missing, known.size);
+	if (!complete) {
+		progress.issue({
+			entity: 'users',
+			message: `The user list did not add up: ${listed.size} users seen after ${MAX_PASSES} readings, fewer than the instance counts; no user was marked deleted.`,
+			warning: true
+		});
+		// The chats of users it may have skipped are synced too.
+		for (const [id, user] of known) if (!user.deleted) listed.add(id);
+	} else if (missing.length) {
+		await deleteUsers(ctx, missing, known.size);
+	}
 	await ctx.marks.advance('users', '', newestS, ctx.nowS);
 	progress.state('users', 'done');
 	return [...listed];

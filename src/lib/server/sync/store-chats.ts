@@ -3,14 +3,16 @@
  * (UsageRecord), in one transaction per batch, so a chat is either imported whole or not at all.
  */
 import type { Db, Prisma } from '../db/client.ts';
-import { insertRows, uuidv7 } from './bulk-insert.ts';
-import type { ImportedChat, ImportedMessage } from './chat-tree.ts';
+import { insertRows, slices, uuidv7 } from './bulk-insert.ts';
+import { diffMessages, diffUsage, type Fresh } from './store-chat-diff.ts';
+import type { ImportedChat } from './chat-tree.ts';
 import { fromSeconds, utcDay } from './timestamps.ts';
 
 type Tx = Prisma.TransactionClient;
 
 export interface ChatWrite {
-	chat: 'added' | 'updated';
+	/** `unchanged` when nothing Parley imports of it differs (a full run re-reads every chat). */
+	chat: 'added' | 'updated' | 'unchanged';
 	messages: { added: number; updated: number; deleted: number; unchanged: number };
 	/** UTC days whose usage or message counts changed. */
 	days: Set<string>;
@@ -19,15 +21,6 @@ export interface ChatWrite {
 export interface InstanceRef {
 	id: string;
 	name: string;
-}
-
-/** SQLite limits bound parameters; long id lists go in slices. */
-const SLICE = 500;
-
-export function slices<T>(items: T[], size = SLICE): T[][] {
-	const out: T[][] = [];
-	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-	return out;
 }
 
 /** Live imported chats of an instance, per user: userId → (chatId → remote updated_at in s). */
@@ -63,27 +56,26 @@ export async function writeChats(
 		async (tx) => {
 			const where = { instanceId, chatId: { in: ids } };
 			const [existing, messageRows, usageRows] = await Promise.all([
-				tx.instanceChat.findMany({
-					where: { instanceId, remoteId: { in: ids } },
-					select: { remoteId: true }
-				}),
+				tx.instanceChat.findMany({ where: { instanceId, remoteId: { in: ids } } }),
 				tx.instanceMessage.findMany({ where }),
 				tx.usageRecord.findMany({ where })
 			]);
-			const known = new Set(existing.map((c) => c.remoteId));
+			const known = new Map(existing.map((c) => [c.remoteId, c]));
 			const messagesByChat = group(messageRows, (r) => r.chatId);
 			const usageByChat = group(usageRows, (r) => r.chatId ?? '');
 			const fresh: Fresh = { chats: [], messages: [], usage: [] };
 			const results: ChatWrite[] = [];
 			for (const chat of chats) {
 				const fields = chatFields(chat);
-				if (known.has(chat.id)) {
+				const old = known.get(chat.id);
+				const rowChanged = !old || !sameChat(old, fields);
+				if (!old) {
+					fresh.chats.push({ instanceId, remoteId: chat.id, ...fields });
+				} else if (rowChanged) {
 					await tx.instanceChat.update({
 						where: { instanceId_remoteId: { instanceId, remoteId: chat.id } },
 						data: fields
 					});
-				} else {
-					fresh.chats.push({ instanceId, remoteId: chat.id, ...fields });
 				}
 				const days = new Set<string>();
 				const messages = await diffMessages(
@@ -94,20 +86,23 @@ export async function writeChats(
 					fresh,
 					days
 				);
-				await diffUsage(tx, instance, chat, usageByChat.get(chat.id) ?? [], fresh, days);
-				results.push({ chat: known.has(chat.id) ? 'updated' : 'added', messages, days });
+				const usageChanged = await diffUsage(
+					tx,
+					instance,
+					chat,
+					usageByChat.get(chat.id) ?? [],
+					fresh,
+					days
+				);
+				const changed =
+					rowChanged || usageChanged || messages.added + messages.updated + messages.deleted > 0;
+				results.push({ chat: !old ? 'added' : changed ? 'updated' : 'unchanged', messages, days });
 			}
 			await insertFresh(tx, fresh);
 			return results;
 		},
 		{ maxWait: 60_000, timeout: 120_000 }
 	);
-}
-
-interface Fresh {
-	chats: Prisma.InstanceChatCreateManyInput[];
-	messages: Prisma.InstanceMessageCreateManyInput[];
-	usage: Prisma.UsageRecordCreateManyInput[];
 }
 
 const CHAT_COLUMNS = [
@@ -230,132 +225,19 @@ function chatFields(chat: ImportedChat) {
 	};
 }
 
-type MessageRow = Awaited<ReturnType<Tx['instanceMessage']['findMany']>>[number];
-type UsageRow = Awaited<ReturnType<Tx['usageRecord']['findMany']>>[number];
+type ChatRow = Awaited<ReturnType<Tx['instanceChat']['findMany']>>[number];
 
-async function diffMessages(
-	tx: Tx,
-	instanceId: string,
-	chat: ImportedChat,
-	rows: MessageRow[],
-	fresh: Fresh,
-	days: Set<string>
-) {
-	const counts = { added: 0, updated: 0, deleted: 0, unchanged: 0 };
-	const stored = new Map(rows.map((r) => [r.remoteId, r]));
-	for (const m of chat.messages) {
-		const fields = {
-			chatId: chat.id,
-			userId: chat.userId,
-			role: m.role,
-			model: m.model,
-			parentId: m.parentId,
-			createdAt: m.createdAt,
-			deletedAt: null
-		};
-		const old = stored.get(m.key);
-		stored.delete(m.key);
-		if (!old) {
-			fresh.messages.push({ instanceId, remoteId: m.key, ...fields });
-			counts.added++;
-			days.add(utcDay(m.createdAt));
-		} else if (
-			old.deletedAt !== null ||
-			old.userId !== fields.userId ||
-			old.role !== m.role ||
-			old.model !== m.model ||
-			old.parentId !== m.parentId ||
-			old.createdAt.getTime() !== m.createdAt.getTime()
-		) {
-			await tx.instanceMessage.update({
-				where: { instanceId_remoteId: { instanceId, remoteId: m.key } },
-				data: fields
-			});
-			counts.updated++;
-			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
-		} else {
-			counts.unchanged++;
-		}
-	}
-	// Messages gone from the tree (a deleted branch): kept, marked deleted.
-	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
-	for (const ids of slices(gone.map((r) => r.remoteId))) {
-		await tx.instanceMessage.updateMany({
-			where: { instanceId, remoteId: { in: ids } },
-			data: { deletedAt: new Date() }
-		});
-	}
-	for (const r of gone) days.add(utcDay(r.createdAt));
-	counts.deleted = gone.length;
-	return counts;
-}
-
-function usageFields(instance: InstanceRef, chat: ImportedChat, m: ImportedMessage) {
-	const usage = m.usage ?? {
-		promptTokens: 0,
-		completionTokens: 0,
-		estimated: true,
-		durationMs: null
-	};
-	return {
-		userId: chat.userId,
-		chatId: chat.id,
-		providerName: instance.name,
-		model: m.model ?? 'unknown',
-		promptTokens: usage.promptTokens,
-		completionTokens: usage.completionTokens,
-		tokensEstimated: usage.estimated,
-		durationMs: usage.durationMs,
-		status: m.status,
-		createdAt: m.createdAt,
-		deletedAt: null
-	};
-}
-
-async function diffUsage(
-	tx: Tx,
-	instance: InstanceRef,
-	chat: ImportedChat,
-	rows: UsageRow[],
-	fresh: Fresh,
-	days: Set<string>
-) {
-	const instanceId = instance.id;
-	let changed = false;
-	const stored = new Map(rows.map((r) => [r.messageId, r]));
-	for (const m of chat.messages) {
-		if (m.role !== 'assistant') continue;
-		const fields = usageFields(instance, chat, m);
-		const old = stored.get(m.key);
-		stored.delete(m.key);
-		if (!old) {
-			fresh.usage.push({ instanceId, messageId: m.key, costUsd: 0, ...fields });
-			days.add(utcDay(m.createdAt));
-			changed = true;
-		} else if (
-			(Object.keys(fields) as (keyof typeof fields)[]).some((k) =>
-				k === 'createdAt'
-					? old.createdAt.getTime() !== fields.createdAt.getTime()
-					: old[k] !== fields[k]
-			)
-		) {
-			await tx.usageRecord.update({ where: { id: old.id }, data: fields });
-			days.add(utcDay(old.createdAt)).add(utcDay(m.createdAt));
-			changed = true;
-		}
-	}
-	const gone = [...stored.values()].filter((r) => r.deletedAt === null);
-	for (const ids of slices(gone.map((r) => r.id))) {
-		await tx.usageRecord.updateMany({
-			where: { id: { in: ids } },
-			data: { deletedAt: new Date() }
-		});
-	}
-	for (const r of gone) days.add(utcDay(r.createdAt));
-	// The chat's first answer counts as its start, so a change can move the start to another day.
-	if (changed || gone.length) {
-		for (const r of rows) days.add(utcDay(r.createdAt));
-	}
+/** Whether the stored row already holds what a fresh read of the chat would write. */
+function sameChat(row: ChatRow, fields: ReturnType<typeof chatFields>): boolean {
+	return (
+		row.deletedAt === null &&
+		row.userId === fields.userId &&
+		row.title === fields.title &&
+		row.archived === fields.archived &&
+		row.messageCount === fields.messageCount &&
+		row.createdAt.getTime() === fields.createdAt.getTime() &&
+		row.updatedAt.getTime() === fields.updatedAt.getTime()
+	);
 }
 
 /**

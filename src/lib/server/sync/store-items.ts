@@ -1,7 +1,7 @@
 /** Models, knowledge bases, files and feedback: one table, diffed by id and content hash. */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.ts';
-import { slices } from './store-chats.ts';
+import { slices } from './bulk-insert.ts';
 
 export type ItemKind = 'model' | 'knowledge' | 'file' | 'feedback';
 
@@ -28,19 +28,15 @@ export function itemHash(item: ItemRecord): string {
 		.digest('base64url');
 }
 
-/**
- * Upserts a listing of one kind and marks the stored items it lacks as deleted. With `complete`
- * false nothing is marked deleted.
- */
+/** Upserts a listing of one kind and marks the stored items in `gone` as deleted. */
 export async function writeItems(
 	db: Db,
 	instanceId: string,
 	kind: ItemKind,
 	items: ItemRecord[],
 	options: {
-		complete: boolean;
-		/** Every id the instance listed, including items that could not be read (never deleted). */
-		listed: Set<string>;
+		/** Remote ids to mark deleted (the caller decided the listing may be believed about them). */
+		gone: string[];
 		at: Date;
 	}
 ): Promise<{ added: number; updated: number; deleted: number; unchanged: number }> {
@@ -69,7 +65,8 @@ export async function writeItems(
 			updatedAt: item.updatedAt,
 			meta: JSON.stringify(item.meta),
 			hash,
-			deletedAt: null
+			deletedAt: null,
+			missingSince: null
 		};
 		writes.push(
 			db.instanceItem.upsert({
@@ -80,16 +77,37 @@ export async function writeItems(
 		);
 	}
 	for (const batch of slices(writes, 200)) await db.$transaction(batch);
-	if (options.complete) {
-		const gone = rows.filter((r) => r.deletedAt === null && !options.listed.has(r.remoteId));
-		for (const ids of slices(gone.map((r) => r.remoteId))) {
-			counts.deleted += (
-				await db.instanceItem.updateMany({
-					where: { instanceId, kind, remoteId: { in: ids }, deletedAt: null },
-					data: { deletedAt: options.at }
-				})
-			).count;
-		}
+	for (const ids of slices(options.gone)) {
+		counts.deleted += (
+			await db.instanceItem.updateMany({
+				where: { instanceId, kind, remoteId: { in: ids }, deletedAt: null },
+				data: { deletedAt: options.at }
+			})
+		).count;
 	}
 	return counts;
+}
+
+/**
+ * Remembers when an untrusted listing first lacked these models, and forgets it for those that
+ * are known to exist again (see model-guard.ts).
+ */
+export async function noteMissingModels(
+	db: Db,
+	instanceId: string,
+	change: { mark: string[]; clear: string[]; at: Date }
+): Promise<void> {
+	const where = { instanceId, kind: 'model' };
+	for (const ids of slices(change.mark)) {
+		await db.instanceItem.updateMany({
+			where: { ...where, remoteId: { in: ids }, missingSince: null },
+			data: { missingSince: change.at }
+		});
+	}
+	for (const ids of slices(change.clear)) {
+		await db.instanceItem.updateMany({
+			where: { ...where, remoteId: { in: ids } },
+			data: { missingSince: null }
+		});
+	}
 }

@@ -1,7 +1,8 @@
 /** Writes imported users; a user that disappeared takes their chats, messages and usage along. */
 import type { Db } from '../db/client.ts';
 import type { RemoteUser } from './remote.ts';
-import { slices, softDeleteChats } from './store-chats.ts';
+import { slices } from './bulk-insert.ts';
+import { softDeleteChats } from './store-chats.ts';
 import { fromSeconds } from './timestamps.ts';
 
 export interface KnownUser {

@@ -7,7 +7,7 @@ import { rooms } from '#lib/shared/events.ts';
 import type { RunTrigger, SyncProgress, SyncRunDto } from '#lib/shared/sync.ts';
 import { toRunDto } from './dto.ts';
 import { SyncJob, type SyncLimits } from './job.ts';
-import { SyncLocks, type LockHolder } from './lock.ts';
+import { SyncLocks, type LockHolder, type StaleReason } from './lock.ts';
 import type { RollupRefresher } from './rollup-hook.ts';
 import type { SyncHttp } from './setup.ts';
 
@@ -47,7 +47,18 @@ export class SyncService {
 
 	constructor(deps: SyncDeps) {
 		this.#deps = deps;
-		this.locks = new SyncLocks(deps.db);
+		this.locks = new SyncLocks(deps.db, {
+			onTakeOver: async (tx, holder, reason) => {
+				await tx.syncRun.updateMany({
+					where: { id: holder.runId, status: 'running' },
+					data: {
+						status: 'interrupted',
+						finishedAt: holder.heartbeatAt,
+						error: interruptedError(holder, reason)
+					}
+				});
+			}
+		});
 	}
 
 	/** Whether this process is running a sync of the instance. */
@@ -76,6 +87,7 @@ export class SyncService {
 		const holder: { job?: SyncJob } = {};
 		const taken = await this.locks.acquire(instanceId, runId, () => holder.job?.stop('lock_lost'));
 		if (!taken.ok) throw busy(instance.name, taken.holder);
+		if (taken.tookOver) await this.#announceInterrupted(taken.tookOver);
 		const startedAt = new Date();
 		const full = options.full ?? false;
 		let row;
@@ -166,21 +178,35 @@ export class SyncService {
 		for (const run of running) {
 			if (this.#active.get(run.instanceId)?.runId === run.id) continue;
 			const holder = await this.locks.holder(run.instanceId, { includeStale: true });
-			if (holder?.runId === run.id && !this.locks.isStale(holder)) continue;
+			const own = holder?.runId === run.id ? holder : null;
+			const reason = own ? this.locks.staleReason(own) : 'dead';
+			if (!reason) continue;
 			await db.syncRun.update({
 				where: { id: run.id },
 				data: {
 					status: 'interrupted',
-					finishedAt: holder?.runId === run.id ? holder.heartbeatAt : new Date(),
-					error: 'The process running it stopped (crash or kill); the next run resumes from here.'
+					finishedAt: own?.heartbeatAt ?? new Date(),
+					error: interruptedError(own, reason)
 				}
 			});
-			if (holder?.runId === run.id) {
+			if (own) {
 				await db.syncLock.deleteMany({ where: { instanceId: run.instanceId, runId: run.id } });
 			}
 			recovered++;
 		}
 		return recovered;
+	}
+
+	/** Tells admins' pages that a dead process's run, whose lock was just taken over, has ended. */
+	async #announceInterrupted(holder: LockHolder): Promise<void> {
+		const { db, log, bus } = this.#deps;
+		const row = await db.syncRun.findUnique({ where: { id: holder.runId } });
+		if (!row) return;
+		log.warn(
+			{ instanceId: row.instanceId, runId: row.id, pid: holder.pid, host: holder.host },
+			'took over the sync lock of a dead run; recorded it as interrupted'
+		);
+		bus?.emit(rooms.admin, 'sync:run', toRunDto(row));
 	}
 
 	async #finish(
@@ -227,6 +253,16 @@ export class SyncService {
 			await lease.release().catch(() => undefined);
 		}
 	}
+}
+
+/** Why a run was left unfinished by its process (recorded on the run). */
+function interruptedError(holder: LockHolder | null, reason: StaleReason): string {
+	const who = holder ? ` (pid ${holder.pid} on ${holder.host})` : '';
+	const what =
+		reason === 'dead'
+			? `The process running it${who} stopped (crash or kill)`
+			: `The process running it${who} stopped renewing its lock for over a minute`;
+	return `${what}; the next run resumes from here.`;
 }
 
 function busy(name: string, holder?: LockHolder): AppError {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InstanceItem" ADD COLUMN "missingSince" DATETIME;
