@@ -256,7 +256,7 @@ describe('malformed payloads', () => {
 			ana.http
 				.request(`/api/v1${path}`, {
 					method,
-					headers: { 'content-type': 'application/json' },
+					headers: { 'content-type': 'application/json', origin: ana.http.origin },
 					body
 				})
 				.then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));

@@ -99,7 +99,7 @@ test('the CLI and the server share the lock, both ways', async () => {
 });
 
 test('a CLI run killed with SIGKILL: the run that takes its lock over records it as interrupted', async () => {
-	const env = { DATA_DIR: server.dataDir };
+	const env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
 	let bodies = 0;
 	const midRun = new Promise<void>((resolve) => {
 		fake.onRequest = (request) => {
