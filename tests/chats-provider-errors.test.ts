@@ -81,6 +81,46 @@ describe('a provider that fails', () => {
 		expect(done.content).toBe(fakeTokens(6));
 	});
 
+	it.each([
+		['llama.cpp before late 2025 (an `error:` line, then [DONE])', 'llamacpp-legacy'],
+		['llama.cpp now (a data event with the error, no [DONE])', 'llamacpp']
+	])('%s ends as an error that keeps the text so far', async (_, style) => {
+		// The error event arrives in 7-byte pieces, as a slow network may split it.
+		const { done } = await failing(
+			`Crash [[tokens=20 errorAfter=5 errorStyle=${style} errorChop=7]]`
+		);
+		expect(done.status).toBe('error');
+		expect(done.error).toBe('The provider reported an error: The model crashed mid-answer.');
+		expect(done.content).toBe(fakeTokens(5));
+	});
+
+	it.each([
+		['length', /^The answer was cut off: the model reached its length limit/],
+		['content_filter', /^The provider's content filter stopped the answer\.$/],
+		['error', /^The provider ended the answer with an error\.$/]
+	])('finish_reason %s ends the answer as an error, keeping its text', async (finish, message) => {
+		const { done } = await failing(`Finish [[tokens=4 finish=${finish}]]`);
+		expect(done.status).toBe('error');
+		expect(done.error).toMatch(message);
+		expect(done.content).toBe(fakeTokens(4));
+	});
+
+	it('a stream that finishes normally but never sends [DONE] is complete', async () => {
+		const tab = new AnswerAssembler(ana.socket);
+		const chatId = await newChat(ana);
+		const { assistant } = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'No done [[tokens=3 noDone]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		expect(await tab.final(assistant.id)).toMatchObject({
+			status: 'done',
+			content: fakeTokens(3),
+			error: null
+		});
+	});
+
 	it('a stream broken mid-line keeps the text so far', async () => {
 		const { done } = await failing('Break [[tokens=20 breakAfter=7 delay=5]]');
 		expect(done.status).toBe('error');

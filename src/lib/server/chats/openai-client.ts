@@ -1,4 +1,4 @@
-import { createParser } from 'eventsource-parser';
+import { CompletionStreamParser, type StreamEvent } from './completion-stream.ts';
 import { ProviderError, errorFromFetch, errorFromResponse } from './provider-error.ts';
 
 export interface ProviderEndpoint {
@@ -11,24 +11,12 @@ export interface ChatTurn {
 	content: string;
 }
 
-/** What a streaming completion yields, in order. */
-export type StreamEvent =
-	| { type: 'content'; text: string }
-	| { type: 'reasoning'; text: string }
-	| { type: 'usage'; promptTokens: number; completionTokens: number };
+export type { StreamEvent } from './completion-stream.ts';
 
-interface Chunk {
-	choices?: {
-		delta?: {
-			content?: string | null;
-			reasoning_content?: string | null;
-			reasoning?: string | null;
-		};
-		message?: { content?: string | null };
-		finish_reason?: string | null;
-	}[];
+/** A non-streaming completion, as far as Parley reads it. */
+interface Completion {
+	choices?: { message?: { content?: string | null } }[];
 	usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-	error?: { message?: string } | string;
 }
 
 function url(endpoint: ProviderEndpoint, path: string): string {
@@ -102,15 +90,13 @@ export async function complete(
 		body: JSON.stringify({ ...body, stream: false }),
 		signal
 	});
-	const json = (await response.json()) as Chunk;
+	const json = (await response.json()) as Completion;
 	return json.choices?.[0]?.message?.content ?? '';
 }
 
 /**
- * A streaming chat completion. Parses the provider's server-sent events robustly: events split
- * across reads or several per read, `[DONE]`, error objects mid-stream, `reasoning_content` or
- * `reasoning` deltas, and the usage-only final chunk. Aborting `signal` closes the connection, so
- * the provider sees the request cancelled.
+ * A streaming chat completion (see CompletionStreamParser for what it understands). Aborting
+ * `signal` closes the connection, so the provider sees the request cancelled.
  */
 export async function* streamChat(
 	endpoint: ProviderEndpoint,
@@ -132,59 +118,11 @@ export async function* streamChat(
 		throw new ProviderError('broken_stream', 'The provider sent an empty answer.');
 	}
 
-	const queue: StreamEvent[] = [];
-	/**
-	 * Queues a piece of text, joined to the previous piece when that is of the same kind: the events
-	 * of one network read then become one delta, so a server that fell behind catches up with fewer
-	 * socket writes, while a server that keeps up (one event per read) adds no delay.
-	 */
-	const text = (type: 'content' | 'reasoning', value: string) => {
-		const last = queue.at(-1);
-		if (last?.type === type) last.text += value;
-		else queue.push({ type, text: value });
-	};
-	let done = false;
-	let failure: ProviderError | undefined;
-	const parser = createParser({
-		onEvent(event) {
-			if (done || failure) return;
-			if (event.data.trim() === '[DONE]') {
-				done = true;
-				return;
-			}
-			let chunk: Chunk;
-			try {
-				chunk = JSON.parse(event.data) as Chunk;
-			} catch {
-				failure = new ProviderError('broken_stream', 'The provider sent a malformed event.');
-				return;
-			}
-			if (chunk.error) {
-				const message =
-					typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown error');
-				failure = new ProviderError('server_error', `The provider reported an error: ${message}`);
-				return;
-			}
-			for (const choice of chunk.choices ?? []) {
-				const delta = choice.delta ?? {};
-				const reasoning = delta.reasoning_content ?? delta.reasoning;
-				if (reasoning) text('reasoning', reasoning);
-				if (delta.content) text('content', delta.content);
-			}
-			if (chunk.usage) {
-				queue.push({
-					type: 'usage',
-					promptTokens: chunk.usage.prompt_tokens ?? 0,
-					completionTokens: chunk.usage.completion_tokens ?? 0
-				});
-			}
-		}
-	});
-
+	const parser = new CompletionStreamParser();
 	const decoder = new TextDecoder();
 	const reader = response.body.getReader();
 	try {
-		while (!done) {
+		while (!parser.done) {
 			let read: ReadableStreamReadResult<Uint8Array>;
 			try {
 				read = await reader.read();
@@ -193,28 +131,25 @@ export async function* streamChat(
 					? new ProviderError('aborted', 'Stopped.')
 					: new ProviderError('broken_stream', 'The connection to the provider broke mid-answer.');
 			}
-			if (read.done) break;
-			parser.feed(decoder.decode(read.value, { stream: true }));
-			yield* queue.splice(0);
-			if (failure) throw failure;
-		}
-		if (!done) {
-			throw new ProviderError(
-				'broken_stream',
-				'The provider closed the stream before finishing the answer.'
-			);
+			if (read.done) {
+				yield* parser.end(decoder.decode());
+				if (parser.failure) throw parser.failure;
+				break;
+			}
+			yield* parser.feed(decoder.decode(read.value, { stream: true }));
+			if (parser.failure) throw parser.failure;
 		}
 	} finally {
-		if (!done) await reader.cancel().catch(() => {});
+		if (!parser.done) await reader.cancel().catch(() => {});
 		reader.releaseLock();
 	}
 }
 
 /** Some servers ignore `stream: true` and answer with one JSON completion; accept that too. */
 async function* nonStreaming(response: Response): AsyncGenerator<StreamEvent> {
-	let json: Chunk;
+	let json: Completion;
 	try {
-		json = (await response.json()) as Chunk;
+		json = (await response.json()) as Completion;
 	} catch {
 		throw new ProviderError(
 			'not_openai',
