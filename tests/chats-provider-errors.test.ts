@@ -231,8 +231,44 @@ describe('chat titles', () => {
 		).toBe(true);
 	});
 
-	it('an answer that failed leaves the chat untitled', async () => {
+	it('a failed first answer names the chat after the prompt; a successful retry asks the model', async () => {
 		const chatId = await newChat(ana);
+		const tab = new AnswerAssembler(ana.socket);
+		const named = waitForEvent(
+			ana.socket,
+			'chat:updated',
+			(c) => c.id === chatId && c.title !== 'New chat'
+		);
+		fake.setScenario({ fail: 500 });
+		try {
+			const { assistant } = await ok(ana.socket, 'chat:send', {
+				chatId,
+				content: 'Compare three tea kettles for me please',
+				parentId: null,
+				clientId: clientId()
+			});
+			expect((await tab.final(assistant.id)).status).toBe('error');
+			expect((await named).title).toBe('Compare three tea kettles for me');
+			expect(db.chat(chatId)?.title).toBe('Compare three tea kettles for me');
+
+			// Retry (a regenerate) succeeds: now the model names the chat.
+			fake.setScenario({ tokens: 3 });
+			const titled = waitForEvent(
+				ana.socket,
+				'chat:updated',
+				(c) => c.id === chatId && c.title === 't0 t1 t2'
+			);
+			const retry = await ok(ana.socket, 'chat:regenerate', { messageId: assistant.id });
+			expect((await tab.final(retry.id)).status).toBe('done');
+			await titled;
+			expect(db.chat(chatId)?.title).toBe('t0 t1 t2');
+		} finally {
+			fake.setScenario(null);
+		}
+	});
+
+	it('a name the user gave is kept when the first answer fails', async () => {
+		const chatId = (await ok(ana.socket, 'chat:create', { title: 'Kettles' })).id;
 		const tab = new AnswerAssembler(ana.socket);
 		const { assistant } = await ok(ana.socket, 'chat:send', {
 			chatId,
@@ -242,7 +278,7 @@ describe('chat titles', () => {
 		});
 		await tab.final(assistant.id);
 		await new Promise((r) => setTimeout(r, 200));
-		expect(db.chat(chatId)?.title).toBe('New chat');
+		expect(db.chat(chatId)?.title).toBe('Kettles');
 	});
 });
 
