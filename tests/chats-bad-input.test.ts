@@ -174,6 +174,40 @@ describe('requests on the wrong things', () => {
 			call(ana.socket, 'chat:continue', { messageId: sent.user.id })
 		);
 	});
+
+	it('renaming a provider to a taken name over REST → 409 with a field message', async () => {
+		const list = async () =>
+			(
+				await ana.http.json<{ providers: { id: string; name: string }[] }>(
+					'/api/v1/admin/providers'
+				)
+			).body.providers;
+		const created = await ana.http.json<{ id: string }>('/api/v1/admin/providers', {
+			method: 'POST',
+			body: { name: 'Second provider', baseUrl: fake.url }
+		});
+		const taken = (await list()).find((p) => p.id !== created.body.id)?.name;
+		const renamed = await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, {
+			method: 'PATCH',
+			body: { name: taken }
+		});
+		expect(renamed.status).toBe(409);
+		expect(renamed.body).toEqual({
+			error: {
+				code: 'conflict',
+				message: 'A provider with this name exists.',
+				fields: { name: 'A provider with this name exists.' }
+			}
+		});
+		expect((await list()).find((p) => p.id === created.body.id)?.name).toBe('Second provider');
+		// Keeping its own name is no clash.
+		const same = await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, {
+			method: 'PATCH',
+			body: { name: 'Second provider', baseUrl: fake.url }
+		});
+		expect(same.status).toBe(200);
+		await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, { method: 'DELETE' });
+	});
 });
 
 describe('idempotency', () => {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { AppError } from '../errors.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelOption } from '#lib/shared/chats.ts';
 import { listModels, type ProviderEndpoint } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
@@ -56,12 +57,8 @@ export class ProviderService {
 	}
 
 	async create(input: { name: string; baseUrl: string; apiKey: string }): Promise<ProviderView> {
-		if (await this.#db.provider.findUnique({ where: { name: input.name } })) {
-			throw new AppError('conflict', 'A provider with this name exists.', {
-				fields: { name: 'A provider with this name exists.' }
-			});
-		}
-		const { id } = await this.#db.provider.create({ data: input });
+		await this.#nameFree(input.name);
+		const { id } = await this.#db.provider.create({ data: input }).catch(nameTaken);
 		return this.#one(id);
 	}
 
@@ -70,7 +67,8 @@ export class ProviderService {
 		input: { name?: string; baseUrl?: string; apiKey?: string; enabled?: boolean }
 	): Promise<ProviderView> {
 		await this.#require(id);
-		await this.#db.provider.update({ where: { id }, data: input });
+		if (input.name !== undefined) await this.#nameFree(input.name, id);
+		await this.#db.provider.update({ where: { id }, data: input }).catch(nameTaken);
 		return this.#one(id);
 	}
 
@@ -190,6 +188,12 @@ export class ProviderService {
 		};
 	}
 
+	/** Names are unique: refused with a field message before the write (and if a race wins). */
+	async #nameFree(name: string, exceptId?: string): Promise<void> {
+		const clash = await this.#db.provider.findUnique({ where: { name }, select: { id: true } });
+		if (clash && clash.id !== exceptId) nameTaken();
+	}
+
 	async #require(id: string) {
 		const provider = await this.#db.provider.findUnique({ where: { id } });
 		if (!provider) throw new AppError('not_found', 'No such provider.');
@@ -201,6 +205,18 @@ export class ProviderService {
 		if (!found) throw new AppError('not_found', 'No such provider.');
 		return found;
 	}
+}
+
+function nameTaken(error?: unknown): never {
+	if (
+		error === undefined ||
+		(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+	) {
+		throw new AppError('conflict', 'A provider with this name exists.', {
+			fields: { name: 'A provider with this name exists.' }
+		});
+	}
+	throw error;
 }
 
 function toModelView(row: ModelView & Record<string, unknown>): ModelView {
