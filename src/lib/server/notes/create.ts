@@ -26,17 +26,21 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 		[
 			new AuthenticateFromDatabase(db),
 			new LoadFromDatabase(db, new NoteLogReader(sqlitePath(config.databaseUrl))),
-			new ValidateChange({
-				maxUpdateBytes: config.NOTE_MAX_UPDATE_BYTES,
-				maxDocumentBytes: config.NOTE_MAX_DOCUMENT_BYTES
-			}),
+			new ValidateChange(
+				{
+					maxUpdateBytes: config.NOTE_MAX_UPDATE_BYTES,
+					maxDocumentBytes: config.NOTE_MAX_DOCUMENT_BYTES
+				},
+				log
+			),
 			new StoreInDatabase(db, compactor),
 			new CompactOnUnload(compactor)
 		],
 		{
 			log,
 			unloadAfterMs: config.NOTE_UNLOAD_AFTER_MS,
-			maxAwarenessBytes: config.NOTE_MAX_AWARENESS_BYTES
+			maxAwarenessBytes: config.NOTE_MAX_AWARENESS_BYTES,
+			maxMalformedUpdates: config.NOTE_MAX_MALFORMED_UPDATES
 		}
 	);
 	const notes = new NoteService({
