@@ -1,8 +1,8 @@
 /**
  * Hostile Yjs updates through the real socket to a real server: hand-made ones (self-references,
  * references to later structs, bad attribute types, deep nesting, huge lengths, yjs #687 shapes),
- * a large one for the worker thread, random bytes (fast-check), and repetition until the connection
- * is closed. In every case the sender gets an error ack, the other editors stay connected and see
+ * a quadratic one for the worker, random bytes (fast-check), and repetition until the connection is
+ * closed. In every case the sender gets an error ack, the other editors stay connected and see
  * nothing, the note is unchanged and still loads and exports, and /healthz answers within 1 s.
  */
 import fc from 'fast-check';
@@ -234,5 +234,104 @@ describe('the malformed-update budget', () => {
 		}
 		expect(honest.socket.connected).toBe(true);
 		for (const u of [owner, honest]) u.socket.disconnect();
+	});
+});
+
+describe('notes stored before the checks', () => {
+	let server: TestServer;
+
+	beforeAll(async () => {
+		server = await startServer({ env: NOTE_TEST_LIMITS });
+	});
+	afterAll(() => disposeServer(server));
+
+	it('a number href, a string heading level and 1,000 levels of nesting load, render and export', async () => {
+		const ana = await newUser(server.url, 'Ana');
+		const noteId = (await ok(ana.socket, 'note:create', { title: 'Old note' })).id;
+		const { openDb } = await import('./helpers/db.ts');
+		const db = openDb(server);
+		try {
+			// The note as the old server stored it: its seed snapshot, then an unchecked update.
+			const seed = db.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?').get(noteId) as
+				{ state: Uint8Array } | undefined;
+			const doc = new Y.Doc();
+			if (seed) Y.applyUpdate(doc, seed.state);
+			const vector = Y.encodeStateVector(doc);
+			doc.transact(() => {
+				const fragment = doc.getXmlFragment(NOTE_FIELD);
+				const heading = new Y.XmlElement('heading');
+				heading.setAttribute('level', '2' as never);
+				heading.insert(0, [new Y.XmlText('Old title')]);
+				const paragraph = new Y.XmlElement('paragraph');
+				const text = new Y.XmlText();
+				paragraph.insert(0, [text]);
+				const code = new Y.XmlElement('codeBlock');
+				code.setAttribute('language', 'js\n```\n<script>alert(1)</script>');
+				code.insert(0, [new Y.XmlText('let a = 1;')]);
+				const outer = new Y.XmlElement('blockquote');
+				fragment.insert(fragment.length, [heading, paragraph, code, outer]);
+				// One level at a time: Yjs integrates a nested prelim tree recursively.
+				let parent = outer;
+				for (let i = 1; i < 1000; i++) {
+					const inner = new Y.XmlElement('blockquote');
+					parent.insert(0, [inner]);
+					parent = inner;
+				}
+				const deep = new Y.XmlElement('paragraph');
+				parent.insert(0, [deep]);
+				deep.insert(0, [new Y.XmlText('deep down')]);
+				text.insert(0, '<img src=x onerror=alert(1)> and a link');
+				text.format(35, 4, { link: { href: 5 } });
+			});
+			const update = Y.encodeStateAsUpdate(doc, vector);
+			const seq =
+				((
+					db.prepare('SELECT max(seq) AS seq FROM NoteUpdate WHERE noteId = ?').get(noteId) as {
+						seq: number | null;
+					}
+				).seq ?? 0) + 1;
+			db.prepare('INSERT INTO NoteUpdate (noteId, seq, data, userId) VALUES (?, ?, ?, NULL)').run(
+				noteId,
+				seq,
+				update
+			);
+		} finally {
+			db.close();
+		}
+
+		const client = new RawNoteClient(ana.socket, noteId);
+		expect((await client.join()).ok).toBe(true);
+		expect(
+			server.logs.some((l) => l.msg === 'repaired attributes that do not fit the schema')
+		).toBe(true);
+		// The editor gets a note its schema can render: no link with a number href, a number level.
+		const fragment = client.doc.getXmlFragment(NOTE_FIELD);
+		const heading = fragment
+			.toArray()
+			.find((n) => n instanceof Y.XmlElement && n.nodeName === 'heading') as Y.XmlElement;
+		expect(heading.getAttribute('level')).toBe(2);
+		const marks = fragment
+			.toArray()
+			.flatMap((n) => (n instanceof Y.XmlElement ? n.toArray() : []))
+			.filter((n): n is Y.XmlText => n instanceof Y.XmlText)
+			.flatMap((t) => t.toDelta() as { attributes?: { link?: { href?: unknown } } }[]);
+		expect(
+			marks.every(
+				(op) => op.attributes?.link === undefined || typeof op.attributes.link.href === 'string'
+			)
+		).toBe(true);
+
+		const md = await exportsWork(ana.http, noteId);
+		expect(md).toContain('## Old title');
+		expect(md).toContain('\\<img src=x onerror=alert(1)> and a link');
+		expect(md).not.toMatch(/(^|[^\\])<(img|script)/m);
+		expect(md).toContain('```\nlet a = 1;\n```');
+		expect(md).toContain('deep down');
+		const html = await (
+			await ana.http.request(`/api/v1/notes/${noteId}/export?format=html`)
+		).text();
+		expect(html).not.toContain('<img');
+		expect(html).toContain('deep down');
+		ana.socket.disconnect();
 	});
 });
