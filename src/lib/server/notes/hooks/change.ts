@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { atLeast } from '../access.ts';
-import type { ChangePayload, NoteExtension } from '../extension.ts';
+import type { ChangePayload, NoteExtension, UnloadPayload } from '../extension.ts';
 import type { LoadedNote } from '../loaded-note.ts';
 import { tryUpdate } from '../trial.ts';
 import { checkUpdate } from '../update-check.ts';
@@ -30,11 +30,19 @@ const INLINE_MAX_STRUCTS = 300;
 const INLINE_BUDGET_MS = 100;
 const WORKER_BUDGET_MS = 500;
 
+/**
+ * A shadow lives for a burst of edits (the upkeep waits as long after the last store): an idle
+ * note does not hold a second copy of its document, and the next burst rebuilds it once.
+ */
+const SHADOW_IDLE_MS = 2000;
+
 /** A note's shadow: a copy of its document, equal to it after every accepted update. */
 interface Shadow {
 	doc: Y.Doc;
 	/** The note's `lastSeq` the copy corresponds to; any other value means it is stale. */
 	seq: number;
+	/** Drops the shadow once the note has been idle for SHADOW_IDLE_MS. */
+	idle: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -46,8 +54,8 @@ interface Shadow {
  * editor schema allows (names, attribute types, nesting). Only then does the live document see it,
  * so a bad update is refused to its sender alone and never reloads the note for the others.
  *
- * The copy ("shadow") stays in memory while the note is, once someone edits it; it is rebuilt from
- * the live document after a refusal. This must be the last onChange check: once its trial passed,
+ * The copy ("shadow") stays in memory while someone edits the note (dropped after 2 s without an
+ * update, rebuilt from the live document on the next one, and after a refusal). This must be the last onChange check: once its trial passed,
  * the document applies the update.
  */
 export class ValidateChange implements NoteExtension {
@@ -94,6 +102,12 @@ export class ValidateChange implements NoteExtension {
 		if (verdict.changed) shadow.seq = note.lastSeq + 1;
 	}
 
+	onUnloadDocument({ note }: UnloadPayload): Promise<void> {
+		this.#drop(note);
+		this.#states.delete(note);
+		return Promise.resolve();
+	}
+
 	onDestroy(): void {
 		void this.#worker.close();
 	}
@@ -108,13 +122,17 @@ export class ValidateChange implements NoteExtension {
 
 	#shadow(note: LoadedNote): Shadow {
 		let shadow = this.#shadows.get(note);
-		if (shadow?.seq !== note.lastSeq) {
-			shadow?.doc.destroy();
-			const doc = new Y.Doc();
-			Y.applyUpdate(doc, Y.encodeStateAsUpdate(note.doc));
-			shadow = { doc, seq: note.lastSeq };
-			this.#shadows.set(note, shadow);
+		if (shadow?.seq === note.lastSeq) {
+			shadow.idle.refresh();
+			return shadow;
 		}
+		this.#drop(note);
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, Y.encodeStateAsUpdate(note.doc));
+		const idle = setTimeout(() => this.#drop(note), SHADOW_IDLE_MS);
+		idle.unref();
+		shadow = { doc, seq: note.lastSeq, idle };
+		this.#shadows.set(note, shadow);
 		return shadow;
 	}
 
@@ -128,7 +146,10 @@ export class ValidateChange implements NoteExtension {
 	}
 
 	#drop(note: LoadedNote): void {
-		this.#shadows.get(note)?.doc.destroy();
+		const shadow = this.#shadows.get(note);
+		if (!shadow) return;
+		clearTimeout(shadow.idle);
+		shadow.doc.destroy();
 		this.#shadows.delete(note);
 	}
 }
