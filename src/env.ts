@@ -82,6 +82,8 @@ export const variables = defineEnvVars({
 	/** Note sync and awareness messages per connection per second, with a burst per 10 s. */
 	NOTE_SYNC_EVENTS_PER_SECOND: { schema: int(60, 1, 100_000) },
 	NOTE_SYNC_EVENT_BURST: { schema: int(300, 1, 1_000_000) },
+	/** Malformed note updates one connection may send within 10 minutes before it is closed. */
+	NOTE_MAX_MALFORMED_UPDATES: { schema: int(10, 1, 1_000_000) },
 	/** A loaded note with nobody in it is unloaded from memory after this long. */
 	NOTE_UNLOAD_AFTER_MS: { schema: int(30_000, 50, 3_600_000) },
 	/** Compact a note's update log into its snapshot once this many updates are stored after it. */

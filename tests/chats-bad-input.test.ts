@@ -132,6 +132,89 @@ describe('prompts the server refuses', () => {
 	});
 });
 
+describe('requests on the wrong things', () => {
+	const chats = () => call(ana.socket, 'chats:list', {});
+
+	it('creating a chat with an unknown or disabled model → model_unavailable, nothing written', async () => {
+		const before = await chats();
+		const errors = server.logs.filter((l) => Number(l.level) >= 50).length;
+		const unknown = await call(ana.socket, 'chat:create', { modelId: UNKNOWN });
+		expect(unknown).toMatchObject({ ok: false, error: { code: 'model_unavailable' } });
+		const [, second] = modelIds;
+		const patch = (enabled: boolean) =>
+			ana.http.json(`/api/v1/admin/models/${second}`, { method: 'PATCH', body: { enabled } });
+		await patch(false);
+		try {
+			const disabled = await call(ana.socket, 'chat:create', { modelId: second });
+			expect(disabled).toMatchObject({ ok: false, error: { code: 'model_unavailable' } });
+			if (!disabled.ok) expect(disabled.error.message).toMatch(/is disabled\. Pick another model/);
+		} finally {
+			await patch(true);
+		}
+		expect(await chats()).toEqual(before);
+		// No foreign-key failure reached the log.
+		expect(server.logs.filter((l) => Number(l.level) >= 50).length).toBe(errors);
+		// An enabled model still works.
+		expect((await call(ana.socket, 'chat:create', { modelId: second })).ok).toBe(true);
+	});
+
+	it('continuing a finished answer → conflict, and no provider request', async () => {
+		const chatId = await newChat(ana);
+		const tab = new AnswerAssembler(ana.socket);
+		const sent = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'Hi [[tokens=2]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		expect((await tab.final(sent.assistant.id)).status).toBe('done');
+		const before = db.message(sent.assistant.id);
+		const result = await refused('conflict', () =>
+			call(ana.socket, 'chat:continue', { messageId: sent.assistant.id })
+		);
+		expect(result).toMatch(/complete/);
+		expect(db.message(sent.assistant.id)).toEqual(before);
+		// A question is not an answer either.
+		await refused('bad_request', () =>
+			call(ana.socket, 'chat:continue', { messageId: sent.user.id })
+		);
+	});
+
+	it('renaming a provider to a taken name over REST → 409 with a field message', async () => {
+		const list = async () =>
+			(
+				await ana.http.json<{ providers: { id: string; name: string }[] }>(
+					'/api/v1/admin/providers'
+				)
+			).body.providers;
+		const created = await ana.http.json<{ id: string }>('/api/v1/admin/providers', {
+			method: 'POST',
+			body: { name: 'Second provider', baseUrl: fake.url }
+		});
+		const taken = (await list()).find((p) => p.id !== created.body.id)?.name;
+		const renamed = await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, {
+			method: 'PATCH',
+			body: { name: taken }
+		});
+		expect(renamed.status).toBe(409);
+		expect(renamed.body).toEqual({
+			error: {
+				code: 'conflict',
+				message: 'A provider with this name exists.',
+				fields: { name: 'A provider with this name exists.' }
+			}
+		});
+		expect((await list()).find((p) => p.id === created.body.id)?.name).toBe('Second provider');
+		// Keeping its own name is no clash.
+		const same = await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, {
+			method: 'PATCH',
+			body: { name: 'Second provider', baseUrl: fake.url }
+		});
+		expect(same.status).toBe(200);
+		await ana.http.json(`/api/v1/admin/providers/${created.body.id}`, { method: 'DELETE' });
+	});
+});
+
 describe('idempotency', () => {
 	it('the same clientId twice returns the same pair and writes it once', async () => {
 		const chatId = await newChat(ana);

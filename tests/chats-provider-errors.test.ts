@@ -114,6 +114,46 @@ describe('a provider that fails', () => {
 			.toBe(true);
 	});
 
+	it.each([
+		['llama.cpp before late 2025 (an `error:` line, then [DONE])', 'llamacpp-legacy'],
+		['llama.cpp now (a data event with the error, no [DONE])', 'llamacpp']
+	])('%s ends as an error that keeps the text so far', async (_, style) => {
+		// The error event arrives in 7-byte pieces, as a slow network may split it.
+		const { done } = await failing(
+			`Crash [[tokens=20 errorAfter=5 errorStyle=${style} errorChop=7]]`
+		);
+		expect(done.status).toBe('error');
+		expect(done.error).toBe('The provider reported an error: The model crashed mid-answer.');
+		expect(done.content).toBe(fakeTokens(5));
+	});
+
+	it.each([
+		['length', /^The answer was cut off: the model reached its length limit/],
+		['content_filter', /^The provider's content filter stopped the answer\.$/],
+		['error', /^The provider ended the answer with an error\.$/]
+	])('finish_reason %s ends the answer as an error, keeping its text', async (finish, message) => {
+		const { done } = await failing(`Finish [[tokens=4 finish=${finish}]]`);
+		expect(done.status).toBe('error');
+		expect(done.error).toMatch(message);
+		expect(done.content).toBe(fakeTokens(4));
+	});
+
+	it('a stream that finishes normally but never sends [DONE] is complete', async () => {
+		const tab = new AnswerAssembler(ana.socket);
+		const chatId = await newChat(ana);
+		const { assistant } = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'No done [[tokens=3 noDone]]',
+			parentId: null,
+			clientId: clientId()
+		});
+		expect(await tab.final(assistant.id)).toMatchObject({
+			status: 'done',
+			content: fakeTokens(3),
+			error: null
+		});
+	});
+
 	it('a stream broken mid-line keeps the text so far', async () => {
 		const { done } = await failing('Break [[tokens=20 breakAfter=7 delay=5]]');
 		expect(done.status).toBe('error');
@@ -224,8 +264,44 @@ describe('chat titles', () => {
 		).toBe(true);
 	});
 
-	it('an answer that failed leaves the chat untitled', async () => {
+	it('a failed first answer names the chat after the prompt; a successful retry asks the model', async () => {
 		const chatId = await newChat(ana);
+		const tab = new AnswerAssembler(ana.socket);
+		const named = waitForEvent(
+			ana.socket,
+			'chat:updated',
+			(c) => c.id === chatId && c.title !== 'New chat'
+		);
+		fake.setScenario({ fail: 500 });
+		try {
+			const { assistant } = await ok(ana.socket, 'chat:send', {
+				chatId,
+				content: 'Compare three tea kettles for me please',
+				parentId: null,
+				clientId: clientId()
+			});
+			expect((await tab.final(assistant.id)).status).toBe('error');
+			expect((await named).title).toBe('Compare three tea kettles for me');
+			expect(db.chat(chatId)?.title).toBe('Compare three tea kettles for me');
+
+			// Retry (a regenerate) succeeds: now the model names the chat.
+			fake.setScenario({ tokens: 3 });
+			const titled = waitForEvent(
+				ana.socket,
+				'chat:updated',
+				(c) => c.id === chatId && c.title === 't0 t1 t2'
+			);
+			const retry = await ok(ana.socket, 'chat:regenerate', { messageId: assistant.id });
+			expect((await tab.final(retry.id)).status).toBe('done');
+			await titled;
+			expect(db.chat(chatId)?.title).toBe('t0 t1 t2');
+		} finally {
+			fake.setScenario(null);
+		}
+	});
+
+	it('a name the user gave is kept when the first answer fails', async () => {
+		const chatId = (await ok(ana.socket, 'chat:create', { title: 'Kettles' })).id;
 		const tab = new AnswerAssembler(ana.socket);
 		const { assistant } = await ok(ana.socket, 'chat:send', {
 			chatId,
@@ -235,7 +311,7 @@ describe('chat titles', () => {
 		});
 		await tab.final(assistant.id);
 		await new Promise((r) => setTimeout(r, 200));
-		expect(db.chat(chatId)?.title).toBe('New chat');
+		expect(db.chat(chatId)?.title).toBe('Kettles');
 	});
 });
 

@@ -22,8 +22,22 @@ export interface Scenario {
 	reply?: string;
 	/** Answer with this HTTP status and an OpenAI error body instead of streaming. */
 	fail?: number;
-	/** Send an error object after this many content tokens. */
+	/** Send an error after this many content tokens, in the shape `errorStyle` says. */
 	errorAfter?: number;
+	/**
+	 * How the mid-stream error looks: `openai` (default; also vLLM and OpenRouter): a `data:` event
+	 * `{"error":{message,type,code}}`, then the stream ends. `llamacpp`: llama.cpp's server since
+	 * late 2025, `data: {"error":{code,message,type}}` and the stream ends without `[DONE]`.
+	 * `llamacpp-legacy`: llama.cpp's server before that (`server_sent_event(sink, "error", …)`), an
+	 * `error: {code,message,type}` line (not a standard SSE field) followed by `data: [DONE]`.
+	 */
+	errorStyle?: 'openai' | 'llamacpp' | 'llamacpp-legacy';
+	/** Write the error event in pieces of this many bytes, 5 ms apart (split across reads). */
+	errorChop?: number;
+	/** The final chunk's finish_reason (default `stop`): `length`, `content_filter`, `error`… */
+	finish?: string;
+	/** End the stream without `data: [DONE]` (ik_llama.cpp's default). */
+	noDone?: boolean;
 	/** Close the connection mid-line after this many content tokens. */
 	breakAfter?: number;
 	/** Never answer (headers included). */
@@ -248,9 +262,7 @@ export async function startFakeOpenAI(
 			if (res.destroyed) return;
 			if (s.errorAfter === i) {
 				await flush(true);
-				res.write(
-					`data: ${JSON.stringify({ error: { message: quote('The model crashed mid-answer.'), type: 'server_error', code: null } })}\n\n`
-				);
+				await writeError(res, s, quote(CRASH));
 				record.finished = true;
 				res.end();
 				return;
@@ -273,7 +285,7 @@ export async function startFakeOpenAI(
 			sent++;
 			await flush();
 		}
-		pending += chunk({}, 'stop');
+		pending += chunk({}, s.finish ?? 'stop');
 		const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)
 			?.include_usage;
 		if (wantsUsage && !s.noUsage) {
@@ -281,7 +293,7 @@ export async function startFakeOpenAI(
 			const completionTokens = words.length + s.reasoning;
 			pending += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: 'fp_fake', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens } })}\n\n`;
 		}
-		pending += 'data: [DONE]\n\n';
+		if (!s.noDone) pending += 'data: [DONE]\n\n';
 		await flush(true);
 		record.finished = true;
 		res.end();
@@ -290,6 +302,24 @@ export async function startFakeOpenAI(
 	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 	return fake;
+}
+
+const CRASH = 'The model crashed mid-answer.';
+
+/** A mid-stream error saying `message`, exactly as the server `s.errorStyle` names writes it. */
+async function writeError(res: ServerResponse, s: Scenario, message: string): Promise<void> {
+	const llama = { code: 500, message, type: 'server_error' };
+	const text =
+		s.errorStyle === 'llamacpp-legacy'
+			? `error: ${JSON.stringify(llama)}\n\ndata: [DONE]\n\n`
+			: s.errorStyle === 'llamacpp'
+				? `data: ${JSON.stringify({ error: llama })}\n\n`
+				: `data: ${JSON.stringify({ error: { message, type: 'server_error', code: null } })}\n\n`;
+	const piece = s.errorChop ?? text.length;
+	for (let at = 0; at < text.length; at += piece) {
+		if (at > 0) await sleep(5);
+		res.write(text.slice(at, at + piece));
+	}
 }
 
 function sendError(res: ServerResponse, status: number, message: string, code: string): void {

@@ -2,7 +2,13 @@ import * as Y from 'yjs';
 import { NoteProvider, type NoteTransport } from '#lib/client/notes/note-provider.ts';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import type { Ack } from '#lib/shared/errors.ts';
-import { decodeSyncMessage, encodeStep1, encodeUpdate, SYNC_STEP1 } from '#lib/shared/note-sync.ts';
+import {
+	decodeSyncMessage,
+	encodeStep1,
+	encodeUpdate,
+	SYNC_STEP1,
+	toBytes
+} from '#lib/shared/note-sync.ts';
 import type { NoteJoined } from '#lib/shared/notes.ts';
 import { call, ok, type TestUser } from './channels.ts';
 import { connected, HttpClient, type TestSocket } from './client.ts';
@@ -13,7 +19,9 @@ export const NOTE_TEST_LIMITS: Record<string, string> = {
 	SOCKET_EVENTS_PER_SECOND: '10000',
 	SOCKET_EVENT_BURST: '100000',
 	NOTE_SYNC_EVENTS_PER_SECOND: '100000',
-	NOTE_SYNC_EVENT_BURST: '1000000'
+	NOTE_SYNC_EVENT_BURST: '1000000',
+	// The bad-input tests send hundreds of malformed updates over one connection on purpose.
+	NOTE_MAX_MALFORMED_UPDATES: '1000000'
 };
 
 /** The browser's NoteProvider transport over a test socket. */
@@ -140,18 +148,32 @@ export function appendText(doc: Y.Doc, text: string): void {
 	node.insert(node.length, text);
 }
 
-/** The server's content of a note, read by a fresh socket of a signed-in client with an empty document. */
-export async function serverContent(http: HttpClient, noteId: string): Promise<string> {
+/**
+ * The server's note as a fresh socket of a signed-in client with an empty document sees it: its
+ * content, and the server's state vector (hex) from the join's step 1.
+ */
+export async function serverState(
+	http: HttpClient,
+	noteId: string
+): Promise<{ content: string; state: string }> {
 	const socket = http.socket();
 	await connected(socket);
 	try {
 		const client = new RawNoteClient(socket, noteId);
 		const joined = await client.join();
 		if (!joined.ok) throw new Error(`join failed: ${joined.error.code}`);
-		return content(client.doc);
+		return {
+			content: content(client.doc),
+			state: Buffer.from(toBytes(joined.data.state)).toString('hex')
+		};
 	} finally {
 		socket.disconnect();
 	}
+}
+
+/** The server's content of a note (see serverState). */
+export async function serverContent(http: HttpClient, noteId: string): Promise<string> {
+	return (await serverState(http, noteId)).content;
 }
 
 /** The same signed-in browser session, on a restarted server (which has a new port). */

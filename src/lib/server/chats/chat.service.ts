@@ -14,6 +14,17 @@ import type { TitleService } from './title.service.ts';
 
 type Row = Awaited<ReturnType<Db['chatMessage']['findMany']>>[number];
 
+/** Answers that ended early and may be resumed where they stopped. */
+const CONTINUABLE: string[] = ['interrupted', 'stopped', 'error'];
+
+/** A model deleted between the check and the write (a foreign key failure) is unavailable. */
+function modelGone(error: unknown): never {
+	if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') {
+		throw new AppError('model_unavailable', 'That model does not exist any more. Pick another.');
+	}
+	throw error;
+}
+
 /**
  * AI chats: trees of messages whose answers stream from providers. Sending, regenerating, editing
  * and continuing each write their rows in one transaction before the answer starts, so a failure
@@ -55,10 +66,15 @@ export class ChatService {
 		user: PublicUser,
 		input: { modelId?: string | null; systemPrompt: string; title?: string }
 	) {
-		const modelId = input.modelId ?? (await this.#providers.options()).defaultModelId;
-		const chat = await this.#db.chat.create({
-			data: { userId: user.id, modelId, systemPrompt: input.systemPrompt, title: input.title }
-		});
+		// A chosen model must be usable now; without one the chat takes the default, if any.
+		const modelId = input.modelId
+			? (await this.#providers.resolve(input.modelId)).model.id
+			: (await this.#providers.options()).defaultModelId;
+		const chat = await this.#db.chat
+			.create({
+				data: { userId: user.id, modelId, systemPrompt: input.systemPrompt, title: input.title }
+			})
+			.catch(modelGone);
 		return this.#announce(chat.id);
 	}
 
@@ -92,7 +108,7 @@ export class ChatService {
 		await this.#own(user, input.chatId);
 		if (input.modelId) await this.#providers.resolve(input.modelId);
 		const { chatId, ...data } = input;
-		await this.#db.chat.update({ where: { id: chatId }, data });
+		await this.#db.chat.update({ where: { id: chatId }, data }).catch(modelGone);
 		return this.#announce(chatId);
 	}
 
@@ -236,18 +252,24 @@ export class ChatService {
 		if (message.status === 'streaming') {
 			throw new AppError('conflict', 'This answer is still streaming.');
 		}
+		if (!CONTINUABLE.includes(message.status)) {
+			throw new AppError(
+				'conflict',
+				'This answer is complete. Regenerate it for another one, or send a new message.'
+			);
+		}
 		const resolved = await this.#providers.resolve(message.modelId ?? chat.modelId);
 		const slot = this.#completions.reserve(user.id);
 		try {
-			// Only if it is still not streaming: another tab may have continued it meanwhile.
+			// Only if it still ended early: another tab may have continued it meanwhile.
 			const row = await this.#db.chatMessage
 				.update({
-					where: { id: message.id, status: { not: 'streaming' } },
+					where: { id: message.id, status: { in: CONTINUABLE } },
 					data: { status: 'streaming', error: null }
 				})
 				.catch((error: unknown) => {
 					if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
-						throw new AppError('conflict', 'This answer is still streaming.');
+						throw new AppError('conflict', 'Another tab continued this answer already.');
 					}
 					throw error;
 				});
@@ -349,12 +371,15 @@ export class ChatService {
 			turns,
 			prefix
 		});
-		const firstAnswer = path.length === 1 && chat.title === 'New chat';
 		void job.done.then(async (status) => {
-			if (status === 'done' && firstAnswer) {
-				await this.#titles.generate(chat.id, path[0].content, resolved);
-				await this.#announce(chat.id);
-			}
+			const renamed = await this.#titles.afterAnswer({
+				chatId: chat.id,
+				firstPrompt: path[0].content,
+				firstExchange: path.length === 1,
+				status,
+				resolved
+			});
+			if (renamed) await this.#announce(chat.id);
 		});
 	}
 

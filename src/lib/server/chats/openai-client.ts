@@ -1,8 +1,8 @@
-import { createParser } from 'eventsource-parser';
 import { readCappedText, ResponseTooLarge } from '../outbound/body.ts';
 import type { OutboundClient, OutboundRequest, Response } from '../outbound/client.ts';
 import { remoteLine } from '../outbound/remote-text.ts';
 import type { SecretRedactor } from '../secrets/redactor.ts';
+import { CompletionStreamParser, type StreamEvent } from './completion-stream.ts';
 import { ProviderError, errorFromFetch, errorFromResponse } from './provider-error.ts';
 
 export interface ProviderEndpoint {
@@ -24,24 +24,12 @@ export interface ChatTurn {
 	content: string;
 }
 
-/** What a streaming completion yields, in order. */
-export type StreamEvent =
-	| { type: 'content'; text: string }
-	| { type: 'reasoning'; text: string }
-	| { type: 'usage'; promptTokens: number; completionTokens: number };
+export type { StreamEvent } from './completion-stream.ts';
 
-interface Chunk {
-	choices?: {
-		delta?: {
-			content?: string | null;
-			reasoning_content?: string | null;
-			reasoning?: string | null;
-		};
-		message?: { content?: string | null };
-		finish_reason?: string | null;
-	}[];
+/** A non-streaming completion, as far as Parley reads it. */
+interface Completion {
+	choices?: { message?: { content?: string | null } }[];
 	usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-	error?: { message?: string } | string;
 }
 
 function url(endpoint: ProviderEndpoint, path: string): string {
@@ -140,16 +128,14 @@ export async function complete(
 		body: JSON.stringify({ ...body, stream: false }),
 		signal
 	});
-	const json = (await readJson(response)) as Chunk | undefined;
+	const json = (await readJson(response)) as Completion | undefined;
 	const content = json?.choices?.[0]?.message?.content ?? '';
 	return http.redactor.redact(content, [endpoint.apiKey]);
 }
 
 /**
- * A streaming chat completion. Parses the provider's server-sent events robustly: events split
- * across reads or several per read, `[DONE]`, error objects mid-stream, `reasoning_content` or
- * `reasoning` deltas, and the usage-only final chunk. Aborting `signal` closes the connection, so
- * the provider sees the request cancelled.
+ * A streaming chat completion (see CompletionStreamParser for what it understands). Aborting
+ * `signal` closes the connection, so the provider sees the request cancelled.
  */
 export async function* streamChat(
 	http: ProviderHttp,
@@ -172,61 +158,13 @@ export async function* streamChat(
 		throw new ProviderError('broken_stream', 'The provider sent an empty answer.');
 	}
 
-	const queue: StreamEvent[] = [];
-	/**
-	 * Queues a piece of text, joined to the previous piece when that is of the same kind: the events
-	 * of one network read then become one delta, so a server that fell behind catches up with fewer
-	 * socket writes, while a server that keeps up (one event per read) adds no delay.
-	 */
-	const text = (type: 'content' | 'reasoning', value: string) => {
-		const last = queue.at(-1);
-		if (last?.type === type) last.text += value;
-		else queue.push({ type, text: value });
-	};
-	let done = false;
-	let failure: ProviderError | undefined;
-	const parser = createParser({
-		onEvent(event) {
-			if (done || failure) return;
-			if (event.data.trim() === '[DONE]') {
-				done = true;
-				return;
-			}
-			let chunk: Chunk;
-			try {
-				chunk = JSON.parse(event.data) as Chunk;
-			} catch {
-				failure = new ProviderError('broken_stream', 'The provider sent a malformed event.');
-				return;
-			}
-			if (chunk.error) {
-				const said = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? '');
-				const detail = remoteLine(said, (t) => http.redactor.redact(t, [endpoint.apiKey]));
-				failure = new ProviderError('server_error', 'The provider reported an error mid-answer.', {
-					adminMessage: `The provider reported an error: ${detail || 'no message'}`
-				});
-				return;
-			}
-			for (const choice of chunk.choices ?? []) {
-				const delta = choice.delta ?? {};
-				const reasoning = delta.reasoning_content ?? delta.reasoning;
-				if (reasoning) text('reasoning', reasoning);
-				if (delta.content) text('content', delta.content);
-			}
-			if (chunk.usage) {
-				queue.push({
-					type: 'usage',
-					promptTokens: chunk.usage.prompt_tokens ?? 0,
-					completionTokens: chunk.usage.completion_tokens ?? 0
-				});
-			}
-		}
-	});
-
+	const parser = new CompletionStreamParser((said) =>
+		remoteLine(said, (text) => http.redactor.redact(text, [endpoint.apiKey]))
+	);
 	const decoder = new TextDecoder();
 	const reader = response.body.getReader();
 	try {
-		while (!done) {
+		while (!parser.done) {
 			let read: ReadableStreamReadResult<Uint8Array>;
 			try {
 				read = await reader.read();
@@ -235,26 +173,23 @@ export async function* streamChat(
 					? new ProviderError('aborted', 'Stopped.')
 					: new ProviderError('broken_stream', 'The connection to the provider broke mid-answer.');
 			}
-			if (read.done) break;
-			parser.feed(decoder.decode(read.value, { stream: true }));
-			yield* queue.splice(0);
-			if (failure) throw failure;
-		}
-		if (!done) {
-			throw new ProviderError(
-				'broken_stream',
-				'The provider closed the stream before finishing the answer.'
-			);
+			if (read.done) {
+				yield* parser.end(decoder.decode());
+				if (parser.failure) throw parser.failure;
+				break;
+			}
+			yield* parser.feed(decoder.decode(read.value, { stream: true }));
+			if (parser.failure) throw parser.failure;
 		}
 	} finally {
-		if (!done) await reader.cancel().catch(() => {});
+		if (!parser.done) await reader.cancel().catch(() => {});
 		reader.releaseLock();
 	}
 }
 
 /** Some servers ignore `stream: true` and answer with one JSON completion; accept that too. */
 async function* nonStreaming(response: Response): AsyncGenerator<StreamEvent> {
-	const json = (await readJson(response)) as Chunk | undefined;
+	const json = (await readJson(response)) as Completion | undefined;
 	if (!json || typeof json !== 'object') {
 		throw new ProviderError(
 			'not_openai',

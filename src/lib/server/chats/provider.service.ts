@@ -3,6 +3,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { SecretKeyError } from '../secrets/keys.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelOption } from '#lib/shared/chats.ts';
 import { listModels, type ProviderEndpoint, type ProviderHttp } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
@@ -70,20 +71,18 @@ export class ProviderService {
 	}
 
 	async create(input: { name: string; baseUrl: string; apiKey: string }): Promise<ProviderView> {
-		if (await this.#db.provider.findUnique({ where: { name: input.name } })) {
-			throw new AppError('conflict', 'A provider with this name exists.', {
-				fields: { name: 'A provider with this name exists.' }
-			});
-		}
+		await this.#nameFree(input.name);
 		this.#checkUrl(input.baseUrl);
 		// The key is sealed for the row's id, which exists once the row does: both in one transaction,
 		// so the plain key is never written.
-		const id = await this.#db.$transaction(async (tx) => {
-			const row = await tx.provider.create({ data: { ...input, apiKey: '' } });
-			const apiKey = await this.#secrets.seal('provider.apiKey', row.id, input.apiKey);
-			if (apiKey) await tx.provider.update({ where: { id: row.id }, data: { apiKey } });
-			return row.id;
-		});
+		const id = await this.#db
+			.$transaction(async (tx) => {
+				const row = await tx.provider.create({ data: { ...input, apiKey: '' } });
+				const apiKey = await this.#secrets.seal('provider.apiKey', row.id, input.apiKey);
+				if (apiKey) await tx.provider.update({ where: { id: row.id }, data: { apiKey } });
+				return row.id;
+			})
+			.catch(nameTaken);
 		if (input.apiKey) await this.#secrets.refreshRedactor();
 		return this.#one(id);
 	}
@@ -93,12 +92,13 @@ export class ProviderService {
 		input: { name?: string; baseUrl?: string; apiKey?: string; enabled?: boolean }
 	): Promise<ProviderView> {
 		await this.#require(id);
+		if (input.name !== undefined) await this.#nameFree(input.name, id);
 		if (input.baseUrl !== undefined) this.#checkUrl(input.baseUrl);
 		const data = { ...input };
 		if (input.apiKey !== undefined) {
 			data.apiKey = await this.#secrets.seal('provider.apiKey', id, input.apiKey);
 		}
-		await this.#db.provider.update({ where: { id }, data });
+		await this.#db.provider.update({ where: { id }, data }).catch(nameTaken);
 		if (input.apiKey !== undefined) await this.#secrets.refreshRedactor();
 		return this.#one(id);
 	}
@@ -244,6 +244,12 @@ export class ProviderService {
 		}
 	}
 
+	/** Names are unique: refused with a field message before the write (and if a race wins). */
+	async #nameFree(name: string, exceptId?: string): Promise<void> {
+		const clash = await this.#db.provider.findUnique({ where: { name }, select: { id: true } });
+		if (clash && clash.id !== exceptId) nameTaken();
+	}
+
 	async #require(id: string): Promise<ProviderRow> {
 		const provider = await this.#db.provider.findUnique({ where: { id } });
 		if (!provider) throw new AppError('not_found', 'No such provider.');
@@ -255,6 +261,18 @@ export class ProviderService {
 		if (!found) throw new AppError('not_found', 'No such provider.');
 		return found;
 	}
+}
+
+function nameTaken(error?: unknown): never {
+	if (
+		error === undefined ||
+		(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+	) {
+		throw new AppError('conflict', 'A provider with this name exists.', {
+			fields: { name: 'A provider with this name exists.' }
+		});
+	}
+	throw error;
 }
 
 function toModelView(row: ModelView & Record<string, unknown>): ModelView {

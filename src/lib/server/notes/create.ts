@@ -7,6 +7,7 @@ import { DocumentManager } from './document-manager.ts';
 import { AuthenticateFromDatabase } from './hooks/authenticate.ts';
 import { ValidateChange } from './hooks/change.ts';
 import { LoadFromDatabase } from './hooks/load.ts';
+import { RepairOnLoad } from './hooks/repair.ts';
 import { StoreInDatabase } from './hooks/store.ts';
 import { NoteLogReader } from './log-reader.ts';
 import { CompactOnUnload } from './hooks/unload.ts';
@@ -26,17 +27,22 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 		[
 			new AuthenticateFromDatabase(db),
 			new LoadFromDatabase(db, new NoteLogReader(sqlitePath(config.databaseUrl))),
-			new ValidateChange({
-				maxUpdateBytes: config.NOTE_MAX_UPDATE_BYTES,
-				maxDocumentBytes: config.NOTE_MAX_DOCUMENT_BYTES
-			}),
+			new RepairOnLoad(log),
+			new ValidateChange(
+				{
+					maxUpdateBytes: config.NOTE_MAX_UPDATE_BYTES,
+					maxDocumentBytes: config.NOTE_MAX_DOCUMENT_BYTES
+				},
+				log
+			),
 			new StoreInDatabase(db, compactor),
 			new CompactOnUnload(compactor)
 		],
 		{
 			log,
 			unloadAfterMs: config.NOTE_UNLOAD_AFTER_MS,
-			maxAwarenessBytes: config.NOTE_MAX_AWARENESS_BYTES
+			maxAwarenessBytes: config.NOTE_MAX_AWARENESS_BYTES,
+			maxMalformedUpdates: config.NOTE_MAX_MALFORMED_UPDATES
 		}
 	);
 	const notes = new NoteService({

@@ -7,22 +7,27 @@ import {
 	decodeSyncMessage,
 	encodeStep1,
 	encodeStep2,
-	encodeUpdate,
 	SYNC_STEP1,
 	type SyncMessage
 } from '#lib/shared/note-sync.ts';
 import { rooms } from '#lib/shared/events.ts';
 import type { NoteCloseReason, NoteRole } from '#lib/shared/notes.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
-import { decodeAwareness, type AwarenessEntry } from './awareness-codec.ts';
+import { applyAwareness } from './awareness-apply.ts';
+import { decodeAwareness } from './awareness-codec.ts';
+import { eachInTurn, inArrivalOrder } from './change-order.ts';
 import type { AuthenticatePayload, HookName, NoteExtension } from './extension.ts';
 import { LoadedNote, type NoteConnection, type StoredUpdate } from './loaded-note.ts';
+import { MalformedBudget } from './malformed-budget.ts';
+import { relayChanges, type ChangeOrigin } from './relay.ts';
 
 export interface ManagerOptions {
 	log: Logger;
 	/** Unload a note this long after the last person left. */
 	unloadAfterMs: number;
 	maxAwarenessBytes: number;
+	/** Malformed updates one connection may send within 10 minutes before it is closed. */
+	maxMalformedUpdates: number;
 }
 
 /** What a joiner needs to start syncing (the ack of `note:join`, without the note's summary). */
@@ -31,12 +36,6 @@ export interface JoinResult {
 	sync: Uint8Array;
 	state: Uint8Array;
 	awareness: Uint8Array | null;
-}
-
-/** How a change entered the document: by whom, and the effective update Yjs derived from it. */
-interface ChangeOrigin {
-	connection: NoteConnection;
-	update: Uint8Array | null;
 }
 
 interface Entry {
@@ -59,17 +58,17 @@ export class DocumentManager {
 	readonly #options: ManagerOptions;
 	readonly #notes = new Map<string, Entry>();
 	readonly #bySocket = new Map<string, Set<string>>();
-	/** Each socket's name and colour as awareness shows them, shared by all its notes. */
-	readonly #presence = new WeakMap<
-		AppSocket,
-		Readonly<{ id: string; name: string; color: string }>
-	>();
 	/** Bumped whenever any note's access changes, so a join in flight re-checks its role. */
 	#accessEpoch = 0;
+	readonly #malformed: MalformedBudget;
+	/** The onChange extensions, in order: the hot path does not look them up per update. */
+	readonly #changeChecks: NoteExtension[];
 
 	constructor(extensions: NoteExtension[], options: ManagerOptions) {
 		this.#extensions = [...extensions].sort((a, b) => (b.priority ?? 100) - (a.priority ?? 100));
 		this.#options = options;
+		this.#malformed = new MalformedBudget(options.maxMalformedUpdates);
+		this.#changeChecks = [...this.#with('onChange')];
 	}
 
 	/** Ids of the notes in memory. */
@@ -161,9 +160,33 @@ export class DocumentManager {
 	 * Handles one sync message from a joined socket. Step 1 is answered with step 2. An update (or
 	 * step 2) goes through the onChange hooks, is applied and relayed to the room at once, and is
 	 * acknowledged when stored. A duplicate changes nothing and is acknowledged once everything
-	 * accepted before it is stored.
+	 * accepted before it is stored. A connection that keeps sending malformed updates is closed.
 	 */
 	async sync(socket: AppSocket, noteId: string, data: Uint8Array): Promise<{ sync?: Uint8Array }> {
+		try {
+			return await this.#sync(socket, noteId, data);
+		} catch (error) {
+			if (
+				AppError.is(error) &&
+				error.code === 'malformed_update' &&
+				this.#malformed.spend(socket)
+			) {
+				this.#options.log.warn(
+					{ noteId, socketId: socket.id, userId: socket.data.userId },
+					'too many malformed note updates; closing the connection'
+				);
+				// After the refusal's acknowledgement has gone out.
+				setImmediate(() => socket.disconnect(true));
+				throw new AppError(
+					'malformed_update',
+					`${error.message} This connection sent too many malformed changes and is closed now.`
+				);
+			}
+			throw error;
+		}
+	}
+
+	async #sync(socket: AppSocket, noteId: string, data: Uint8Array): Promise<{ sync?: Uint8Array }> {
 		const note = this.peek(noteId);
 		const connection = note?.connections.get(socket.id);
 		if (!note || !connection) {
@@ -178,38 +201,63 @@ export class DocumentManager {
 		if (message.type === SYNC_STEP1) {
 			return { sync: encodeStep2(note.doc, this.#checkStateVector(message.stateVector)) };
 		}
-		for (const extension of this.#with('onChange')) {
-			extension.onChange?.({ note, connection, update: message.update });
-		}
-		const origin: ChangeOrigin = { connection, update: null };
+		const { update } = message;
+		const { stored } = await inArrivalOrder(note, () => this.#change(note, connection, update));
 		try {
-			Y.applyUpdate(note.doc, message.update, origin);
-		} catch (err) {
-			// onChange let through something Yjs could not apply, which may be half applied now.
-			this.#options.log.error(
-				{ err, noteId },
-				'a checked update failed to apply; reloading the note'
-			);
-			void this.#evict(note);
-			throw new AppError('malformed_update', 'The update could not be applied.');
-		}
-		try {
-			// A duplicate changed nothing: acknowledge it once everything accepted before is stored.
-			if (!origin.update) await note.queue.drain();
-			else {
-				const data = origin.update;
-				await note.queue.push({
-					seq: ++note.lastSeq,
-					data,
-					userId: connection.user.id,
-					at: new Date()
-				});
-			}
+			await stored;
 		} catch (err) {
 			this.#options.log.error({ err, noteId }, 'storing note updates failed');
 			throw new AppError('internal', 'Your change could not be saved. Send it again.');
 		}
 		return {};
+	}
+
+	/** Runs the onChange hooks, then applies the update and hands it to storage. */
+	#change(
+		note: LoadedNote,
+		connection: NoteConnection,
+		update: Uint8Array
+	): { stored: Promise<void> } | Promise<{ stored: Promise<void> }> {
+		// It may have waited behind a slow check meanwhile.
+		if (note.destroyed || note.connections.get(connection.socket.id) !== connection) {
+			throw new AppError('not_joined', 'Open the note before syncing it.');
+		}
+		const checked = eachInTurn(this.#changeChecks, (extension) =>
+			extension.onChange?.({ note, connection, update })
+		);
+		return checked
+			? checked.then(() => this.#apply(note, connection, update))
+			: this.#apply(note, connection, update);
+	}
+
+	#apply(
+		note: LoadedNote,
+		connection: NoteConnection,
+		update: Uint8Array
+	): { stored: Promise<void> } {
+		const origin: ChangeOrigin = { connection, update: null };
+		try {
+			Y.applyUpdate(note.doc, update, origin);
+		} catch (err) {
+			// The checks tried it on a copy first, so this is a bug in them or in Yjs: the document may
+			// be half changed, and only reloading it from storage makes it trustworthy again.
+			this.#options.log.error(
+				{ err, noteId: note.id },
+				'a checked update failed to apply; reloading the note'
+			);
+			void this.#evict(note);
+			throw new AppError('malformed_update', 'The update could not be applied.');
+		}
+		// A duplicate changed nothing: acknowledge it once everything accepted before is stored.
+		if (!origin.update) return { stored: note.queue.drain() };
+		return {
+			stored: note.queue.push({
+				seq: ++note.lastSeq,
+				data: origin.update,
+				userId: connection.user.id,
+				at: new Date()
+			})
+		};
 	}
 
 	/**
@@ -238,7 +286,7 @@ export class DocumentManager {
 				throw new AppError('forbidden', 'You can only update your own cursor.');
 			}
 		}
-		this.#applyAwareness(note, connection, entries);
+		applyAwareness(note, connection, entries);
 		for (const { clientId, state } of entries) {
 			if (state) {
 				note.clientOwners.set(clientId, socket.id);
@@ -247,42 +295,6 @@ export class DocumentManager {
 				note.clientOwners.delete(clientId);
 			}
 		}
-	}
-
-	/**
-	 * y-protocols' applyAwarenessUpdate, minus its JSON round trip, with the server's `user` in each
-	 * state: one shared object per socket (its name and colour), not a parsed copy per note.
-	 */
-	#applyAwareness(note: LoadedNote, connection: NoteConnection, entries: AwarenessEntry[]): void {
-		const { awareness } = note;
-		const user = this.#presenceOf(connection);
-		const changes = { added: [] as number[], updated: [] as number[], removed: [] as number[] };
-		for (const { clientId, clock, state } of entries) {
-			const meta = awareness.meta.get(clientId);
-			const current = meta?.clock ?? 0;
-			const newer =
-				current < clock || (current === clock && !state && awareness.states.has(clientId));
-			if (!newer) continue;
-			if (state) awareness.states.set(clientId, { ...state, user });
-			else awareness.states.delete(clientId);
-			awareness.meta.set(clientId, { clock, lastUpdated: Date.now() });
-			if (!meta && state) changes.added.push(clientId);
-			else if (meta && !state) changes.removed.push(clientId);
-			else if (state) changes.updated.push(clientId);
-		}
-		if (changes.added.length || changes.updated.length || changes.removed.length) {
-			awareness.emit('update', [changes, connection]);
-		}
-	}
-
-	#presenceOf(connection: NoteConnection): Readonly<{ id: string; name: string; color: string }> {
-		let presence = this.#presence.get(connection.socket);
-		if (!presence) {
-			const { id, displayName: name, avatarColor: color } = connection.user;
-			presence = Object.freeze({ id, name, color });
-			this.#presence.set(connection.socket, presence);
-		}
-		return presence;
 	}
 
 	/**
@@ -323,6 +335,7 @@ export class DocumentManager {
 		if (note.connections.size) return false;
 		entry.unloading = (async () => {
 			try {
+				while (note.changes) await note.changes;
 				await note.queue.drain();
 				for (const extension of this.#with('onUnloadDocument')) {
 					await extension.onUnloadDocument?.({ note });
@@ -393,7 +406,7 @@ export class DocumentManager {
 			note.destroy();
 			throw error;
 		}
-		this.#relay(note);
+		relayChanges(note);
 		const used = process.cpuUsage(cpu);
 		this.#options.log.info(
 			{
@@ -406,35 +419,6 @@ export class DocumentManager {
 			'note loaded'
 		);
 		return note;
-	}
-
-	/** Relays every change of a loaded note to its room, except back to the socket it came from. */
-	#relay(note: LoadedNote): void {
-		const room = rooms.note(note.id);
-		note.doc.on('update', (update: Uint8Array, origin: unknown) => {
-			const from = origin as Partial<ChangeOrigin> | null;
-			if (from?.connection) from.update = update;
-			const payload = { noteId: note.id, message: encodeUpdate(update) };
-			const sender = from?.connection?.socket;
-			if (sender) sender.to(room).emit('note:sync', payload);
-			else for (const { socket } of note.connections.values()) socket.emit('note:sync', payload);
-		});
-		note.awareness.on(
-			'update',
-			(changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-				const changed = [...changes.added, ...changes.updated, ...changes.removed];
-				const update = encodeAwarenessUpdate(note.awareness, changed);
-				const payload = { noteId: note.id, update };
-				const from = (origin as Partial<NoteConnection> | null)?.socket;
-				if (from) from.to(room).emit('note:awareness', payload);
-				else {
-					// A departure (origin "leave" or "timeout"): tell everyone still in the room.
-					for (const connection of note.connections.values()) {
-						connection.socket.emit('note:awareness', payload);
-					}
-				}
-			}
-		);
 	}
 
 	async #store(note: LoadedNote, batch: StoredUpdate[]): Promise<void> {

@@ -48,10 +48,12 @@ export interface NoteExtension {
 	/** Fills a document the first time someone opens it in this process. */
 	onLoadDocument?(payload: LoadPayload): Promise<void>;
 	/**
-	 * Checks an incoming update before it is applied; throw an AppError to refuse it (the sender gets
-	 * an error ack, nobody else sees anything). Synchronous, so updates apply in arrival order.
+	 * Checks an incoming update before it is applied; throw (or reject with) an AppError to refuse it
+	 * (the sender gets an error ack, nobody else sees anything). Return a promise only when a check
+	 * must wait (the update-check worker): the note's later updates wait for it, so updates still
+	 * apply in arrival order, and synchronous checks keep the common path free of waiting.
 	 */
-	onChange?(payload: ChangePayload): void;
+	onChange?(payload: ChangePayload): void | Promise<void>;
 	/** Persists a batch of accepted updates; the senders are acknowledged when it resolves. */
 	onStoreDocument?(payload: StorePayload): Promise<void>;
 	/** Runs before a document leaves memory. */

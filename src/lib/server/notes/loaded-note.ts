@@ -67,6 +67,11 @@ export class LoadedNote {
 	maintenanceTimer: ReturnType<typeof setTimeout> | undefined;
 	/** The compaction in progress, if any. */
 	compaction: Promise<void> | null = null;
+	/**
+	 * While an update waits for a slow check (the worker), the end of the line of updates behind
+	 * it: the next update applies after it, so updates still apply in arrival order.
+	 */
+	changes: Promise<void> | null = null;
 
 	constructor(id: string, store: (note: LoadedNote, batch: StoredUpdate[]) => Promise<void>) {
 		this.id = id;

@@ -12,9 +12,12 @@ import {
 } from 'prosemirror-markdown';
 import * as Y from 'yjs';
 import { NOTE_FIELD, noteExtensions, noteSchema } from '#lib/shared/editor-schema.ts';
+import { renderCopy, walk } from './repair.ts';
 
 const PREVIEW_CHARS = 200;
 const SAFE_HREF = /^(https?:|mailto:|\/|#)/i;
+/** A code block's language as a fence's info string may carry it: one word, nothing that ends the line. */
+const LANGUAGE = /^[\w+#.-]{1,40}$/;
 const base = defaultMarkdownSerializer.nodes;
 const baseMarks = defaultMarkdownSerializer.marks;
 
@@ -38,9 +41,11 @@ const markdown = new MarkdownSerializer(
 			state.renderContent(node);
 		},
 		codeBlock: (state, node) => {
-			const backticks = node.textContent.match(/`{3,}/gm);
-			const fence = backticks ? backticks.sort().slice(-1)[0] + '`' : '```';
-			state.write(fence + ((node.attrs.language as string | null) ?? '') + '\n');
+			// Longer than any run of backticks inside, so no line of the code can close it.
+			const longest = Math.max(0, ...(node.textContent.match(/`+/g) ?? []).map((r) => r.length));
+			const fence = '`'.repeat(Math.max(3, longest + 1));
+			const language = String(node.attrs.language ?? '');
+			state.write(fence + (LANGUAGE.test(language) ? language : '') + '\n');
 			state.text(node.textContent, false);
 			state.write('\n');
 			state.write(fence);
@@ -54,12 +59,14 @@ const markdown = new MarkdownSerializer(
 		code: baseMarks.code,
 		link: {
 			open: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.open as LinkFn)(state, mark, parent, index) : '',
+				safe(mark) ? (baseMarks.link.open as LinkFn)(state, tidy(mark), parent, index) : '',
 			close: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.close as LinkFn)(state, mark, parent, index) : '',
+				safe(mark) ? (baseMarks.link.close as LinkFn)(state, tidy(mark), parent, index) : '',
 			mixable: true
 		}
-	}
+	},
+	// Text that looks like HTML stays text: `<script>` is written `\<script>`, `&lt;` as `\&lt;`.
+	{ escapeExtraCharacters: /[<&]/g }
 );
 
 type LinkFn = (state: MarkdownSerializerState, mark: Mark, parent: Node, index: number) => string;
@@ -68,9 +75,19 @@ function safe(mark: Mark): boolean {
 	return SAFE_HREF.test(String(mark.attrs.href ?? ''));
 }
 
+/**
+ * A link whose destination and title cannot end the link or the line: white space, control
+ * characters and angle brackets in the URL are percent-encoded, line breaks in the title spaces.
+ */
+function tidy(mark: Mark): Mark {
+	const href = String(mark.attrs.href).replace(/[\p{Cc}\s<>]/gu, encodeURIComponent);
+	const title = mark.attrs.title ? String(mark.attrs.title).replace(/\s+/g, ' ') : null;
+	return mark.type.create({ ...mark.attrs, href, title });
+}
+
 /** Ordered lists honour TipTap's `start` attribute (prosemirror-markdown's default reads `order`). */
 function orderedList(state: MarkdownSerializerState, node: Node): void {
-	const start = (node.attrs.start as number | undefined) ?? 1;
+	const start = Number.isSafeInteger(node.attrs.start) ? (node.attrs.start as number) : 1;
 	const width = String(start + node.childCount - 1).length;
 	state.renderList(node, ' '.repeat(width + 2), (i) => {
 		const n = String(start + i);
@@ -80,12 +97,13 @@ function orderedList(state: MarkdownSerializerState, node: Node): void {
 
 /**
  * The note as a ProseMirror document. Reads a copy: y-prosemirror deletes elements it cannot
- * convert, which must never happen to the live document behind the editors' backs.
+ * convert, which must never happen to the live document behind the editors' backs. The copy holds
+ * only what fits the schema, nesting included (`renderCopy`), so whatever a note holds from before
+ * the checks, it renders.
  */
 export function toProseMirror(doc: Y.Doc): Node {
-	const copy = new Y.Doc({ gc: false });
+	const copy = renderCopy(doc);
 	try {
-		Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
 		return yXmlFragmentToProseMirrorRootNode(copy.getXmlFragment(NOTE_FIELD), noteSchema());
 	} finally {
 		copy.destroy();
@@ -120,21 +138,15 @@ function escapeHtml(text: string): string {
  */
 export function previewText(doc: Y.Doc): string {
 	let out = '';
-	const visit = (node: Y.XmlFragment | Y.XmlElement): boolean => {
-		for (const child of node.toArray()) {
-			if (child instanceof Y.XmlText) {
-				for (const op of child.toDelta() as { insert?: unknown }[]) {
-					if (typeof op.insert === 'string') out += op.insert;
-				}
-			} else if (child instanceof Y.XmlElement) {
-				if (visit(child)) return true;
-				out += ' ';
+	walk(doc.getXmlFragment(NOTE_FIELD), (node) => {
+		if (out.length > PREVIEW_CHARS * 2) return 'stop';
+		if (node instanceof Y.XmlElement) out += ' ';
+		else {
+			for (const op of node.toDelta() as { insert?: unknown }[]) {
+				if (typeof op.insert === 'string') out += op.insert;
 			}
-			if (out.length > PREVIEW_CHARS * 2) return true;
 		}
-		return false;
-	};
-	visit(doc.getXmlFragment(NOTE_FIELD));
+	});
 	const text = out.replace(/\s+/g, ' ').trim();
 	return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
 }

@@ -2,8 +2,15 @@ import * as Y from 'yjs';
 import { NOTE_FIELD, noteSchema } from '#lib/shared/editor-schema.ts';
 
 export type UpdateVerdict =
-	| { ok: true; empty: boolean }
+	| { ok: true; empty: boolean; structs: number }
 	| { ok: false; code: 'malformed_update' | 'out_of_sync'; message: string };
+
+/**
+ * No clock or length in a note reaches this (4 billion characters from one editing session). Yjs
+ * adds clocks and lengths as doubles: huge values from a crafted update (yjs #687) lose precision
+ * and make its loops misbehave, so they are refused before anything else looks at them.
+ */
+export const MAX_CLOCK = 2 ** 32;
 
 type Ref = { client: number; clock: number };
 
@@ -28,9 +35,10 @@ const malformed = (message: string): UpdateVerdict => ({
 });
 
 /**
- * Checks a Yjs update before it touches a live document, without applying it anywhere:
+ * A first, cheap check of a Yjs update, without applying it anywhere (the trial on a scratch copy
+ * comes after, see `trial.ts`):
  * - it decodes completely (garbage and truncated bytes throw inside Yjs, which would otherwise apply
- *   the part before the damage);
+ *   the part before the damage), with every clock and length below MAX_CLOCK;
  * - it only writes the note's fragment, with the editor schema's elements and marks, as the
  *   TipTap binding does (no other root types, maps, arrays or subdocuments);
  * - everything it refers to (origins, parents, deletions) is in the document or in the update
@@ -51,6 +59,7 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array): UpdateVerdict {
 
 	for (const struct of decoded.structs) {
 		const { client, clock } = struct.id;
+		if (clock + struct.length > MAX_CLOCK) return malformed('The update is implausibly long.');
 		const end = known(client);
 		if (struct instanceof Y.Skip) {
 			if (clock + struct.length > Y.getState(doc.store, client)) {
@@ -78,12 +87,17 @@ export function checkUpdate(doc: Y.Doc, update: Uint8Array): UpdateVerdict {
 	}
 	for (const [client, deletions] of decoded.ds.clients) {
 		for (const { clock, len } of deletions) {
+			if (clock + len > MAX_CLOCK) return malformed('The update deletes implausibly much.');
 			if (clock + len > known(client)) {
 				return { ok: false, code: 'out_of_sync', message: 'The update deletes unknown content.' };
 			}
 		}
 	}
-	return { ok: true, empty: decoded.structs.length === 0 && decoded.ds.clients.size === 0 };
+	return {
+		ok: true,
+		empty: decoded.structs.length === 0 && decoded.ds.clients.size === 0,
+		structs: decoded.structs.length
+	};
 }
 
 function checkItem(item: Y.Item, nodes: Set<string>, marks: Set<string>): string | null {

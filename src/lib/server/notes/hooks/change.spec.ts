@@ -13,13 +13,22 @@ import {
 	loadNote,
 	notesTestDb
 } from '../../../../../tests/helpers/notes-db.ts';
+import { createLogger } from '../../logger.ts';
+import {
+	HARMLESS,
+	hostileUpdates,
+	nestedBlockquotes
+} from '../../../../../tests/helpers/hostile-updates.ts';
 import { ValidateChange } from './change.ts';
 
 let db: Db;
 let close: () => Promise<void>;
 let user: PublicUser;
 let note: LoadedNote;
-const hook = new ValidateChange({ maxUpdateBytes: 4096, maxDocumentBytes: 64 * 1024 });
+const hook = new ValidateChange(
+	{ maxUpdateBytes: 4096, maxDocumentBytes: 64 * 1024 },
+	createLogger('silent')
+);
 
 beforeAll(async () => {
 	({ db, close } = await notesTestDb());
@@ -35,7 +44,8 @@ function as(role: NoteRole): NoteConnection {
 /** The error code the hook refuses `update` with, or null if it lets it through. */
 function verdict(update: Uint8Array, role: NoteRole = 'editor'): string | null {
 	try {
-		hook.onChange({ note, connection: as(role), update });
+		// Small updates are checked in-process, synchronously.
+		if (hook.onChange({ note, connection: as(role), update })) throw new Error('not in-process');
 		return null;
 	} catch (error) {
 		return (error as { code: string }).code;
@@ -140,6 +150,39 @@ describe('onChange (ValidateChange)', () => {
 				change(client(), (d) => d.getXmlFragment(NOTE_FIELD).push([new Y.XmlElement('heading')]))
 			)
 		).toBeNull();
+	});
+
+	it('refuses every hand-made hostile update, in-process and in the worker', async () => {
+		const roomy = new ValidateChange(
+			{ maxUpdateBytes: 2 * 1_048_576, maxDocumentBytes: 16 * 1_048_576 },
+			createLogger('silent')
+		);
+		const target = await loadNote(db, await addNote(db, user));
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, Y.encodeStateAsUpdate(target.doc));
+		Y.applyUpdate(
+			target.doc,
+			change(doc, (d) => type(d, 'some text to anchor on'))
+		);
+		const code = async (update: Uint8Array) => {
+			try {
+				await roomy.onChange({ note: target, connection: as('editor'), update });
+				return null;
+			} catch (error) {
+				return (error as { code: string }).code;
+			}
+		};
+		try {
+			for (const [name, update] of hostileUpdates(doc)) {
+				const refusal = await code(update);
+				if (HARMLESS.has(name)) expect(['malformed_update', null], name).toContain(refusal);
+				else expect(['malformed_update', 'out_of_sync'], name).toContain(refusal);
+			}
+			// Large enough for the worker thread.
+			expect(await code(nestedBlockquotes(5000, 4242))).toBe('malformed_update');
+		} finally {
+			roomy.onDestroy();
+		}
 	});
 
 	it('answers out_of_sync when the update depends on changes the document lacks', () => {

@@ -1,4 +1,3 @@
-import { AppError } from '#lib/server/errors.ts';
 import { requirePageAccess } from '#lib/server/http/access.ts';
 import { requireAdmin } from '#lib/server/http/api.ts';
 import { runForm } from '#lib/server/http/actions.ts';
@@ -43,15 +42,8 @@ export const actions = {
 			providerEditForm,
 			async ({ id, name, baseUrl, apiKey, clearKey }) => {
 				requireAdmin(locals);
-				const service = locals.app.providers;
-				const clash = (await service.list()).find((p) => p.name === name && p.id !== id);
-				if (clash) {
-					throw new AppError('conflict', 'A provider with this name exists.', {
-						fields: { name: 'A provider with this name exists.' }
-					});
-				}
 				const key = clearKey ? { apiKey: '' } : apiKey ? { apiKey } : {};
-				const provider = await service.update(id, { name, baseUrl, ...key });
+				const provider = await locals.app.providers.update(id, { name, baseUrl, ...key });
 				return { id, notice: `${provider.name} was saved.` };
 			},
 			['id', 'name', 'baseUrl']

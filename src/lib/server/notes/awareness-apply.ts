@@ -1,0 +1,48 @@
+import type { AppSocket } from '../realtime/define.ts';
+import type { AwarenessEntry } from './awareness-codec.ts';
+import type { LoadedNote, NoteConnection } from './loaded-note.ts';
+
+type Presence = Readonly<{ id: string; name: string; color: string }>;
+
+/** Each socket's name and colour as awareness shows them, shared by all its notes. */
+const presences = new WeakMap<AppSocket, Presence>();
+
+function presenceOf(connection: NoteConnection): Presence {
+	let presence = presences.get(connection.socket);
+	if (!presence) {
+		const { id, displayName: name, avatarColor: color } = connection.user;
+		presence = Object.freeze({ id, name, color });
+		presences.set(connection.socket, presence);
+	}
+	return presence;
+}
+
+/**
+ * y-protocols' applyAwarenessUpdate, minus its JSON round trip, with the server's `user` in each
+ * state: one shared object per socket (its name and colour), not a parsed copy per note.
+ */
+export function applyAwareness(
+	note: LoadedNote,
+	connection: NoteConnection,
+	entries: AwarenessEntry[]
+): void {
+	const { awareness } = note;
+	const user = presenceOf(connection);
+	const changes = { added: [] as number[], updated: [] as number[], removed: [] as number[] };
+	for (const { clientId, clock, state } of entries) {
+		const meta = awareness.meta.get(clientId);
+		const current = meta?.clock ?? 0;
+		const newer =
+			current < clock || (current === clock && !state && awareness.states.has(clientId));
+		if (!newer) continue;
+		if (state) awareness.states.set(clientId, { ...state, user });
+		else awareness.states.delete(clientId);
+		awareness.meta.set(clientId, { clock, lastUpdated: Date.now() });
+		if (!meta && state) changes.added.push(clientId);
+		else if (meta && !state) changes.removed.push(clientId);
+		else if (state) changes.updated.push(clientId);
+	}
+	if (changes.added.length || changes.updated.length || changes.removed.length) {
+		awareness.emit('update', [changes, connection]);
+	}
+}
