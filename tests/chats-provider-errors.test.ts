@@ -123,8 +123,18 @@ describe('a provider that fails', () => {
 			`Crash [[tokens=20 errorAfter=5 errorStyle=${style} errorChop=7]]`
 		);
 		expect(done.status).toBe('error');
-		expect(done.error).toBe('The provider reported an error: The model crashed mid-answer.');
+		expect(done.error).toBe('The provider reported an error mid-answer.');
 		expect(done.content).toBe(fakeTokens(5));
+		await expect
+			.poll(() =>
+				server.logs.some(
+					(l) =>
+						l.msg ===
+							'answer failed: The provider reported an error: The model crashed mid-answer.' &&
+						l.messageId === done.id
+				)
+			)
+			.toBe(true);
 	});
 
 	it.each([

@@ -14,7 +14,8 @@ function parse(pieces: string[]) {
 	}
 	if (!parser.failure && !parser.done) events.push(...parser.end());
 	const text = events.map((e) => (e.type === 'content' ? e.text : '')).join('');
-	return { done: parser.done, error: parser.failure?.message, text };
+	// What admins read (the provider's own words); members read `failure.message`.
+	return { done: parser.done, error: parser.failure?.adminMessage, text };
 }
 
 /** Every way of splitting `text` into two reads. */
@@ -57,6 +58,14 @@ describe('CompletionStreamParser', () => {
 		expect(parse([delta('a'), 'data: {"error":"plain"}\n\n']).error).toBe(
 			'The provider reported an error: plain'
 		);
+	});
+
+	it("tells members only that the provider failed, and cleans the provider's words for admins", () => {
+		const parser = new CompletionStreamParser((said) => said.replace('sk-secret', '[redacted]'));
+		parser.feed(delta('a'));
+		parser.feed('data: {"error":{"message":"bad key sk-secret"}}\n\n');
+		expect(parser.failure?.message).toBe('The provider reported an error mid-answer.');
+		expect(parser.failure?.adminMessage).toBe('The provider reported an error: bad key [redacted]');
 	});
 
 	it('fails on an `event: error` event', () => {
