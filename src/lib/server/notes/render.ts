@@ -23,7 +23,8 @@ const markdown = new MarkdownSerializer(
 		blockquote: base.blockquote,
 		heading: base.heading,
 		paragraph: base.paragraph,
-		text: base.text,
+		// Text that looks like HTML stays text in every Markdown viewer (code is written as is).
+		text: (state, node) => state.text(htmlAsText(node.text ?? '')),
 		horizontalRule: (state, node) => {
 			state.write('---');
 			state.closeBlock(node);
@@ -40,7 +41,7 @@ const markdown = new MarkdownSerializer(
 		codeBlock: (state, node) => {
 			const backticks = node.textContent.match(/`{3,}/gm);
 			const fence = backticks ? backticks.sort().slice(-1)[0] + '`' : '```';
-			state.write(fence + ((node.attrs.language as string | null) ?? '') + '\n');
+			state.write(fence + infoString(node.attrs.language) + '\n');
 			state.text(node.textContent, false);
 			state.write('\n');
 			state.write(fence);
@@ -52,20 +53,43 @@ const markdown = new MarkdownSerializer(
 		bold: baseMarks.strong,
 		strike: { open: '~~', close: '~~', mixable: true, expelEnclosingWhitespace: true },
 		code: baseMarks.code,
+		// Always `[text](target)`, never an autolink, whose text would be written unescaped.
 		link: {
-			open: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.open as LinkFn)(state, mark, parent, index) : '',
-			close: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.close as LinkFn)(state, mark, parent, index) : '',
+			open: (_state, mark: Mark) => (safe(mark) ? '[' : ''),
+			close: (_state, mark: Mark) =>
+				safe(mark) ? `](${destination(String(mark.attrs.href))}${linkTitle(mark)})` : '',
 			mixable: true
 		}
 	}
 );
 
-type LinkFn = (state: MarkdownSerializerState, mark: Mark, parent: Node, index: number) => string;
-
 function safe(mark: Mark): boolean {
 	return SAFE_HREF.test(String(mark.attrs.href ?? ''));
+}
+
+/** `<` and entity-like `&` as entities: never a tag, an autolink or a character reference. */
+function htmlAsText(text: string): string {
+	return text.replace(/<|&(?=#?\w+;)/g, (c) => (c === '<' ? '&lt;' : '&amp;'));
+}
+
+/** A link target with everything that could end the link or open a tag percent-encoded. */
+function destination(href: string): string {
+	return href.replace(/[\s<>()"'`\\]/gu, (c) =>
+		c.charCodeAt(0) < 0x80
+			? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`
+			: encodeURIComponent(c)
+	);
+}
+
+function linkTitle(mark: Mark): string {
+	if (!mark.attrs.title) return '';
+	const title = htmlAsText(String(mark.attrs.title).replace(/\s+/g, ' ')).replace(/["\\]/g, '\\$&');
+	return ` "${title}"`;
+}
+
+/** A fence's language: one word, so it can neither leave the fence line nor close it. */
+function infoString(language: unknown): string {
+	return typeof language === 'string' ? language.replace(/[^\w+#.-]/g, '') : '';
 }
 
 /** Ordered lists honour TipTap's `start` attribute (prosemirror-markdown's default reads `order`). */
