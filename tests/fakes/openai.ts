@@ -260,8 +260,10 @@ export async function startFakeOpenAI(
 				await flush(true);
 				return; // keep the connection open and silent
 			}
-			await s.beforeChunk?.(i);
-			if (res.destroyed) return;
+			if (s.beforeChunk) {
+				await s.beforeChunk(i);
+				if (res.destroyed) return;
+			}
 			const text = s.stamp
 				? `${(performance.timeOrigin + performance.now()).toFixed(3)} `
 				: words[i];
