@@ -196,8 +196,10 @@ describe('admin pages', () => {
 		// An Open WebUI instance whose people, models and chat ids are hostile.
 		const world = new World(owui.data, 7);
 		const imported = shortVectors(60).filter((_, i) => i % 9 === 0);
+		const importedIds: string[] = [];
 		for (const [i, name] of imported.entries()) {
 			const user = world.addUser({ name: name.text });
+			importedIds.push(user.id);
 			const chat = world.addChat(user.id, { turns: 2, daysAgo: 1 });
 			for (const message of Object.values(chat.chat.history.messages)) {
 				if (message.role === 'assistant') message.model = MODEL_IDS[i % MODEL_IDS.length];
@@ -238,6 +240,9 @@ describe('admin pages', () => {
 		await shows(page, MODEL_IDS[0], 'main');
 		await openApp(page, `/admin/usage?range=7d&instance=${instance.id}`);
 		await shows(page, instanceName, 'main');
+		// One imported person's usage: their name in the filters and the tables.
+		await openApp(page, `/admin/usage?range=7d&user=${encodeURIComponent(importedIds[1])}`);
+		await shows(page, imported[1].text, 'main');
 		expect(await watch.problems()).toEqual([]);
 		await page.close();
 	}, 90_000);
