@@ -1,8 +1,8 @@
 /**
  * The XSS corpus (tests/xss/corpus.ts) through notes, in Chromium against the production build
- * with its CSP on: titles (list, header, trash), bodies typed and pasted as HTML through the
- * editor, hostile link targets and attributes written straight into the Yjs document (no editor
- * to refuse them), collaborators' names on carets, in presence and in the share dialog, list
+ * with its CSP on: titles (list, search, header, trash), bodies typed, pasted as HTML and linked
+ * through the editor's own dialog, hostile link targets, titles, attributes and code languages
+ * written straight into the Yjs document (no editor to refuse them), collaborators' names on carets, in presence and in the share dialog, list
  * previews, and both exports opened from disk (no CSP there) — Markdown through a renderer that
  * passes raw HTML through, as many viewers do. The oracle (tests/xss/oracle.ts) must stay silent.
  */
@@ -203,6 +203,18 @@ describe('note bodies', () => {
 			await pasting.keyboard.insertText(vector.text);
 			await pasting.keyboard.press('Enter');
 		}
+		// Hostile addresses given to the editor's own link dialog.
+		for (const href of HREFS.filter((_, i) => i % 7 === 0)) {
+			await pasting.keyboard.press('Enter');
+			await pasting.keyboard.insertText(`dialog ${href.id}`);
+			await pasting.keyboard.press('Shift+Home');
+			await pasting.getByRole('button', { name: 'Link', exact: true }).click();
+			await pasting.getByLabel('Address').fill(href.text);
+			await pasting.getByLabel('Address').press('Enter');
+			await pasting.getByLabel('Address').waitFor({ state: 'hidden' });
+			await pasting.keyboard.press('End');
+		}
+		await pasting.keyboard.press('Enter');
 		await pasting.keyboard.insertText('The end of what was typed');
 		await pasting.getByRole('status', { name: 'Sync: Saved' }).waitFor({ state: 'attached' });
 		expect(await bare.problems()).toEqual([]);
