@@ -18,6 +18,8 @@ export interface Scenario {
 	firstDelay: number;
 	/** Reasoning tokens before the content, as `reasoning_content` deltas. */
 	reasoning: number;
+	/** The reasoning to stream instead of numbered tokens (split on spaces). */
+	reasoningText?: string;
 	/** The text to stream instead of numbered tokens (split on spaces). */
 	reply?: string;
 	/** Answer with this HTTP status and an OpenAI error body instead of streaming. */
@@ -38,6 +40,8 @@ export interface Scenario {
 	finish?: string;
 	/** End the stream without `data: [DONE]` (ik_llama.cpp's default). */
 	noDone?: boolean;
+	/** The message of the error object (`errorAfter`) or error body (`fail`). */
+	errorMessage?: string;
 	/** Close the connection mid-line after this many content tokens. */
 	breakAfter?: number;
 	/** Never answer (headers included). */
@@ -48,6 +52,8 @@ export interface Scenario {
 	html?: boolean;
 	/** Answer 200 with plain text that is not an event stream. */
 	garbage?: boolean;
+	/** Awaited before each content chunk is written (its index from 0): lets a test pace a stream. */
+	beforeChunk?: (index: number) => Promise<void>;
 	/** Leave out the usage chunk even when asked. */
 	noUsage?: boolean;
 	/** Use the `reasoning` field name instead of `reasoning_content`. */
@@ -82,11 +88,14 @@ export interface RecordedRequest {
 export interface FakeOpenAI {
 	url: string;
 	requests: RecordedRequest[];
-	setScenario(scenario: Partial<Scenario> | null): void;
+	/** One scenario for every request, or one chosen per request from its body. */
+	setScenario(scenario: Partial<Scenario> | ScenarioFor | null): void;
 	/** Called with each chunk's write time (ms, performance.timeOrigin-based) for latency benchmarks. */
 	onChunk?: (index: number, at: number) => void;
 	close(): Promise<void>;
 }
+
+export type ScenarioFor = (body: RecordedRequest['body']) => Partial<Scenario> | null;
 
 const DEFAULTS: Scenario = { tokens: 8, delay: 0, firstDelay: 0, reasoning: 0 };
 
@@ -114,7 +123,7 @@ export async function startFakeOpenAI(
 ): Promise<FakeOpenAI> {
 	const models = options.models ?? ['fake-gpt', 'fake-reasoner'];
 	const requests: RecordedRequest[] = [];
-	let fixed: Partial<Scenario> | null = null;
+	let fixed: Partial<Scenario> | ScenarioFor | null = null;
 	const sockets = new Set<import('node:net').Socket>();
 
 	const fake: FakeOpenAI = {
@@ -181,7 +190,8 @@ export async function startFakeOpenAI(
 		});
 		const lastUser =
 			[...(body.messages ?? [])].reverse().find((m) => m.role === 'user')?.content ?? '';
-		const scenario: Scenario = { ...DEFAULTS, ...(fixed ?? {}), ...parseDirectives(lastUser) };
+		const chosen = typeof fixed === 'function' ? fixed(body) : fixed;
+		const scenario: Scenario = { ...DEFAULTS, ...(chosen ?? {}), ...parseDirectives(lastUser) };
 		if (scenario.hang) return; // never answer; the client must give up
 		if (!body.stream && scenario.titleFail) {
 			record.finished = true;
@@ -189,12 +199,8 @@ export async function startFakeOpenAI(
 		}
 		if (scenario.firstDelay) await sleep(scenario.firstDelay);
 		if (scenario.fail) {
-			return sendError(
-				res,
-				scenario.fail,
-				quote(`Simulated failure ${scenario.fail}`),
-				'server_error'
-			);
+			const message = scenario.errorMessage ?? `Simulated failure ${scenario.fail}`;
+			return sendError(res, scenario.fail, quote(message), 'server_error');
 		}
 		if (scenario.html) {
 			res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -252,9 +258,12 @@ export async function startFakeOpenAI(
 		pending += chunk({ role: 'assistant', content: '', refusal: null });
 		await flush(true);
 		const field = s.reasoningField ?? 'reasoning_content';
-		for (let i = 0; i < s.reasoning; i++) {
+		const thoughts = s.reasoningText
+			? s.reasoningText.split(/(?<= )/)
+			: Array.from({ length: s.reasoning }, (_, i) => `r${i} `);
+		for (const thought of thoughts) {
 			if (res.destroyed) return;
-			pending += chunk({ [field]: `r${i} ` });
+			pending += chunk({ [field]: thought });
 			sent++;
 			await flush();
 		}
@@ -262,7 +271,7 @@ export async function startFakeOpenAI(
 			if (res.destroyed) return;
 			if (s.errorAfter === i) {
 				await flush(true);
-				await writeError(res, s, quote(CRASH));
+				await writeError(res, s, quote(s.errorMessage ?? CRASH));
 				record.finished = true;
 				res.end();
 				return;
@@ -278,6 +287,10 @@ export async function startFakeOpenAI(
 				await flush(true);
 				return; // keep the connection open and silent
 			}
+			if (s.beforeChunk) {
+				await s.beforeChunk(i);
+				if (res.destroyed) return;
+			}
 			const text = s.stamp
 				? `${(performance.timeOrigin + performance.now()).toFixed(3)} `
 				: words[i];
@@ -290,7 +303,7 @@ export async function startFakeOpenAI(
 			?.include_usage;
 		if (wantsUsage && !s.noUsage) {
 			const prompt = (body.messages ?? []).reduce((n, m) => n + m.content.split(/\s+/).length, 0);
-			const completionTokens = words.length + s.reasoning;
+			const completionTokens = words.length + thoughts.length;
 			pending += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: 'fp_fake', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens } })}\n\n`;
 		}
 		if (!s.noDone) pending += 'data: [DONE]\n\n';

@@ -6,6 +6,19 @@ import { markedHighlight } from 'marked-highlight';
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);
 
+/**
+ * Whether a picture's address stays on this server once the browser has parsed it: `/\host/x.png`
+ * starts with a slash but loads from another host (browsers read `\` as `/`).
+ */
+function isOwnPath(href: string): boolean {
+	const base = 'https://parley.invalid';
+	try {
+		return href.startsWith('/') && new URL(href, base).origin === base;
+	} catch {
+		return false;
+	}
+}
+
 const marked = new Marked(
 	{ gfm: true, breaks: true },
 	markedHighlight({
@@ -23,7 +36,7 @@ const marked = new Marked(
 			// Pictures from other sites become links: loading them would tell that site who read the
 			// message and when (a model can be talked into such a beacon), and the CSP refuses them.
 			image: ({ href, text }) =>
-				href.startsWith('/') && !href.startsWith('//')
+				isOwnPath(href)
 					? `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">`
 					: `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`
 		}
@@ -50,6 +63,8 @@ function purifier(): typeof DOMPurify {
  * and the result sanitised (no scripts, event handlers or `javascript:` links).
  */
 export function renderMarkdown(source: string): string {
+	// Without a DOM (server-side rendering) DOMPurify hands its input back unchanged: show text.
+	if (!DOMPurify.isSupported) return escapeHtml(source);
 	const html = marked.parse(source, { async: false });
 	return purifier().sanitize(html, {
 		ALLOWED_URI_REGEXP: /^(?:https?:|mailto:|#|\/)/i,

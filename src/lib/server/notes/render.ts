@@ -57,11 +57,11 @@ const markdown = new MarkdownSerializer(
 		bold: baseMarks.strong,
 		strike: { open: '~~', close: '~~', mixable: true, expelEnclosingWhitespace: true },
 		code: baseMarks.code,
+		// Always `[text](target)`, never an autolink, whose text would be written unescaped.
 		link: {
-			open: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.open as LinkFn)(state, tidy(mark), parent, index) : '',
-			close: (state, mark: Mark, parent: Node, index: number) =>
-				safe(mark) ? (baseMarks.link.close as LinkFn)(state, tidy(mark), parent, index) : '',
+			open: (_state, mark: Mark) => (safe(mark) ? '[' : ''),
+			close: (_state, mark: Mark) =>
+				safe(mark) ? `](${destination(String(mark.attrs.href))}${linkTitle(mark)})` : '',
 			mixable: true
 		}
 	},
@@ -69,20 +69,28 @@ const markdown = new MarkdownSerializer(
 	{ escapeExtraCharacters: /[<&]/g }
 );
 
-type LinkFn = (state: MarkdownSerializerState, mark: Mark, parent: Node, index: number) => string;
-
 function safe(mark: Mark): boolean {
 	return SAFE_HREF.test(String(mark.attrs.href ?? ''));
 }
 
-/**
- * A link whose destination and title cannot end the link or the line: white space, control
- * characters and angle brackets in the URL are percent-encoded, line breaks in the title spaces.
- */
-function tidy(mark: Mark): Mark {
-	const href = String(mark.attrs.href).replace(/[\p{Cc}\s<>]/gu, encodeURIComponent);
-	const title = mark.attrs.title ? String(mark.attrs.title).replace(/\s+/g, ' ') : null;
-	return mark.type.create({ ...mark.attrs, href, title });
+/** `<` and entity-like `&` as entities: never a tag, an autolink or a character reference. */
+function htmlAsText(text: string): string {
+	return text.replace(/<|&(?=#?\w+;)/g, (c) => (c === '<' ? '&lt;' : '&amp;'));
+}
+
+/** A link target with everything that could end the link or open a tag percent-encoded. */
+function destination(href: string): string {
+	return href.replace(/[\p{Cc}\s<>()"'`\\]/gu, (c) =>
+		c.charCodeAt(0) < 0x80
+			? `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`
+			: encodeURIComponent(c)
+	);
+}
+
+function linkTitle(mark: Mark): string {
+	if (!mark.attrs.title) return '';
+	const title = htmlAsText(String(mark.attrs.title).replace(/\s+/g, ' ')).replace(/["\\]/g, '\\$&');
+	return ` "${title}"`;
 }
 
 /** Ordered lists honour TipTap's `start` attribute (prosemirror-markdown's default reads `order`). */
