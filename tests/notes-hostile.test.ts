@@ -326,7 +326,7 @@ describe('notes stored before the checks', () => {
 
 		const md = await exportsWork(ana.http, noteId);
 		expect(md).toContain('## Old title');
-		expect(md).toContain('\\<img src=x onerror=alert(1)> and a link');
+		expect(md).toContain('&lt;img src=x onerror=alert(1)> and a link');
 		expect(md).not.toMatch(/(^|[^\\])<(img|script)/m);
 		expect(md).toContain('```\nlet a = 1;\n```');
 		expect(md).toContain('deep down');

@@ -18,9 +18,15 @@ function append(parent: Y.XmlFragment | Y.XmlElement, name: string, text?: strin
 }
 
 describe('Markdown export', () => {
-	it('writes text that looks like HTML as text', () => {
-		const doc = note((f) => append(f, 'paragraph', '<script>alert(1)</script> & &amp; <b>x</b>'));
-		expect(toMarkdown(doc)).toBe('\\<script>alert(1)\\</script> \\& \\&amp; \\<b>x\\</b>\n');
+	it('writes text that looks like HTML as text, as entities, also right after a URL', () => {
+		const doc = note((f) => {
+			append(f, 'paragraph', '<script>alert(1)</script> & &amp; <b>x</b>');
+			append(f, 'paragraph', 'https://a.example/<img src=x onerror=alert(1)>');
+		});
+		expect(toMarkdown(doc)).toBe(
+			'&lt;script>alert(1)&lt;/script> & &amp;amp; &lt;b>x&lt;/b>\n\n' +
+				'https://a.example/&lt;img src=x onerror=alert(1)>\n'
+		);
 	});
 
 	it('fences code with more backticks than it holds, and drops a language that is not a word', () => {

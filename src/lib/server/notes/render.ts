@@ -26,7 +26,9 @@ const markdown = new MarkdownSerializer(
 		blockquote: base.blockquote,
 		heading: base.heading,
 		paragraph: base.paragraph,
-		text: base.text,
+		// Text that looks like HTML stays text in every Markdown viewer, as entities: a backslash
+		// escape would not survive a viewer that autolinks a URL right before it (GFM).
+		text: (state, node) => state.text(htmlAsText(node.text ?? '')),
 		horizontalRule: (state, node) => {
 			state.write('---');
 			state.closeBlock(node);
@@ -64,9 +66,7 @@ const markdown = new MarkdownSerializer(
 				safe(mark) ? `](${destination(String(mark.attrs.href))}${linkTitle(mark)})` : '',
 			mixable: true
 		}
-	},
-	// Text that looks like HTML stays text: `<script>` is written `\<script>`, `&lt;` as `\&lt;`.
-	{ escapeExtraCharacters: /[<&]/g }
+	}
 );
 
 function safe(mark: Mark): boolean {
