@@ -43,8 +43,13 @@ export const variables = defineEnvVars({
 	CHAT_FIRST_TOKEN_TIMEOUT_MS: { schema: int(600_000, 1000, 3_600_000) },
 	CHAT_STALL_TIMEOUT_MS: { schema: int(120_000, 1000, 3_600_000) },
 	CHAT_PROMPT_MAX_CHARS: { schema: int(32_000, 100, 1_000_000) },
+	/** Socket events per user per second, over all their connections (note sync has its own). */
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
-	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
+	/**
+	 * Extra events per user per 10 s. Shared by all of a user's tabs, which a server restart
+	 * reconnects at once, each asking for its lists again.
+	 */
+	SOCKET_EVENT_BURST: { schema: int(200, 1, 100_000) },
 	/**
 	 * Largest socket message. 4 MiB so that a 1 MB paste into a note (about 1.1 MB as a Yjs update)
 	 * fits with room to spare; keep it above NOTE_MAX_UPDATE_BYTES.
@@ -81,7 +86,7 @@ export const variables = defineEnvVars({
 	NOTE_MAX_DOCUMENT_BYTES: { schema: int(16 * 1_048_576, 4096, 1024 * 1_048_576) },
 	/** Largest awareness (cursor and presence) message. */
 	NOTE_MAX_AWARENESS_BYTES: { schema: int(16_384, 256, 1_048_576) },
-	/** Note sync and awareness messages per connection per second, with a burst per 10 s. */
+	/** Note sync and awareness messages per user per second (all their tabs), with a burst per 10 s. */
 	NOTE_SYNC_EVENTS_PER_SECOND: { schema: int(60, 1, 100_000) },
 	NOTE_SYNC_EVENT_BURST: { schema: int(300, 1, 1_000_000) },
 	/** A loaded note with nobody in it is unloaded from memory after this long. */
