@@ -55,6 +55,8 @@ export class ChatService {
 		user: PublicUser,
 		input: { modelId?: string | null; systemPrompt: string; title?: string }
 	) {
+		// An unknown or disabled model is refused here, not by the foreign key.
+		if (input.modelId) await this.#providers.resolve(input.modelId);
 		const modelId = input.modelId ?? (await this.#providers.options()).defaultModelId;
 		const chat = await this.#db.chat.create({
 			data: { userId: user.id, modelId, systemPrompt: input.systemPrompt, title: input.title }
@@ -92,7 +94,9 @@ export class ChatService {
 		await this.#own(user, input.chatId);
 		if (input.modelId) await this.#providers.resolve(input.modelId);
 		const { chatId, ...data } = input;
-		await this.#db.chat.update({ where: { id: chatId }, data });
+		// Deleted meanwhile (another tab): gone, not a failure.
+		const { count } = await this.#db.chat.updateMany({ where: { id: chatId }, data });
+		if (!count) throw new AppError('not_found', 'No such chat.');
 		return this.#announce(chatId);
 	}
 
@@ -104,7 +108,9 @@ export class ChatService {
 		});
 		for (const { id } of streaming) this.#completions.get(id)?.stop();
 		await Promise.all(streaming.map(({ id }) => this.#completions.get(id)?.done));
-		await this.#db.chat.delete({ where: { id: chatId } });
+		// Two tabs deleting at once: the second finds it gone, like any missing chat.
+		const { count } = await this.#db.chat.deleteMany({ where: { id: chatId } });
+		if (!count) throw new AppError('not_found', 'No such chat.');
 		this.#bus.emit(rooms.user(user.id), 'chat:deleted', { chatId });
 	}
 
