@@ -37,7 +37,7 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 			perAddress: config.SOCKET_CONNECTIONS_PER_IP,
 			perUser: config.SOCKET_CONNECTIONS_PER_USER
 		},
-		(req) => addressKey(clientAddress(req, config)),
+		(headers, peer) => addressKey(clientAddress(headers, peer, config)),
 		(details, message) => app.log.warn(details, message)
 	);
 	const io: RealtimeServer = new Server(httpServer, {

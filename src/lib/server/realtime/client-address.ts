@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import ipaddr from 'ipaddr.js';
 
 /** Where the client's address comes from: the TCP peer, or a header set by a trusted proxy. */
@@ -13,12 +13,15 @@ export interface AddressSource {
  * trusted proxy appended), or else the TCP peer. A request without the header (one that bypassed
  * the proxy) falls back to its peer: that address cannot be forged.
  */
-export function clientAddress(req: IncomingMessage, source: AddressSource): string {
-	const peer = req.socket.remoteAddress ?? 'unknown';
+export function clientAddress(
+	headers: IncomingHttpHeaders,
+	peer: string | undefined,
+	source: AddressSource
+): string {
 	const header = source.ADDRESS_HEADER;
-	const raw = header ? req.headers[header] : undefined;
+	const raw = header ? headers[header] : undefined;
 	const value = Array.isArray(raw) ? raw.join(',') : raw;
-	if (!header || !value) return peer;
+	if (!header || !value) return peer ?? 'unknown';
 	if (header !== 'x-forwarded-for') return value.trim();
 	const entries = value.split(',');
 	return entries[Math.max(0, entries.length - source.XFF_DEPTH)].trim();

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { AppSocket } from './define.ts';
 
 /** An Engine.IO connection: what a Socket.IO socket rides on, before and after signing in. */
@@ -18,6 +18,9 @@ export interface ConnectionCaps {
 
 type Warn = (details: Record<string, unknown>, message: string) => void;
 
+/** The key a connection is counted under, from its request headers and its TCP peer. */
+export type AddressOf = (headers: IncomingHttpHeaders, peer: string | undefined) => string;
+
 /**
  * Caps the sockets of one client address (Engine.IO connections, signed in or not, counted from
  * the moment they exist) and of one user (signed-in sockets over all their sessions and tokens).
@@ -25,23 +28,32 @@ type Warn = (details: Record<string, unknown>, message: string) => void;
  */
 export class ConnectionLimits {
 	readonly caps: ConnectionCaps;
-	readonly #addressOf: (req: IncomingMessage) => string;
+	readonly #addressOf: AddressOf;
 	readonly #warn: Warn;
 	readonly #perAddress = new Map<string, number>();
 	readonly #perUser = new Map<string, Set<string>>();
 	readonly #overCap = new WeakSet<EngineConnection>();
 	/** Addresses and users already reported as at their cap, so a flood logs one line. */
 	readonly #reported = new Set<string>();
+	/**
+	 * One 'close' listener shared by every connection (EventEmitter calls it with the connection
+	 * as `this`): a closure per connection would cost memory at 10k connections.
+	 */
+	readonly #onClose: (this: EngineConnection) => void;
 
-	constructor(caps: ConnectionCaps, addressOf: (req: IncomingMessage) => string, warn: Warn) {
+	constructor(caps: ConnectionCaps, addressOf: AddressOf, warn: Warn) {
 		this.caps = caps;
 		this.#addressOf = addressOf;
 		this.#warn = warn;
+		const untrack = (conn: EngineConnection) => this.#untrack(conn);
+		this.#onClose = function (this: EngineConnection) {
+			untrack(this);
+		};
 	}
 
 	/** Engine.IO's `allowRequest`: runs on the upgrade request, before any connection is held. */
 	allowRequest(req: IncomingMessage, callback: (error: string | null, success: boolean) => void) {
-		const address = this.#addressOf(req);
+		const address = this.#addressOf(req.headers, req.socket.remoteAddress);
 		if ((this.#perAddress.get(address) ?? 0) >= this.caps.perAddress + REFUSAL_SLOTS) {
 			return callback('Too many connections from this address.', false);
 		}
@@ -50,19 +62,23 @@ export class ConnectionLimits {
 
 	/** Counts a new Engine.IO connection against its address until it closes. */
 	track(conn: EngineConnection): void {
-		const address = this.#addressOf(conn.request);
+		const address = this.#addressOf(conn.request.headers, conn.remoteAddress);
 		const count = (this.#perAddress.get(address) ?? 0) + 1;
 		this.#perAddress.set(address, count);
 		if (count > this.caps.perAddress) {
 			this.#overCap.add(conn);
 			this.#report(`address ${address}`, { address, cap: this.caps.perAddress });
 		}
-		conn.once('close', () => {
-			const left = (this.#perAddress.get(address) ?? 1) - 1;
-			if (left > 0) this.#perAddress.set(address, left);
-			else this.#perAddress.delete(address);
-			if (left < this.caps.perAddress) this.#reported.delete(`address ${address}`);
-		});
+		conn.on('close', this.#onClose);
+	}
+
+	#untrack(conn: EngineConnection): void {
+		// The same headers and the peer address Engine.IO kept: the same key as when it opened.
+		const address = this.#addressOf(conn.request.headers, conn.remoteAddress);
+		const left = (this.#perAddress.get(address) ?? 1) - 1;
+		if (left > 0) this.#perAddress.set(address, left);
+		else this.#perAddress.delete(address);
+		if (left < this.caps.perAddress) this.#reported.delete(`address ${address}`);
 	}
 
 	/** Whether the connection came in over its address's cap: refuse it, saying why. */
@@ -72,7 +88,8 @@ export class ConnectionLimits {
 
 	/**
 	 * Takes one of the user's slots for a socket; false when they are all taken. Synchronous, so
-	 * handshakes that run side by side cannot all pass the check before any of them counts.
+	 * handshakes that run side by side cannot all pass the check before any of them counts. Call it
+	 * right before the handshake's `next()`, and `release` on the socket's disconnect.
 	 */
 	acquire(userId: string, socketId: string): boolean {
 		let sockets = this.#perUser.get(userId);

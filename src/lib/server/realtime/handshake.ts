@@ -74,19 +74,20 @@ export function handshakeMiddleware(app: App, limits: ConnectionLimits) {
 			if (badOrigin) return refuse('bad_origin', badOrigin);
 			const data = await identify(app, headers.cookie, token);
 			if ('error' in data) return refuse(data.code, data.error);
-			// Gone while we looked it up: nothing would give a slot taken now back.
-			if (socket.conn.readyState === 'closed') return next(refusal('internal', 'Disconnected.'));
+			socket.data = data;
+			// Join before the connection completes so nothing emitted right after it is missed.
+			await socket.join(await initialRooms(app, data));
+			// Gone (or going) while we looked things up: Socket.IO will drop it, so take no slot.
+			if (socket.conn.readyState !== 'open') return next(refusal('internal', 'Disconnected.'));
+			// The slot is taken in the same tick as next(), after which Socket.IO connects the socket
+			// (it checks the connection is still open on the next tick, and nothing can close it in
+			// between), so its disconnect handler (attach.ts) always gives the slot back.
 			if (!limits.acquire(data.userId, socket.id)) {
 				return refuse(
 					'too_many_connections',
 					`You have ${limits.caps.perUser} connections open (tabs, devices and scripts together). Close some, then reload.`
 				);
 			}
-			// Given back on disconnect (attach.ts), or here if the connection closes before that.
-			socket.conn.once('close', () => limits.release(data.userId, socket.id));
-			socket.data = data;
-			// Join before the connection completes so nothing emitted right after it is missed.
-			await socket.join(await initialRooms(app, data));
 			next();
 		} catch (error) {
 			app.log.error({ err: error }, 'socket handshake failed');
