@@ -208,9 +208,14 @@ const queryValue = fc.oneof(
 		'today',
 		'2024-02-30',
 		'Etc/GMT+99',
-		'x'.repeat(5000)
+		'x'.repeat(5000),
+		'2147483648',
+		'9007199254740993',
+		'9223372036854775808',
+		'1'.repeat(400)
 	),
-	fc.integer().map(String)
+	fc.integer().map(String),
+	fc.bigInt({ min: 0n, max: 2n ** 70n }).map(String)
 );
 
 function queryFor(): fc.Arbitrary<string> {
