@@ -38,6 +38,11 @@ const { values: flags } = parseArgs({
 });
 const SIZES = (flags.sizes ?? process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const SNAPSHOT_DIR = flags.snapshots ?? process.env.BENCH_HEAP_SNAPSHOTS;
+/** Every connection is the same user from 127.0.0.1: lift the caps that would refuse them. */
+const APP_ENV = {
+	SOCKET_CONNECTIONS_PER_USER: '1000000',
+	SOCKET_CONNECTIONS_PER_IP: '1000000'
+};
 /** Client worker processes; the connections are split evenly between them. */
 const WORKERS = 2;
 /** Handshakes in flight at once, over all workers. */
@@ -151,7 +156,10 @@ interface Run {
 }
 
 async function measure(kind: Kind, n: number, setup: { dataDir: string; token: string }) {
-	const server = await startServer(kind, kind === 'app' ? { dataDir: setup.dataDir } : {});
+	const server = await startServer(
+		kind,
+		kind === 'app' ? { dataDir: setup.dataDir, env: APP_ENV } : {}
+	);
 	try {
 		// Same client options for both servers: the bare one ignores the token but stores the same
 		// handshake, so only server-side work differs.

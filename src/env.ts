@@ -66,20 +66,50 @@ export const variables = defineEnvVars({
 	CHAT_FIRST_TOKEN_TIMEOUT_MS: { schema: int(600_000, 1000, 3_600_000) },
 	CHAT_STALL_TIMEOUT_MS: { schema: int(120_000, 1000, 3_600_000) },
 	CHAT_PROMPT_MAX_CHARS: { schema: int(32_000, 100, 1_000_000) },
+	/** Socket events per user per second, over all their connections (note sync has its own). */
 	SOCKET_EVENTS_PER_SECOND: { schema: int(20, 1, 10_000) },
-	SOCKET_EVENT_BURST: { schema: int(60, 1, 100_000) },
+	/**
+	 * Extra events per user per 10 s. Shared by all of a user's tabs, which a server restart
+	 * reconnects at once, each asking for its lists again.
+	 */
+	SOCKET_EVENT_BURST: { schema: int(200, 1, 100_000) },
 	/**
 	 * Largest socket message. 4 MiB so that a 1 MB paste into a note (about 1.1 MB as a Yjs update)
 	 * fits with room to spare; keep it above NOTE_MAX_UPDATE_BYTES.
 	 */
 	SOCKET_MAX_PAYLOAD_BYTES: { schema: int(4 * 1_048_576, 1024, 64 * 1_048_576) },
+	/** Sockets one user may hold at once: every tab, device, session and API token together. */
+	SOCKET_CONNECTIONS_PER_USER: { schema: int(50, 1, 1_000_000) },
+	/**
+	 * Socket connections, signed in or not, from one client address (IPv6: one /64). Generous, for
+	 * offices behind one NAT; behind a reverse proxy, set ADDRESS_HEADER or every client is the proxy.
+	 */
+	SOCKET_CONNECTIONS_PER_IP: { schema: int(500, 1, 1_000_000) },
+	/** A connection that has not signed in (Socket.IO's CONNECT) within this time is closed. */
+	SOCKET_CONNECT_TIMEOUT_MS: { schema: int(10_000, 100, 120_000) },
+	/**
+	 * The request header a trusted reverse proxy puts the client's address in (e.g.
+	 * `x-forwarded-for`). Unset: the TCP peer's address. adapter-node reads the same two variables
+	 * for the HTTP side, so sign-in limits and socket caps see the same address.
+	 */
+	ADDRESS_HEADER: {
+		schema: v.optional(
+			v.pipe(
+				v.string(),
+				v.toLowerCase(),
+				v.regex(/^[a-z0-9-]+$/, 'must be a header name such as x-forwarded-for')
+			)
+		)
+	},
+	/** With `x-forwarded-for`: which entry from the right is the client (1 = behind one proxy). */
+	XFF_DEPTH: { schema: int(1, 1, 20) },
 	/** Largest single Yjs update a note accepts (a paste); bigger ones are refused with an error ack. */
 	NOTE_MAX_UPDATE_BYTES: { schema: int(2 * 1_048_576, 1024, 64 * 1_048_576) },
 	/** Largest a note's document may grow (its stored state plus the updates since). */
 	NOTE_MAX_DOCUMENT_BYTES: { schema: int(16 * 1_048_576, 4096, 1024 * 1_048_576) },
 	/** Largest awareness (cursor and presence) message. */
 	NOTE_MAX_AWARENESS_BYTES: { schema: int(16_384, 256, 1_048_576) },
-	/** Note sync and awareness messages per connection per second, with a burst per 10 s. */
+	/** Note sync and awareness messages per user per second (all their tabs), with a burst per 10 s. */
 	NOTE_SYNC_EVENTS_PER_SECOND: { schema: int(60, 1, 100_000) },
 	NOTE_SYNC_EVENT_BURST: { schema: int(300, 1, 1_000_000) },
 	/** Malformed note updates one connection may send within 10 minutes before it is closed. */

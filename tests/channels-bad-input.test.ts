@@ -222,6 +222,10 @@ describe('malformed payloads', () => {
 			['channel:history', { channelId: general, before: '10' }],
 			['channel:sync', { channelId: general, since: -1 }],
 			['channel:sync', { channelId: general, since: 1.5 }],
+			// Cursors past 2^53 are not exact numbers, and past 2^63 SQLite cannot take them.
+			['channel:sync', { channelId: general, since: 1e21 }],
+			['channel:history', { channelId: general, before: 2 ** 64 }],
+			['channel:read', { channelId: general, seq: 2 ** 53 }],
 			['channel:read', { channelId: general }],
 			['channel:create', { kind: 'secret', name: 'x' }],
 			['channel:create', { kind: 'public', name: '   ' }],

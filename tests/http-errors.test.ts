@@ -86,6 +86,17 @@ describe('malformed requests', () => {
 		expect((await admin.json('/api/v1/me')).body).toMatchObject({ user: { displayName: 'Admin' } });
 	});
 
+	it('refuses a JSON body that is not an object, also where every field is optional', async () => {
+		// POST /api/v1/notes takes { title? }: valibot's object schema alone would take [] for {}.
+		for (const body of ['[]', '[{}]', '"a note"', '0', 'null']) {
+			expect(await send('/api/v1/notes', 'POST', body), body).toMatchObject({
+				status: 400,
+				json: { error: { code: 'validation', message: 'The request body must be a JSON object.' } }
+			});
+		}
+		expect((await admin.json('/api/v1/notes')).body).toEqual({ notes: [] });
+	});
+
 	it('answers a malformed page number with 400, not a server error', async () => {
 		for (const page of ['Infinity', '1e400', '99999999999999999999', '1.5', '0', 'abc']) {
 			const response = await admin.json(`/api/v1/admin/users?page=${page}`);

@@ -12,7 +12,6 @@ import { disposeServer, startServer, type TestServer } from './helpers/server.ts
 let server: TestServer;
 let strict: TestServer;
 let user: Awaited<ReturnType<typeof newUser>>;
-let strictUser: Awaited<ReturnType<typeof newUser>>;
 const sockets: TestSocket[] = [];
 beforeAll(async () => {
 	[server, strict] = await Promise.all([
@@ -26,15 +25,16 @@ beforeAll(async () => {
 		})
 	]);
 	user = await newUser(server.url);
-	strictUser = await newUser(strict.url);
 });
 afterAll(async () => {
 	for (const socket of sockets) socket.disconnect();
 	await Promise.all([disposeServer(server), disposeServer(strict)]);
 });
 
+/** A socket of the server's user; on the strict server a new user's, with a fresh event budget. */
 async function socketFor(target: TestServer): Promise<TestSocket> {
-	const socket = await openSocket(target === server ? user.client : strictUser.client);
+	const client = target === server ? user.client : (await newUser(strict.url)).client;
+	const socket = await openSocket(client);
 	sockets.push(socket);
 	return socket;
 }
@@ -81,6 +81,35 @@ describe('ping', () => {
 		await expectHealthy(server, socket);
 	});
 
+	it('refuses a payload that is not a plain object, even where every field is optional', async () => {
+		const socket = await socketFor(server);
+		const notObjects: [string, unknown][] = [
+			['channels:list', []],
+			['channels:list', ['x']],
+			['presence:list', [{}]],
+			['notes:list', []],
+			['models:list', Buffer.from('{}')],
+			['channels:browse', 'query'],
+			['chats:list', 0]
+		];
+		for (const [event, payload] of notObjects) {
+			expect(
+				await emitWithAck(socket, event, payload),
+				`${event} ${JSON.stringify(payload)}`
+			).toEqual({
+				ok: false,
+				error: {
+					code: 'validation',
+					message: 'Send the payload as an object, not an array or a single value.'
+				}
+			});
+		}
+		// A key named __proto__ is just an unknown key: refused nowhere, and it changes no prototype.
+		const proto = JSON.parse('{"__proto__": {"polluted": true}, "nonce": "p"}') as unknown;
+		expect(await ping(socket, proto)).toMatchObject({ ok: true, data: { nonce: 'p' } });
+		await expectHealthy(server, socket);
+	});
+
 	it('acknowledges a ping with no payload, or with extra arguments, with a validation error', async () => {
 		const socket = await socketFor(server);
 		expect(await emitWithAck(socket, 'ping')).toMatchObject({
@@ -118,8 +147,13 @@ describe('ping', () => {
 	});
 });
 
-describe('rate limit (5 per second, burst 5)', () => {
-	it('answers part of a burst of 20 pings with rate_limited, per socket', async () => {
+describe('rate limit (5 per second, burst 5, per user)', () => {
+	const limitedAck = {
+		ok: false,
+		error: { code: 'rate_limited', message: 'You are sending too fast. Slow down and try again.' }
+	};
+
+	it('answers part of a burst of 20 pings with rate_limited', async () => {
 		const socket = await socketFor(strict);
 		const acks = await Promise.all(
 			Array.from({ length: 20 }, (_, i) => ping(socket, { nonce: `b${i}` }))
@@ -129,19 +163,40 @@ describe('rate limit (5 per second, burst 5)', () => {
 		expect(ok.length + limited.length).toBe(20);
 		expect(ok.length).toBeGreaterThanOrEqual(5);
 		expect(limited.length).toBeGreaterThan(0);
-		for (const ack of limited) {
-			expect(ack).toEqual({
-				ok: false,
-				error: {
-					code: 'rate_limited',
-					message: 'You are sending too fast. Slow down and try again.'
-				}
-			});
-		}
+		for (const ack of limited) expect(ack).toEqual(limitedAck);
 		expect(socket.connected).toBe(true);
-		// Another socket has its own budget.
-		const other = await socketFor(strict);
-		expect(await ping(other, { nonce: 'fresh' })).toMatchObject({ ok: true });
+	});
+
+	it('shares one budget between all sockets of a user, not one per socket', async () => {
+		const { client } = await newUser(strict.url);
+		const tabs = await Promise.all([openSocket(client), openSocket(client)]);
+		sockets.push(...tabs);
+		// 10 each: within a budget per socket (5 + 5 burst), twice the budget per user.
+		const acks = await Promise.all(
+			tabs.flatMap((tab, t) =>
+				Array.from({ length: 10 }, (_, i) => ping(tab, { nonce: `${t}-${i}` }))
+			)
+		);
+		const limited = acks.filter((a) => a.ok === false);
+		expect(limited.length).toBeGreaterThan(0);
+		for (const ack of limited) expect(ack).toEqual(limitedAck);
+		// Another user has a budget of their own.
+		const other = await newUser(strict.url);
+		expect(await ping(await openSocket(other.client), { nonce: 'fresh' })).toMatchObject({
+			ok: true
+		});
+	});
+
+	it('charges unknown events to the budget before answering them', async () => {
+		const { client } = await newUser(strict.url);
+		const socket = await openSocket(client);
+		sockets.push(socket);
+		const acks = await Promise.all(
+			Array.from({ length: 20 }, () => emitWithAck(socket, 'no-such-event', {}))
+		);
+		const codes = acks.map((a) => (a.error as { code: string }).code);
+		expect(codes).toContain('rate_limited');
+		expect(new Set(codes)).toEqual(new Set(['rate_limited', 'bad_request']));
 	});
 });
 

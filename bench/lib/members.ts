@@ -53,7 +53,10 @@ async function open(request: Extract<MemberRequest, { type: 'open' }>): Promise<
 	const { members } = request;
 	const opened = await openSockets(request.url, members.length, request.concurrency, (i) => {
 		const { auth = {}, cookie } = members[i];
-		const extraHeaders: Record<string, string> = cookie ? { cookie } : {};
+		// A cookie is only accepted with this site's Origin, as a browser sends it.
+		const extraHeaders: Record<string, string> = cookie
+			? { cookie, origin: new URL(request.url).origin }
+			: {};
 		return { auth, extraHeaders };
 	});
 	sockets = opened.sockets;

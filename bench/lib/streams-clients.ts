@@ -41,7 +41,8 @@ async function connect(appUrl: string, users: ClientUser[]): Promise<void> {
 				reconnection: false,
 				forceNew: true,
 				timeout: 30_000,
-				extraHeaders: { cookie: user.cookie }
+				// A cookie is only accepted with this site's Origin, as a browser sends it.
+				extraHeaders: { cookie: user.cookie, origin: new URL(appUrl).origin }
 			});
 			try {
 				await new Promise<void>((resolve, reject) => {

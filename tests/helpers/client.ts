@@ -117,11 +117,19 @@ export class HttpClient {
 		return this.submit('/logout', {});
 	}
 
-	/** Opens a Socket.IO connection with this client's cookies (or an API token). */
-	socket(options: { token?: string; origin?: string; autoConnect?: boolean } = {}): TestSocket {
+	/**
+	 * Opens a Socket.IO connection with this client's cookies, sending this app's Origin as a browser
+	 * would, or with an API token and no Origin, as a script would. `origin` overrides that (`null`
+	 * sends none).
+	 */
+	socket(
+		options: { token?: string; origin?: string | null; autoConnect?: boolean } = {}
+	): TestSocket {
 		const extraHeaders: Record<string, string> = {};
 		if (!options.token && this.cookies.size) extraHeaders.cookie = this.cookieHeader;
-		if (options.origin) extraHeaders.origin = options.origin;
+		const origin =
+			options.origin === undefined ? (options.token ? null : this.origin) : options.origin;
+		if (origin) extraHeaders.origin = origin;
 		return io(this.baseUrl, {
 			transports: ['websocket'],
 			reconnection: false,
@@ -186,7 +194,7 @@ export function connectError(socket: TestSocket): Promise<Error & { data?: { cod
 /** Opens a socket (cookie or token) and waits until the server has accepted it. */
 export async function openSocket(
 	client: HttpClient,
-	options: { token?: string; origin?: string } = {}
+	options: { token?: string; origin?: string | null } = {}
 ): Promise<TestSocket> {
 	const socket = client.socket(options);
 	await connected(socket);

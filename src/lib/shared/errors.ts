@@ -30,6 +30,13 @@ export type ErrorCode =
 	| 'out_of_sync'
 	| 'document_too_large';
 
+/**
+ * Why the server refused a Socket.IO handshake: `data.code` of the client's `connect_error`
+ * (docs/protocol.md, "Socket.IO").
+ */
+export type HandshakeErrorCode =
+	'bad_origin' | 'unauthorized' | 'forbidden' | 'too_many_connections' | 'internal';
+
 export interface ErrorBody {
 	code: ErrorCode;
 	message: string;

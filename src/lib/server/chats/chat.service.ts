@@ -108,7 +108,11 @@ export class ChatService {
 		await this.#own(user, input.chatId);
 		if (input.modelId) await this.#providers.resolve(input.modelId);
 		const { chatId, ...data } = input;
-		await this.#db.chat.update({ where: { id: chatId }, data }).catch(modelGone);
+		// Deleted meanwhile (another tab): gone, not a failure.
+		const { count } = await this.#db.chat
+			.updateMany({ where: { id: chatId }, data })
+			.catch(modelGone);
+		if (!count) throw new AppError('not_found', 'No such chat.');
 		return this.#announce(chatId);
 	}
 
@@ -120,7 +124,9 @@ export class ChatService {
 		});
 		for (const { id } of streaming) this.#completions.get(id)?.stop();
 		await Promise.all(streaming.map(({ id }) => this.#completions.get(id)?.done));
-		await this.#db.chat.delete({ where: { id: chatId } });
+		// Two tabs deleting at once: the second finds it gone, like any missing chat.
+		const { count } = await this.#db.chat.deleteMany({ where: { id: chatId } });
+		if (!count) throw new AppError('not_found', 'No such chat.');
 		this.#bus.emit(rooms.user(user.id), 'chat:deleted', { chatId });
 	}
 

@@ -1,6 +1,7 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type * as v from 'valibot';
 import { AppError, parseInput } from '../errors.ts';
+import { isPlainObject } from '../plain-object.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's params and id
@@ -46,6 +47,14 @@ export async function readJson<S extends v.GenericSchema>(
 			throw new AppError('payload_too_large', 'The request body is over 1 MB.');
 		}
 		throw new AppError('bad_request', 'The request body is not valid JSON.');
+	}
+	return parseBody(schema, body);
+}
+
+/** Validates a decoded JSON body, which must be an object (valibot's `object` also takes arrays). */
+export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+	if (!isPlainObject(body)) {
+		throw new AppError('validation', 'The request body must be a JSON object.');
 	}
 	return parseInput(schema, body);
 }

@@ -4,7 +4,9 @@ import type { App } from '../app.ts';
 import type { RealtimeServer } from './bus.ts';
 import { registerHandlers } from './dispatch.ts';
 import { createRateLimiter } from '../rate-limit.ts';
-import type { EventHandlers } from './define.ts';
+import type { AppSocket, EventHandlers } from './define.ts';
+import { addressKey, clientAddress } from './client-address.ts';
+import { ConnectionLimits } from './connection-limits.ts';
 import { handshakeMiddleware } from './handshake.ts';
 import { channelHandlers } from './handlers/channels.ts';
 import { chatHandlers } from './handlers/chats.ts';
@@ -29,21 +31,37 @@ const handlers: EventHandlers = {
  * Imports nothing from `$app/*`, so it runs outside SvelteKit.
  */
 export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer {
+	const { config } = app;
+	const limits = new ConnectionLimits(
+		{
+			perAddress: config.SOCKET_CONNECTIONS_PER_IP,
+			perUser: config.SOCKET_CONNECTIONS_PER_USER
+		},
+		(headers, peer) => addressKey(clientAddress(headers, peer, config)),
+		(details, message) => app.log.warn(details, message)
+	);
 	const io: RealtimeServer = new Server(httpServer, {
 		serveClient: false,
-		maxHttpBufferSize: app.config.SOCKET_MAX_PAYLOAD_BYTES,
+		// WebSocket only (docs/protocol.md, "Transports"): a same-origin long-polling request carries
+		// no Origin, so it cannot be told from a cross-site script include, and JSONP goes with it.
+		// Polling requests are answered 400 "Transport unknown" by Engine.IO.
+		transports: ['websocket'],
+		allowRequest: (req, callback) => limits.allowRequest(req, callback),
+		connectTimeout: config.SOCKET_CONNECT_TIMEOUT_MS,
+		maxHttpBufferSize: config.SOCKET_MAX_PAYLOAD_BYTES,
 		pingInterval: 20_000,
 		pingTimeout: 20_000
 	});
+	io.engine.on('connection', (conn: AppSocket['conn']) => limits.track(conn));
 	const limiter = createRateLimiter(
 		'socket',
-		app.config.SOCKET_EVENTS_PER_SECOND,
-		app.config.SOCKET_EVENT_BURST
+		config.SOCKET_EVENTS_PER_SECOND,
+		config.SOCKET_EVENT_BURST
 	);
 	const noteLimiter = createRateLimiter(
 		'note-sync',
-		app.config.NOTE_SYNC_EVENTS_PER_SECOND,
-		app.config.NOTE_SYNC_EVENT_BURST
+		config.NOTE_SYNC_EVENTS_PER_SECOND,
+		config.NOTE_SYNC_EVENT_BURST
 	);
 	const limiterFor = (event: string) => (noteSyncEvents.has(event) ? noteLimiter : limiter);
 
@@ -51,7 +69,7 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 	const countIn = () => app.live.countIn();
 	const countOut = () => app.live.countOut();
 
-	const authenticate = handshakeMiddleware(app);
+	const authenticate = handshakeMiddleware(app, limits);
 	io.use((socket, next) => void authenticate(socket, next));
 	io.on('connection', (socket) => {
 		// Counted for the admins' live panel: every event in, and every event sent to this socket.
@@ -60,6 +78,7 @@ export function attachRealtime(httpServer: HttpServer, app: App): RealtimeServer
 		registerHandlers(app, socket, handlers, limiterFor);
 		app.presence.connect(socket.data.userId, socket.id);
 		socket.on('disconnect', () => {
+			limits.release(socket.data.userId, socket.id);
 			app.presence.disconnect(socket.data.userId, socket.id);
 			app.noteDocuments.disconnect(socket.id);
 			app.live.unwatch(socket.id);

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { App } from '../app.ts';
 import { AppError, validationError } from '../errors.ts';
+import { isPlainObject } from '../plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
 import type { AppSocket, EventHandler, EventHandlers } from './define.ts';
@@ -17,16 +18,17 @@ async function currentUser(app: App, userId: string): Promise<PublicUser> {
 }
 
 /**
- * Registers handlers on a socket. For every event: rate limit, validate the payload against the
- * contract's schema, run the handler, and acknowledge `{ ok, data | error }`. A handler that throws
- * an unexpected error is logged and acknowledged as `internal`; the process carries on.
+ * Registers handlers on a socket. For every event: rate limit (per user, over all their sockets),
+ * validate the payload against the contract's schema, run the handler, and acknowledge
+ * `{ ok, data | error }`. A handler that throws an unexpected error is logged and acknowledged as
+ * `internal`; the process carries on.
  */
 export function registerHandlers(
 	app: App,
 	socket: AppSocket,
 	handlers: EventHandlers,
-	/** The rate budget of each event (note sync has its own, larger one). */
-	limiterFor: (event: ClientEventName) => BurstyRateLimiter
+	/** The rate budget of each event, unknown ones included (note sync has its own, larger one). */
+	limiterFor: (event: string) => BurstyRateLimiter
 ): void {
 	// One listener per socket, not one per event: with dozens of events and thousands of sockets,
 	// per-event closures would dominate each connection's memory.
@@ -35,41 +37,47 @@ export function registerHandlers(
 		// missing or followed by extra arguments; those are then refused, not left unanswered.
 		const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
 		const reply = ack ? (ack as (r: Ack<unknown>) => void) : () => {};
-		if (!Object.hasOwn(handlers, event)) {
-			// An event nobody handles still gets an answer, so a client never waits on it forever.
-			reply({ ok: false, error: { code: 'bad_request', message: `Unknown event "${event}".` } });
-			return;
-		}
-		const name = event as ClientEventName;
-		const handler = handlers[name] as EventHandler<ClientEventName>;
-		void run(app, socket, name, handler, args, limiterFor(name)).then(reply);
+		void run(app, socket, String(event), handlers, args, limiterFor(String(event))).then(reply);
 	});
 }
 
 async function run(
 	app: App,
 	socket: AppSocket,
-	name: ClientEventName,
-	handler: EventHandler<ClientEventName>,
+	event: string,
+	handlers: EventHandlers,
 	args: unknown[],
 	limiter: BurstyRateLimiter
 ): Promise<Ack<unknown>> {
+	const userId = socket.data.userId;
 	try {
 		try {
-			await limiter.consume(socket.id);
+			await limiter.consume(userId);
 		} catch {
 			throw new AppError('rate_limited', 'You are sending too fast. Slow down and try again.');
 		}
+		// An event nobody handles still gets an answer (after the budget, like any other), so a
+		// client never waits on it forever.
+		if (!Object.hasOwn(handlers, event)) {
+			throw new AppError('bad_request', `Unknown event "${event}".`);
+		}
+		const name = event as ClientEventName;
+		const handler = handlers[name] as EventHandler<ClientEventName>;
 		if (args.length > 1) throw new AppError('validation', 'Send one payload object.');
+		if (!isPlainObject(args[0])) {
+			throw new AppError(
+				'validation',
+				'Send the payload as an object, not an array or a single value.'
+			);
+		}
 		const parsed = v.safeParse(clientEvents[name].input, args[0]);
 		if (!parsed.success) throw validationError(parsed.issues);
-		const userId = socket.data.userId;
 		const user = () => currentUser(app, userId);
 		const data = await handler({ app, socket, userId, user }, parsed.output);
 		return { ok: true, data };
 	} catch (error) {
 		if (AppError.is(error)) return { ok: false, error: error.toBody() };
-		app.log.error({ err: error, event: name, userId: socket.data.userId }, 'socket handler failed');
+		app.log.error({ err: error, event, userId }, 'socket handler failed');
 		return {
 			ok: false,
 			error: { code: 'internal', message: 'Something went wrong on the server.' }

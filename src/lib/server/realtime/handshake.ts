@@ -1,24 +1,24 @@
 import { parse as parseCookies } from 'cookie';
 import type { App } from '../app.ts';
 import { SESSION_COOKIE } from '../auth/cookies.ts';
+import type { HandshakeErrorCode } from '#lib/shared/errors.ts';
 import { rooms, type SocketData } from '#lib/shared/events.ts';
 import { tokenRoom } from '../auth/api-token.service.ts';
 import type { RealtimeServer } from './bus.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
 
 type Socket = Parameters<Parameters<RealtimeServer['use']>[0]>[0];
 
 /** A refused handshake: the client sees `message` and `data.code` in its `connect_error`. */
-function refuse(code: string, message: string): Error & { data: { code: string } } {
+function refusal(
+	code: HandshakeErrorCode,
+	message: string
+): Error & { data: { code: HandshakeErrorCode } } {
 	return Object.assign(new Error(message), { data: { code } });
 }
 
 /** Whether a browser's Origin may open a socket: the configured ORIGIN, or else the same host. */
-export function originAllowed(
-	origin: string | undefined,
-	host: string | undefined,
-	configured?: string
-) {
-	if (!origin) return true; // not a browser: bots and scripts authenticate with a token
+export function originAllowed(origin: string, host: string | undefined, configured?: string) {
 	if (configured) return origin === new URL(configured).origin;
 	try {
 		return new URL(origin).host === host;
@@ -27,26 +27,71 @@ export function originAllowed(
 	}
 }
 
+/** The API token of a handshake's `auth`, if it signs in with one (the cookie is then ignored). */
+function tokenOf(auth: unknown): string | undefined {
+	const token = (auth as { token?: unknown } | undefined)?.token;
+	return typeof token === 'string' && token ? token : undefined;
+}
+
+/**
+ * Why a handshake's Origin is refused, if it is. Browsers always send Origin on a WebSocket, so a
+ * handshake without one is not a page of this site and may not use the ambient session cookie;
+ * scripts and bots sign in with a token and may leave Origin out. A present Origin must be this
+ * site's, whatever the credential.
+ */
+function originProblem(headers: Socket['handshake']['headers'], app: App, token?: string) {
+	const { origin, host } = headers;
+	if (origin === undefined) {
+		if (token) return undefined;
+		return 'No Origin header: sign in from a page of this site, or with an API token (auth: { token }).';
+	}
+	if (originAllowed(origin, host, app.config.ORIGIN)) return undefined;
+	return `Origin ${origin} is not allowed.`;
+}
+
 /**
  * Authenticates a Socket.IO handshake, which SvelteKit's hooks never see: the same session cookie as
- * pages, or `auth: { token }` with a personal API token. Runs on every reconnect too.
+ * pages, or `auth: { token }` with a personal API token. Runs on every reconnect too. A refused
+ * handshake's connection is closed once the refusal is on its way, so it holds nothing.
  */
-export function handshakeMiddleware(app: App) {
+export function handshakeMiddleware(app: App, limits: ConnectionLimits) {
 	return async (socket: Socket, next: (err?: Error) => void) => {
+		const refuse = (code: HandshakeErrorCode, message: string) => {
+			next(refusal(code, message));
+			// Socket.IO writes the CONNECT_ERROR on the next tick; close after it, not before.
+			setImmediate(() => socket.conn.close());
+		};
 		try {
-			const { headers, auth } = socket.handshake;
-			if (!originAllowed(headers.origin, headers.host, app.config.ORIGIN)) {
-				return next(refuse('bad_origin', `Origin ${headers.origin ?? ''} is not allowed.`));
+			if (limits.overAddressCap(socket.conn)) {
+				return refuse(
+					'too_many_connections',
+					`Too many connections from your network (at most ${limits.caps.perAddress}). Close some tabs, or ask your admin to raise SOCKET_CONNECTIONS_PER_IP.`
+				);
 			}
-			const data = await identify(app, headers.cookie, (auth as { token?: unknown }).token);
-			if ('error' in data) return next(refuse(data.code, data.error));
+			const { headers, auth } = socket.handshake;
+			const token = tokenOf(auth);
+			const badOrigin = originProblem(headers, app, token);
+			if (badOrigin) return refuse('bad_origin', badOrigin);
+			const data = await identify(app, headers.cookie, token);
+			if ('error' in data) return refuse(data.code, data.error);
 			socket.data = data;
 			// Join before the connection completes so nothing emitted right after it is missed.
 			await socket.join(await initialRooms(app, data));
+			// Gone (or going) while we looked things up: Socket.IO will drop it, so take no slot.
+			if (socket.conn.readyState !== 'open') return next(refusal('internal', 'Disconnected.'));
+			// The slot is taken in the same tick as next(), after which Socket.IO connects the socket
+			// (it checks the connection is still open on the next tick, and nothing can close it in
+			// between), so its disconnect handler (attach.ts) always gives the slot back.
+			if (!limits.acquire(data.userId, socket.id)) {
+				return refuse(
+					'too_many_connections',
+					`You have ${limits.caps.perUser} connections open (tabs, devices and scripts together). Close some, then reload.`
+				);
+			}
 			next();
 		} catch (error) {
 			app.log.error({ err: error }, 'socket handshake failed');
-			next(refuse('internal', 'The server could not check your sign-in. Try again.'));
+			refuse('internal', 'The server could not check your sign-in. Try again.');
 		}
 	};
 }
@@ -54,9 +99,9 @@ export function handshakeMiddleware(app: App) {
 async function identify(
 	app: App,
 	cookieHeader: string | undefined,
-	token: unknown
-): Promise<SocketData | { code: string; error: string }> {
-	if (typeof token === 'string' && token) {
+	token: string | undefined
+): Promise<SocketData | { code: HandshakeErrorCode; error: string }> {
+	if (token) {
 		const found = await app.apiTokens.authenticate(token);
 		if (!found) return { code: 'unauthorized', error: 'The API token is invalid or revoked.' };
 		return { userId: found.user.id, sessionId: null, tokenId: found.tokenId };

@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import { DM_MAX_MEMBERS } from '../channels.ts';
 
 export const id = v.pipe(v.string('Expected an id.'), v.minLength(1), v.maxLength(64));
-export const seq = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** A seq or version cursor. Past 2^53 a number is no longer exact, and SQLite's integers end at 2^63. */
+export const seq = v.pipe(v.number(), v.safeInteger('Expected a whole number.'), v.minValue(0));
 
 export const channelName = v.pipe(
 	v.string('Name the channel.'),

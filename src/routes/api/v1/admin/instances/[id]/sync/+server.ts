@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
-import { AppError, parseInput } from '#lib/server/errors.ts';
-import { api, requireAdmin } from '#lib/server/http/api.ts';
+import { AppError } from '#lib/server/errors.ts';
+import { api, parseBody, requireAdmin } from '#lib/server/http/api.ts';
 import { startSyncSchema } from '#lib/shared/schemas/instances.ts';
 import type { RequestHandler } from './$types';
 
@@ -16,7 +16,7 @@ export const POST: RequestHandler = api(async ({ locals, params, request }) => {
 			throw new AppError('bad_request', 'The request body is not valid JSON.');
 		}
 	}
-	const { full } = parseInput(startSyncSchema, body);
+	const { full } = parseBody(startSyncSchema, body);
 	const { run } = await locals.app.sync.start(params.id, { trigger: 'manual', full });
 	return json({ run }, { status: 202 });
 });
