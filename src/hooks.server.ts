@@ -10,6 +10,7 @@ import { getApp } from '#lib/server/app.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from '#lib/server/auth/cookies.ts';
 import {
 	guardRoutes,
+	jsonMethodNotAllowed,
 	noStoreWhenSignedIn,
 	refuseCrossSiteWrites
 } from '#lib/server/http/guards.ts';
@@ -90,8 +91,9 @@ export const handle = sequence(
 	requestContext,
 	authenticate,
 	noStoreWhenSignedIn,
-	guardRoutes,
-	refuseCrossSiteWrites
+	jsonMethodNotAllowed,
+	refuseCrossSiteWrites,
+	guardRoutes
 );
 
 /** Logs unexpected errors with the request id; users see a calm message, never a stack trace. */

@@ -21,7 +21,7 @@ import {
 	healthWithin,
 	hostileValue
 } from './helpers/fuzz.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 /**
  * Every JSON endpoint under src/routes/api/v1 (found by walking the route files, so a new one is
@@ -85,7 +85,9 @@ let params: Record<string, string[]>;
 
 beforeAll(async () => {
 	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, SYNC_SCHEDULER_TICK_MS: '0' } });
+	server = await startServer({
+		env: { ...RELAXED_LIMITS, SYNC_SCHEDULER_TICK_MS: '0', ...allowOutbound(fake.url) }
+	});
 	db = openDb(server);
 	admin = await newChannelUser(server.url, 'Fuzz Admin');
 	const member = await newUser(server.url, { displayName: 'Fuzz Member' });

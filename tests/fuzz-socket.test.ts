@@ -29,7 +29,7 @@ import {
 	type IdPools
 } from './helpers/fuzz.ts';
 import { NOTE_TEST_LIMITS } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 /**
  * Every client→server event of the contract (a new one is fuzzed without touching this file) gets
@@ -62,7 +62,8 @@ beforeAll(async () => {
 			// Nothing may write on its own while a batch runs: no scheduled syncs, no note unloading.
 			SYNC_SCHEDULER_TICK_MS: '0',
 			NOTE_UNLOAD_AFTER_MS: '3600000',
-			NOTE_COMPACT_AFTER_UPDATES: '1000000'
+			NOTE_COMPACT_AFTER_UPDATES: '1000000',
+			...allowOutbound(fake.url)
 		}
 	});
 	db = openDb(server);

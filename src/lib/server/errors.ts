@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, number> = {
 	not_found: 404,
 	conflict: 409,
 	payload_too_large: 413,
+	method_not_allowed: 405,
 	rate_limited: 429,
 	internal: 500,
 	empty_message: 400,

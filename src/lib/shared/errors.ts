@@ -8,6 +8,7 @@ export type ErrorCode =
 	| 'conflict'
 	| 'rate_limited'
 	| 'payload_too_large'
+	| 'method_not_allowed'
 	| 'internal'
 	// channels
 	| 'empty_message'

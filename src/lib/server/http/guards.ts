@@ -42,19 +42,40 @@ export const guardRoutes: Handle = ({ event, resolve }) => {
 	error(403, 'Only admins can open this page.', { code: 'forbidden' });
 };
 
+/** Bodies a form on any page can send (and no body at all): what cross-site forgery uses. */
+const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i;
+
 /**
- * Refuses state-changing requests that carry the session cookie but come from another origin (or
- * from none, or `null`). SvelteKit checks form posts itself; this covers JSON and every other body
- * type. Requests signed with an API token carry no ambient credential and pass.
+ * The one cross-site request check (SvelteKit's own is off: `csrf.trustedOrigins: ['*']`): a write
+ * must carry this site's Origin when it comes with the session cookie, whatever its body, and when
+ * its body is one a form elsewhere could send, even without the cookie (a forged sign-in). Requests
+ * signed with an API token carry no ambient credential and pass. Refusals are in the API's error
+ * format under `/api`.
  */
 export const refuseCrossSiteWrites: Handle = ({ event, resolve }) => {
-	if (SAFE_METHODS.has(event.request.method) || !event.locals.session) return resolve(event);
-	const origin = event.request.headers.get('origin');
-	if (origin === event.url.origin) return resolve(event);
-	return apiError(403, {
-		code: 'forbidden',
-		message: `Cross-site request refused: a signed-in write must come from ${event.url.origin}.`
-	});
+	const { method, headers } = event.request;
+	if (SAFE_METHODS.has(method) || headers.get('origin') === event.url.origin) return resolve(event);
+	const type = headers.get('content-type');
+	if (!event.locals.session && type && !FORM_TYPES.test(type)) return resolve(event);
+	const message = `Cross-site ${method} refused: it must come from ${event.url.origin}.`;
+	if (isApi(event.url.pathname)) return apiError(403, { code: 'forbidden', message });
+	return new Response(message, { status: 403, headers: { 'content-type': 'text/plain' } });
+};
+
+/** SvelteKit answers a method an endpoint does not export with plain text; the API answers JSON. */
+export const jsonMethodNotAllowed: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	if (response.status !== 405 || !isApi(event.url.pathname)) return response;
+	const allow = response.headers.get('allow');
+	return json(
+		{
+			error: {
+				code: 'method_not_allowed',
+				message: `${event.request.method} is not supported here${allow ? `; use ${allow}` : ''}.`
+			}
+		},
+		{ status: 405, headers: allow ? { allow } : {} }
+	);
 };
 
 /** Authenticated answers are personal: no shared cache and no browser cache may keep them. */
