@@ -304,9 +304,11 @@ describe('notes stored before the checks', () => {
 
 		const client = new RawNoteClient(ana.socket, noteId);
 		expect((await client.join()).ok).toBe(true);
-		expect(
-			server.logs.some((l) => l.msg === 'repaired attributes that do not fit the schema')
-		).toBe(true);
+		await expect
+			.poll(() =>
+				server.logs.some((l) => l.msg === 'repaired attributes that do not fit the schema')
+			)
+			.toBe(true);
 		// The editor gets a note its schema can render: no link with a number href, a number level.
 		const fragment = client.doc.getXmlFragment(NOTE_FIELD);
 		const heading = fragment
