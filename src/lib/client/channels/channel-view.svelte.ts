@@ -2,6 +2,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { MemberDto, MessageDto, UserRef } from '#lib/shared/channels.ts';
 import type { ErrorBody } from '#lib/shared/errors.ts';
 import { ChannelSync } from './channel-sync.ts';
+import type { OutboxItem } from './outbox.ts';
 import type { ChannelMeta } from './timeline.ts';
 import type { Transport } from './transport.ts';
 
@@ -61,6 +62,17 @@ export class ChannelView {
 	replies(parentId: string): MessageDto[] {
 		void this.#tick;
 		return this.#sync.timeline.replies(parentId);
+	}
+
+	/**
+	 * The outbox items the timeline does not hold yet. The server's broadcast of a message can
+	 * arrive before the ack that clears its item, and the message must not show twice meanwhile.
+	 */
+	unsent(items: OutboxItem[]): OutboxItem[] {
+		void this.#tick;
+		if (!items.length) return items;
+		const received = [...this.#sync.timeline.messages.values()].map((m) => m.clientId);
+		return items.filter((item) => !received.includes(item.clientId));
 	}
 
 	message(id: string): MessageDto | undefined {
