@@ -8,30 +8,17 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isHttpError, isRedirect } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { RELAXED_LIMITS } from './helpers/channels.ts';
 import type { HttpClient } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { endpoints, pages, WHO, type Access, type Who } from './authz/routes.ts';
-import { buildWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
+import { openWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
 
 const ROUTES = path.resolve(import.meta.dirname, '../src/routes');
 
-let fake: FakeOpenAI;
-let server: TestServer;
 let world: World;
 beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, OUTBOUND_ALLOW: `127.0.0.1:${new URL(fake.url).port}` }
-	});
-	world = await buildWorld(server, fake.url);
+	world = await openWorld();
 }, 60_000);
-afterAll(async () => {
-	for (const actor of [world?.admin, world?.olive, world?.mallory]) actor?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-});
+afterAll(() => world?.close());
 
 const client = (who: Who): HttpClient =>
 	({
@@ -259,7 +246,7 @@ describe('endpoints', () => {
 							method,
 							headers: {
 								accept: 'application/json',
-								origin: server.url,
+								origin: world.server.url,
 								...(body !== undefined && { 'content-type': 'application/json' })
 							},
 							body: body === undefined ? undefined : JSON.stringify(body)

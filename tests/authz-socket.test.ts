@@ -9,30 +9,18 @@ import * as Y from 'yjs';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import { encodeStep1, encodeUpdate } from '#lib/shared/note-sync.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { call, flush, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { call, flush, ok, type TestUser } from './helpers/channels.ts';
 import { connectError } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { events } from './authz/events.ts';
-import { buildWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
+import { openWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
 
 const REFUSALS = ['forbidden', 'not_found', 'not_joined', 'read_only'];
 
-let fake: FakeOpenAI;
-let server: TestServer;
 let world: World;
 beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, OUTBOUND_ALLOW: `127.0.0.1:${new URL(fake.url).port}` }
-	});
-	world = await buildWorld(server, fake.url);
+	world = await openWorld();
 }, 60_000);
-afterAll(async () => {
-	for (const actor of [world?.admin, world?.olive, world?.mallory]) actor?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-});
+afterAll(() => world?.close());
 
 /** Everything Olive's socket receives while `act` runs, presence changes aside. */
 async function deliveredToOlive(act: () => Promise<void>): Promise<string[]> {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ok, clientId, type TestUser } from '../helpers/channels.ts';
+import { ok, clientId, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
 import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
 import { openDb } from '../helpers/db.ts';
 import { setUpProvider } from '../helpers/chats.ts';
-import type { TestServer } from '../helpers/server.ts';
+import { startFakeOpenAI } from '../fakes/openai.ts';
+import { allowOutbound, disposeServer, startServer, type TestServer } from '../helpers/server.ts';
 import type { Who } from './routes.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface World {
 	mallory: Actor;
 	penny: HttpClient;
 	anonymous: HttpClient;
+	/** Disconnects everyone and stops the server and the fake. */
+	close(): Promise<void>;
 	/** Strings only Olive may ever receive (`olive`), and those of them and others admins may (`admin`). */
 	canaries: { olive: string[]; admin: string[]; penny: string };
 	ids: {
@@ -55,8 +58,22 @@ async function signUp(server: TestServer, name: string, email = uniqueEmail()): 
 	return { http, socket, id: me.body.user.id, name, email };
 }
 
-/** Builds the world on a fresh server; `fakeUrl` is a fake OpenAI server for the chat. */
-export async function buildWorld(server: TestServer, fakeUrl: string): Promise<World> {
+/** A fresh server with a fake OpenAI provider, and the world built in it. */
+export async function openWorld(): Promise<World> {
+	const fake = await startFakeOpenAI();
+	const server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
+	return buildWorld(server, fake.url, async (world) => {
+		for (const actor of [world.admin, world.olive, world.mallory]) actor.socket.disconnect();
+		await disposeServer(server);
+		await fake.close();
+	});
+}
+
+async function buildWorld(
+	server: TestServer,
+	fakeUrl: string,
+	close: (world: World) => Promise<void>
+): Promise<World> {
 	const admin = await signUp(server, 'Ada Admin');
 	const oliveEmail = `${canary('olive')}@example.test`;
 	const olive = await signUp(server, 'Olive Owner', oliveEmail);
@@ -151,13 +168,14 @@ export async function buildWorld(server: TestServer, fakeUrl: string): Promise<W
 	});
 	if (instance.status !== 201) throw new Error(`instance: ${JSON.stringify(instance.body)}`);
 
-	return {
+	const world: World = {
 		server,
 		admin,
 		olive,
 		mallory,
 		penny,
 		anonymous: new HttpClient(server.url),
+		close: () => close(world),
 		canaries: {
 			olive: [
 				oliveEmail,
@@ -190,6 +208,7 @@ export async function buildWorld(server: TestServer, fakeUrl: string): Promise<W
 			penny: pennyId
 		}
 	};
+	return world;
 }
 
 /** Rows that reading or being refused may change (sliding sessions, token last use), left out of the digest. */
