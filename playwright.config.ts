@@ -100,6 +100,10 @@ export default defineConfig({
 			HOST: '127.0.0.1',
 			PORT: port,
 			DATA_DIR: process.env.PARLEY_E2E_DATA_DIR,
+			// scripts/test.sh's PostgreSQL run hands over an empty database; otherwise SQLite in DATA_DIR.
+			...(process.env.PARLEY_E2E_DATABASE_URL && {
+				DATABASE_URL: process.env.PARLEY_E2E_DATABASE_URL
+			}),
 			LOG_LEVEL: 'warn',
 			// Every test user signs up from 127.0.0.1.
 			SIGNUP_MAX_PER_IP_PER_HOUR: '100000',

@@ -10,8 +10,14 @@ if (!process.env.PRISMA_SCHEMA_ENGINE_BINARY && existsSync(offlineEngine)) {
 	process.env.PRISMA_SCHEMA_ENGINE_BINARY = offlineEngine;
 }
 
+// The database decides which of the two generated schemas (and Migrate histories) the CLI uses:
+// `DATABASE_URL=postgresql://… npx prisma migrate dev` works on prisma/postgresql, anything else on
+// prisma/sqlite. PostgreSQL's `migrate dev` and `migrate diff` also need SHADOW_DATABASE_URL.
+const url = process.env.DATABASE_URL ?? 'file:./data/parley.db';
+const provider = /^postgres(ql)?:/.test(url) ? 'postgresql' : 'sqlite';
+
 export default defineConfig({
-	schema: 'prisma/schema.prisma',
-	migrations: { path: 'prisma/migrations' },
-	datasource: { url: process.env.DATABASE_URL ?? 'file:./data/parley.db' }
+	schema: `prisma/${provider}/schema.prisma`,
+	migrations: { path: `prisma/${provider}/migrations` },
+	datasource: { url, shadowDatabaseUrl: process.env.SHADOW_DATABASE_URL }
 });

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { parseDatabaseUrl } from '../src/lib/server/db/target.ts';
 import { rebuild } from '../src/lib/server/usage/rebuild.ts';
 import { UsageService } from '../src/lib/server/usage/usage.service.ts';
 import { DASHBOARD_REPORTS, REPORT_NAMES, type ReportName } from '../src/lib/shared/usage.ts';
@@ -72,7 +73,7 @@ console.log(
 if (!flags.db) {
 	const started = performance.now();
 	let lastReport = started;
-	const made = generate({
+	const made = await generate({
 		file,
 		users: Number(flags.users),
 		facts: Number(flags.facts),
@@ -109,7 +110,7 @@ if (flags.rebuild) {
 }
 
 // ---- queries --------------------------------------------------------------------------------
-const usage = new UsageService(file);
+const usage = new UsageService(parseDatabaseUrl(`file:${file}`));
 const runs = Number(flags.runs);
 const rawRuns = Number(flags['raw-runs']);
 const widgets = REPORT_NAMES.filter((name) => name !== 'notes');

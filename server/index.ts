@@ -9,6 +9,11 @@ import { drainAtMost } from '#lib/server/http/drain.ts';
 import { SECURITY_HEADERS } from '#lib/server/http/security-headers.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const EXPECTED_STARTUP_ERRORS = new Set([
+	'DatabaseUrlError',
+	'DatabaseUnavailableError',
+	'MigrationError'
+]);
 process.env.BODY_SIZE_LIMIT ??= String(MAX_BODY_BYTES);
 // adapter-node takes the request's origin from headers (it reads no ORIGIN variable at run time) and
 // assumes https. This server tells it the real origin through headers it always overwrites, so
@@ -18,11 +23,34 @@ const PROTOCOL_HEADER = 'x-parley-protocol';
 const HOST_HEADER = 'x-parley-host';
 /** The same test as the authenticate hook: a request with this header signs in with the token. */
 const BEARER = /^Bearer\s+\S+$/i;
-const settings = loadConfig();
+const settings = startOrExit(() => loadConfig());
 const configuredOrigin = settings.ORIGIN;
 const publicOrigin = configuredOrigin ? new URL(configuredOrigin) : undefined;
 process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 if (publicOrigin) process.env.HOST_HEADER = HOST_HEADER;
+
+/**
+ * Runs a start-up step; a configuration or database problem ends the process with one line saying
+ * what is wrong (exit code 1) before anything listens. Other failures also print their stack.
+ */
+function startOrExit<T>(step: () => T): T {
+	const exit = (error: unknown): never => {
+		const expected =
+			error instanceof Error &&
+			(EXPECTED_STARTUP_ERRORS.has(error.name) ||
+				error.message.startsWith('Invalid configuration'));
+		process.stderr.write(
+			`Parley cannot start: ${expected ? error.message : ((error as Error)?.stack ?? String(error))}\n`
+		);
+		process.exit(1);
+	};
+	try {
+		const result = step();
+		return result instanceof Promise ? (result.catch(exit) as T) : result;
+	} catch (error) {
+		return exit(error);
+	}
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -75,7 +103,7 @@ function handleRequest(req: IncomingMessage, res: ServerResponse): void {
 }
 
 // Boot first (migrations, services, Socket.IO), then load SvelteKit, whose init hook reuses the App.
-const parley = await bootParley(server);
+const parley = await startOrExit(() => bootParley(server));
 kit.handler = (
 	(await import(new URL('../build/handler.js', import.meta.url).href)) as { handler: Handler }
 ).handler;

@@ -49,7 +49,7 @@ export const variables = defineEnvVars({
 		)
 	},
 	DATA_DIR: { schema: v.optional(v.pipe(v.string(), v.minLength(1)), './data') },
-	DATABASE_URL: { schema: v.optional(v.pipe(v.string(), v.startsWith('file:'))) },
+	DATABASE_URL: { schema: v.optional(v.pipe(v.string(), v.minLength(1))) },
 	LOG_LEVEL: {
 		schema: v.optional(
 			v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { applyMigrations } from '../../src/lib/server/db/migrate.ts';
+import { parseDatabaseUrl } from '../../src/lib/server/db/target.ts';
 
 export interface GenerateOptions {
 	file: string;
@@ -101,9 +102,9 @@ interface Person {
 	chatLeft: number;
 }
 
-export function generate(options: GenerateOptions): Generated {
+export async function generate(options: GenerateOptions): Promise<Generated> {
 	const random = rng(options.seed ?? 42);
-	applyMigrations(options.file);
+	await applyMigrations(parseDatabaseUrl(`file:${options.file}`));
 	const db = new Database(options.file);
 	db.pragma('journal_mode = OFF');
 	db.pragma('synchronous = OFF');

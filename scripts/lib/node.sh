@@ -22,12 +22,17 @@ node_ok || { echo "Could not get Node >= 22.19" >&2; exit 1; }
 ensure_deps() {
 	local stamp="$ROOT/node_modules/.parley-deps"
 	local want
-	want=$(cat "$ROOT/package-lock.json" "$ROOT/prisma/schema.prisma" | sha256sum | cut -d' ' -f1)
+	want=$(cat "$ROOT/package-lock.json" "$ROOT"/prisma/*/schema.prisma | sha256sum | cut -d' ' -f1)
 	if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 		echo "› Installing dependencies" >&2
 		(cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
-		# Generating needs no schema engine; pointing at /bin/true keeps the CLI from downloading one.
-		(cd "$ROOT" && PRISMA_SCHEMA_ENGINE_BINARY=${PRISMA_SCHEMA_ENGINE_BINARY:-/bin/true} npx prisma generate >&2)
+		# One client per database. Generating needs no schema engine; pointing at /bin/true keeps the
+		# CLI from downloading one.
+		local provider
+		for provider in sqlite postgresql; do
+			(cd "$ROOT" && PRISMA_SCHEMA_ENGINE_BINARY=${PRISMA_SCHEMA_ENGINE_BINARY:-/bin/true} \
+				npx prisma generate --schema "prisma/$provider/schema.prisma" >&2)
+		done
 		echo "$want" >"$stamp"
 	fi
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { createDb, type Db } from '#lib/server/db/client.ts';
 import { applyMigrations } from '#lib/server/db/migrate.ts';
+import { parseDatabaseUrl } from '#lib/server/db/target.ts';
 import { toPublicUser } from '#lib/server/auth/user-row.ts';
 import { storable } from '#lib/server/notes/bytes.ts';
 import { LoadFromDatabase } from '#lib/server/notes/hooks/load.ts';
@@ -18,8 +19,9 @@ import type { PublicUser } from '#lib/shared/types.ts';
 export async function notesTestDb(): Promise<{ db: Db; file: string; close(): Promise<void> }> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-notes-spec-'));
 	const file = path.join(dir, 'parley.db');
-	applyMigrations(file);
-	const db = await createDb(`file:${file}`);
+	const target = parseDatabaseUrl(`file:${file}`);
+	await applyMigrations(target);
+	const db = await createDb(target);
 	return {
 		db,
 		file,

@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { databaseUrlFor } from './database.ts';
 
 export interface TestServer {
 	url: string;
+	/** The server's DATABASE_URL (SQLite in dataDir, or a PostgreSQL database of its own). */
+	databaseUrl: string;
 	port: number;
 	dataDir: string;
 	process: ChildProcess;
@@ -25,17 +28,20 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
  * Starts the real production server (`node server/index.ts`, the built app) on a free port with a
- * fresh SQLite file. Pass `dataDir` to restart on an existing database.
+ * fresh database (SQLite, or PostgreSQL under PARLEY_TEST_DB=postgres). Pass `dataDir` to restart
+ * on an existing database.
  */
 export async function startServer(
 	options: { env?: Record<string, string>; dataDir?: string } = {}
 ): Promise<TestServer> {
 	const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parley-test-'));
+	const databaseUrl = await databaseUrlFor(dataDir);
 	const env: Record<string, string | undefined> = {
 		...process.env,
 		HOST: '127.0.0.1',
 		PORT: '0',
 		DATA_DIR: dataDir,
+		DATABASE_URL: databaseUrl,
 		LOG_LEVEL: 'info',
 		// Every test user signs up from 127.0.0.1; tests of the limit itself set it low.
 		SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
@@ -74,6 +80,7 @@ export async function startServer(
 	});
 	return {
 		url: `http://127.0.0.1:${port}`,
+		databaseUrl,
 		port,
 		dataDir,
 		process: child,

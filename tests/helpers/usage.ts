@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createDb, type Db } from '#lib/server/db/client.ts';
 import { applyMigrations } from '#lib/server/db/migrate.ts';
+import { parseDatabaseUrl } from '#lib/server/db/target.ts';
 import { messagePosted, recordAnswer } from '#lib/server/usage/rollups.ts';
 import { UsageService } from '#lib/server/usage/usage.service.ts';
 import type { ReportResult } from '#lib/shared/usage.ts';
@@ -22,9 +23,10 @@ export interface UsageDb {
 export async function openUsageDb(): Promise<UsageDb> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-usage-'));
 	const file = path.join(dir, 'parley.db');
-	applyMigrations(file);
-	const db = await createDb(`file:${file}`);
-	const usage = new UsageService(file);
+	const target = parseDatabaseUrl(`file:${file}`);
+	await applyMigrations(target);
+	const db = await createDb(target);
+	const usage = new UsageService(target);
 	return {
 		file,
 		db,

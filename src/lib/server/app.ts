@@ -21,7 +21,6 @@ import { createRateLimiter } from './rate-limit.ts';
 import { createNotes } from './notes/create.ts';
 import type { DocumentManager } from './notes/document-manager.ts';
 import type { NoteService } from './notes/note.service.ts';
-import { sqlitePath } from './db/client.ts';
 import { LiveMetrics } from './usage/live-metrics.ts';
 import { UsageService } from './usage/usage.service.ts';
 import type { InstanceService } from './sync/instance.service.ts';
@@ -92,7 +91,7 @@ async function createApp(config: Config): Promise<App> {
 	const redactor = new SecretRedactor();
 	const log = createLogger(config.LOG_LEVEL, undefined, redactor);
 	const outbound = createOutbound(config, log);
-	const db = await createDb(config.databaseUrl);
+	const db = await createDb(config.database);
 	const secrets = await openSecrets({ db, config, log, redactor });
 	await warnRefusedUrls(db, outbound, log);
 	const http = { outbound, redactor };
@@ -137,7 +136,7 @@ async function createApp(config: Config): Promise<App> {
 		.purgeExpired()
 		.catch((error: unknown) => log.error({ err: error }, 'note trash sweep failed'));
 
-	const usage = new UsageService(sqlitePath(config.databaseUrl));
+	const usage = new UsageService(config.database);
 	const { sync, instances, scheduler } = createSyncServices({
 		db,
 		log,

@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { getApp, forgetApp, type App } from './app.ts';
 import { loadConfig } from './config.ts';
-import { sqlitePath } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { attachRealtime } from './realtime/attach.ts';
 import type { RealtimeServer } from './realtime/bus.ts';
@@ -20,7 +19,7 @@ export interface Running {
  * CLI (bin/parley.ts) share.
  */
 export async function openApp(config = loadConfig()): Promise<App> {
-	const applied = applyMigrations(sqlitePath(config.databaseUrl));
+	const applied = await applyMigrations(config.database);
 	const app = await getApp(config);
 	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
 	if (applied.some((name) => name.endsWith('_usage_rollups'))) {

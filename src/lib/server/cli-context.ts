@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { loadConfig, type Config } from './config.ts';
-import { createDb, sqlitePath, type Db } from './db/client.ts';
+import { createDb, type Db } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SecretRedactor } from './secrets/redactor.ts';
@@ -24,8 +24,8 @@ export interface CliContext {
  */
 export async function openCliContext(): Promise<CliContext> {
 	const config = loadConfig();
-	applyMigrations(sqlitePath(config.databaseUrl));
-	const db = await createDb(config.databaseUrl);
+	await applyMigrations(config.database);
+	const db = await createDb(config.database);
 	const redactor = new SecretRedactor();
 	const log = createLogger(
 		config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { variables } from '../../env.ts';
+import { DatabaseUrlError, parseDatabaseUrl, type DatabaseTarget } from './db/target.ts';
 
 type Variables = typeof variables;
 export type Config = {
 	-readonly [K in keyof Variables]: NonNullable<
 		Variables[K]['schema']['~standard']['types']
 	>['output'];
-} & { databaseUrl: string };
+} & { database: DatabaseTarget };
 
 /**
  * Validates `process.env` against the declarations in `src/env.ts`. Used by the custom server, the CLI
@@ -21,8 +22,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		if (result.issues) problems.push(`${name}: ${result.issues.map((i) => i.message).join('; ')}`);
 		else values[name] = result.value;
 	}
-	if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 	const config = values as Config;
-	config.databaseUrl = config.DATABASE_URL ?? `file:${path.resolve(config.DATA_DIR, 'parley.db')}`;
+	if (!problems.length) {
+		try {
+			config.database = parseDatabaseUrl(
+				config.DATABASE_URL ?? `file:${path.resolve(config.DATA_DIR, 'parley.db')}`
+			);
+		} catch (error) {
+			if (!(error instanceof DatabaseUrlError)) throw error;
+			problems.push(error.message);
+		}
+	}
+	if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 	return config;
 }

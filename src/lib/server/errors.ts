@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, number> = {
 	method_not_allowed: 405,
 	rate_limited: 429,
 	internal: 500,
+	unavailable: 503,
 	empty_message: 400,
 	message_too_long: 400,
 	unknown_emoji: 400,

@@ -10,6 +10,8 @@ export type ErrorCode =
 	| 'payload_too_large'
 	| 'method_not_allowed'
 	| 'internal'
+	/** The database cannot be reached right now (restarting, failing over): retry shortly. */
+	| 'unavailable'
 	// channels
 	| 'empty_message'
 	| 'message_too_long'

@@ -13,7 +13,7 @@ export interface OutboxItem {
 }
 
 /** Errors that mean "try again later" rather than "this message will never be accepted". */
-const TRANSIENT: ErrorBody['code'][] = ['internal', 'rate_limited'];
+const TRANSIENT: ErrorBody['code'][] = ['internal', 'rate_limited', 'unavailable'];
 
 /**
  * Messages typed by this tab that the server has not acknowledged yet. They go out in order, one

@@ -1,4 +1,4 @@
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Prisma } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 

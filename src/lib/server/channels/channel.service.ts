@@ -1,5 +1,4 @@
-import type { Db } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Db, Prisma } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { DM_MAX_MEMBERS, type ChannelSummary, type MemberDto } from '#lib/shared/channels.ts';

@@ -1,6 +1,5 @@
 import { RateLimiterRes, type BurstyRateLimiter } from 'rate-limiter-flexible';
-import type { Db } from '../db/client.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { type Db, Prisma } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { MESSAGE_MAX_LENGTH, type MessageDto } from '#lib/shared/channels.ts';

@@ -1,5 +1,4 @@
-import type { Db } from '../db/client.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { type Db, Prisma } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import type { ChatMessageDto, ChatSnapshot, ChatSummary } from '#lib/shared/chats.ts';

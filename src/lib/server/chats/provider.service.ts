@@ -1,9 +1,8 @@
-import type { Db } from '../db/client.ts';
+import { type Db, Prisma } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { SecretKeyError } from '../secrets/keys.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { Prisma } from '../generated/prisma/client.ts';
 import type { ModelOption } from '#lib/shared/chats.ts';
 import { listModels, type ProviderEndpoint, type ProviderHttp } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';

@@ -1,5 +1,6 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type * as v from 'valibot';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { isPlainObject } from '../plain-object.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
@@ -7,6 +8,10 @@ import type { PublicUser } from '#lib/shared/types.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's params and id
 type Handler<E extends RequestEvent<any, any>> = (event: E) => Promise<Response>;
 
+const UNAVAILABLE = {
+	code: 'unavailable',
+	message: 'The database is unavailable for a moment. Try again in a few seconds.'
+} as const;
 /**
  * Wraps a `+server.ts` handler so every failure is JSON: `{ error: { code, message, fields? } }` with
  * the matching status. Unexpected errors are logged and reported as `internal`.
@@ -21,6 +26,10 @@ export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Hand
 				const headers: Record<string, string> = {};
 				if (error.retryAfterSeconds) headers['retry-after'] = String(error.retryAfterSeconds);
 				return json({ error: error.toBody() }, { status: error.status, headers });
+			}
+			if (isDatabaseUnavailable(error)) {
+				event.locals.log.warn({ err: error }, 'database unavailable');
+				return json({ error: UNAVAILABLE }, { status: 503, headers: { 'retry-after': '2' } });
 			}
 			event.locals.log.error({ err: error }, 'api handler failed');
 			return json(

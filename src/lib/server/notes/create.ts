@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { sqlitePath, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { Compactor } from './compaction.ts';
@@ -26,7 +26,10 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 	const documents = new DocumentManager(
 		[
 			new AuthenticateFromDatabase(db),
-			new LoadFromDatabase(db, new NoteLogReader(sqlitePath(config.databaseUrl))),
+			new LoadFromDatabase(
+				db,
+				config.database.kind === 'sqlite' ? new NoteLogReader(config.database.file) : undefined
+			),
 			new RepairOnLoad(log),
 			new ValidateChange(
 				{

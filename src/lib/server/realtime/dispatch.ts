@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { App } from '../app.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, validationError } from '../errors.ts';
 import { isPlainObject } from '../plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
@@ -77,6 +78,16 @@ async function run(
 		return { ok: true, data };
 	} catch (error) {
 		if (AppError.is(error)) return { ok: false, error: error.toBody() };
+		if (isDatabaseUnavailable(error)) {
+			app.log.warn({ err: error, event, userId }, 'database unavailable');
+			return {
+				ok: false,
+				error: {
+					code: 'unavailable',
+					message: 'The database is unavailable for a moment. Try again in a few seconds.'
+				}
+			};
+		}
 		app.log.error({ err: error, event, userId }, 'socket handler failed');
 		return {
 			ok: false,

@@ -1,3 +1,4 @@
+import type { Dialect } from '../db/target.ts';
 import type { Db } from '../db/client.ts';
 import { isSealed, seal, sealedKeyId, unseal } from './cipher.ts';
 import type { KeyVault } from './key-vault.ts';
@@ -30,11 +31,13 @@ export function secretContext(column: SecretColumn, id: string): string {
  */
 export class SecretStore {
 	readonly #db: Db;
+	readonly #dialect: Dialect;
 	readonly #vault: KeyVault;
 	readonly #redactor: SecretRedactor;
 
-	constructor(deps: { db: Db; vault: KeyVault; redactor: SecretRedactor }) {
+	constructor(deps: { db: Db; dialect: Dialect; vault: KeyVault; redactor: SecretRedactor }) {
 		this.#db = deps.db;
+		this.#dialect = deps.dialect;
 		this.#vault = deps.vault;
 		this.#redactor = deps.redactor;
 	}
@@ -61,9 +64,9 @@ export class SecretStore {
 	async stored(): Promise<StoredSecret[]> {
 		const [providers, instances] = await Promise.all([
 			this.#db.$queryRaw<{ id: string; value: string }[]>`
-				SELECT id, apiKey AS value FROM Provider WHERE apiKey <> ''`,
+				SELECT "id", "apiKey" AS "value" FROM "Provider" WHERE "apiKey" <> ''`,
 			this.#db.$queryRaw<{ id: string; value: string }[]>`
-				SELECT id, apiKey AS value FROM Instance WHERE apiKey <> ''`
+				SELECT "id", "apiKey" AS "value" FROM "Instance" WHERE "apiKey" <> ''`
 		]);
 		return [
 			...providers.map((r) => ({ column: 'provider.apiKey' as const, ...r })),
@@ -76,9 +79,9 @@ export class SecretStore {
 		const changed =
 			secret.column === 'provider.apiKey'
 				? await this.#db.$executeRaw`
-					UPDATE Provider SET apiKey = ${to} WHERE id = ${secret.id} AND apiKey = ${secret.value}`
+					UPDATE "Provider" SET "apiKey" = ${to} WHERE "id" = ${secret.id} AND "apiKey" = ${secret.value}`
 				: await this.#db.$executeRaw`
-					UPDATE Instance SET apiKey = ${to} WHERE id = ${secret.id} AND apiKey = ${secret.value}`;
+					UPDATE "Instance" SET "apiKey" = ${to} WHERE "id" = ${secret.id} AND "apiKey" = ${secret.value}`;
 		return changed === 1;
 	}
 
@@ -122,9 +125,14 @@ export class SecretStore {
 	/**
 	 * Rebuilds the database file and empties the WAL, so values overwritten or deleted before (plain
 	 * text, or ciphertext under a retired key) cannot be read from free pages. Deletions from now on
-	 * are zeroed by `secure_delete`.
+	 * are zeroed by `secure_delete`. On PostgreSQL, the two tables holding keys are rewritten
+	 * instead, which drops their dead row versions.
 	 */
 	async compact(): Promise<void> {
+		if (this.#dialect === 'postgres') {
+			await this.#db.$executeRawUnsafe('VACUUM FULL "Provider", "Instance"');
+			return;
+		}
 		await this.#db.$executeRawUnsafe('VACUUM');
 		await this.#db.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
 	}

@@ -45,24 +45,28 @@ export async function openSecrets(deps: {
 	if (notice.looseMode) {
 		log.warn({ path: notice.path }, 'the key file can be read by other users; run chmod 600 on it');
 	}
-	const store = new SecretStore({ db, vault, redactor });
+	const store = new SecretStore({ db, dialect: config.database.kind, vault, redactor });
 	const sealed = await store.sealPlaintext();
 	if (sealed) log.info({ values: sealed }, 'encrypted API keys that were stored in plain text');
-	const [{ user_version: version }] =
-		await db.$queryRawUnsafe<{ user_version: number | bigint }[]>('PRAGMA user_version');
-	if (sealed || Number(version) < COMPACTED_VERSION) {
-		if (sealed || (await mayHoldOldKeys(db))) {
-			log.info('compacting the database once, so no plaintext API key survives in free pages');
-			const started = Date.now();
-			await store.compact();
-			log.info({ ms: Date.now() - started }, 'compacted the database');
-		}
-		await db.$executeRawUnsafe(`PRAGMA user_version = ${COMPACTED_VERSION}`);
-	}
+	// PostgreSQL databases start after encryption came in, so only a SQLite file can hold old keys.
+	if (config.database.kind === 'sqlite') await compactOnce(db, store, log, sealed);
 	for (const failure of await store.refreshRedactor()) {
 		log.error({ column: failure.column, id: failure.id }, failure.reason);
 	}
 	return store;
+}
+
+async function compactOnce(db: Db, store: SecretStore, log: Logger, sealed: number) {
+	const [{ user_version: version }] =
+		await db.$queryRawUnsafe<{ user_version: number | bigint }[]>('PRAGMA user_version');
+	if (!sealed && Number(version) >= COMPACTED_VERSION) return;
+	if (sealed || (await mayHoldOldKeys(db))) {
+		log.info('compacting the database once, so no plaintext API key survives in free pages');
+		const started = Date.now();
+		await store.compact();
+		log.info({ ms: Date.now() - started }, 'compacted the database');
+	}
+	await db.$executeRawUnsafe(`PRAGMA user_version = ${COMPACTED_VERSION}`);
 }
 
 /**

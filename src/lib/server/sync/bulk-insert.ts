@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Prisma } from '../generated/prisma/client.ts';
-import type { Db } from '../db/client.ts';
+import { Prisma, type Db } from '../db/client.ts';
 
 type Tx = Prisma.TransactionClient | Db;
 type Value = string | number | boolean | Date | null;

@@ -1,3 +1,4 @@
+import type { DatabaseTarget } from '../db/target.ts';
 import { refreshInstanceDays } from '../usage/rebuild.ts';
 
 /**
@@ -10,7 +11,7 @@ import { refreshInstanceDays } from '../usage/rebuild.ts';
  */
 export type RollupRefresher = (instanceId: string, days: string[]) => Promise<void>;
 
-/** The refresher the App and the CLI use: rebuilds those days from the database file. */
-export function createRollupRefresher(file: string): RollupRefresher {
-	return (instanceId, days) => refreshInstanceDays(file, instanceId, days);
+/** The refresher the App and the CLI use: rebuilds those days in the database. */
+export function createRollupRefresher(target: DatabaseTarget): RollupRefresher {
+	return (instanceId, days) => refreshInstanceDays(target, instanceId, days);
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { sqlitePath, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { OutboundClient } from '../outbound/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -36,7 +36,7 @@ export function createSyncServices(
 	} & SyncHttp
 ) {
 	const { db, log, bus, config, http, secrets } = deps;
-	const refreshRollups = createRollupRefresher(sqlitePath(config.databaseUrl));
+	const refreshRollups = createRollupRefresher(config.database);
 	const sync = new SyncService({
 		db,
 		log,

@@ -8,6 +8,8 @@
  * the activity bits an OR, so any order of counting gives identical rollups.
  */
 import Database from 'better-sqlite3';
+import type { DatabaseTarget } from '../db/target.ts';
+import { usageSqliteFile } from './sqlite-only.ts';
 import { DAY } from './calendar.ts';
 import {
 	BIN_COLUMNS,
@@ -180,11 +182,11 @@ export function rebuild(file: string, options: RebuildOptions = {}): RebuildResu
  * keeps answering. An instance that no longer exists has its rollups removed altogether.
  */
 export async function refreshInstanceDays(
-	file: string,
+	target: DatabaseTarget,
 	instanceId: string,
 	days: string[]
 ): Promise<void> {
-	const db = open(file);
+	const db = open(usageSqliteFile(target));
 	try {
 		const exists = db.prepare('SELECT 1 FROM Instance WHERE id = ?').get(instanceId);
 		if (!exists) {

@@ -32,6 +32,8 @@ import {
 } from './reports/time.ts';
 import type { Scope } from './sources.ts';
 import { q, ReadDb } from './sql.ts';
+import { usageSqliteFile } from './sqlite-only.ts';
+import type { DatabaseTarget } from '../db/target.ts';
 
 const REPORTS: Record<ReportName, ReportDef> = {
 	summary: summaryReport,
@@ -64,16 +66,16 @@ export function reportCatalogue() {
 }
 
 export class UsageService {
-	readonly #file: string;
+	readonly #target: DatabaseTarget;
 	#db: ReadDb | undefined;
 
-	/** `file` is the SQLite database; it is opened for reading on first use. */
-	constructor(file: string) {
-		this.#file = file;
+	/** The database is opened for reading on first use. */
+	constructor(target: DatabaseTarget) {
+		this.#target = target;
 	}
 
 	get #read(): ReadDb {
-		this.#db ??= new ReadDb(this.#file);
+		this.#db ??= new ReadDb(usageSqliteFile(this.#target));
 		return this.#db;
 	}
 
@@ -182,7 +184,7 @@ export class UsageService {
 
 	/** Recomputes the rollups from the raw facts (see rebuild.ts). */
 	rebuild(options: RebuildOptions = {}): RebuildResult {
-		return rebuild(this.#file, options);
+		return rebuild(usageSqliteFile(this.#target), options);
 	}
 
 	close(): void {

@@ -35,7 +35,7 @@ export class LoadFromDatabase implements NoteExtension {
 		const tail =
 			this.#log?.tail(note.id, after) ??
 			(await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`
-				SELECT seq, data FROM NoteUpdate WHERE noteId = ${note.id} AND seq > ${after} ORDER BY seq`);
+				SELECT "seq", "data" FROM "NoteUpdate" WHERE "noteId" = ${note.id} AND "seq" > ${after} ORDER BY "seq"`);
 		let state = snapshot?.state;
 		if (!snapshot && tail.length === 0) {
 			state = storable(seedState());

@@ -1,5 +1,4 @@
-import type { Db } from '../../db/client.ts';
-import { Prisma } from '../../generated/prisma/client.ts';
+import { type Db, Prisma } from '../../db/client.ts';
 import { storable } from '../bytes.ts';
 import type { Compactor } from '../compaction.ts';
 import type { NoteExtension, StorePayload } from '../extension.ts';

@@ -1,0 +1,125 @@
+/**
+ * Which database the suite runs on, and throwaway databases on it. `PARLEY_TEST_DB=postgres` (with
+ * `POSTGRES_URL`, a superuser URL without a database, from scripts/lib/postgres.sh) gives every
+ * server and in-process test a fresh PostgreSQL database; otherwise each gets a fresh SQLite file in
+ * its data folder, as before.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+export type TestDialect = 'sqlite' | 'postgres';
+
+export const TEST_DB: TestDialect =
+	process.env.PARLEY_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+// COUNT(*) and BigInt columns come back as text from node-postgres; the tests compare numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+function postgresAdminUrl(): string {
+	const url = process.env.POSTGRES_URL;
+	if (!url) throw new Error('PARLEY_TEST_DB=postgres needs POSTGRES_URL (scripts/test.sh sets it)');
+	return url.replace(/\/$/, '');
+}
+
+/** Creates an empty PostgreSQL database and returns its URL. */
+export async function createPostgresDatabase(prefix = 'test'): Promise<string> {
+	const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+	const admin = new pg.Client({ connectionString: `${postgresAdminUrl()}/postgres` });
+	await admin.connect();
+	try {
+		await admin.query(`CREATE DATABASE "${name}"`);
+	} finally {
+		await admin.end();
+	}
+	return `${postgresAdminUrl()}/${name}`;
+}
+
+const URL_FILE = 'database-url';
+
+/**
+ * The DATABASE_URL for a server whose data folder is `dataDir`: SQLite's default file in it, or a
+ * PostgreSQL database made for that folder on first use (remembered in the folder, so a restart on
+ * the same folder finds the same data).
+ */
+export async function databaseUrlFor(dataDir: string): Promise<string> {
+	if (TEST_DB === 'sqlite') return `file:${path.join(dataDir, 'parley.db')}`;
+	const file = path.join(dataDir, URL_FILE);
+	if (existsSync(file)) return readFileSync(file, 'utf8');
+	const url = await createPostgresDatabase();
+	writeFileSync(file, url);
+	return url;
+}
+
+/**
+ * A connection to a test server's database for checks the API cannot make. Write SQL once for both
+ * databases: `?` placeholders (numbered for PostgreSQL here), double-quoted identifiers
+ * (`"Message"."channelId"`), no dialect functions. Dates go in as `dbDate(…)` and come out through
+ * `parseDbDate`.
+ */
+export interface TestDb {
+	readonly dialect: TestDialect;
+	all<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+	get<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+	/** Runs a write; resolves with the number of rows it changed. */
+	run(sql: string, ...params: unknown[]): Promise<number>;
+	close(): Promise<void>;
+}
+
+export async function openTestDb(databaseUrl: string): Promise<TestDb> {
+	if (databaseUrl.startsWith('file:')) {
+		const db = new Database(databaseUrl.slice('file:'.length), { timeout: 5000 });
+		return {
+			dialect: 'sqlite',
+			all: async <T>(sql: string, ...params: unknown[]) =>
+				db.prepare(sql).all(...params.map(sqliteValue)) as T[],
+			get: async <T>(sql: string, ...params: unknown[]) =>
+				db.prepare(sql).get(...params.map(sqliteValue)) as T | undefined,
+			run: async (sql: string, ...params: unknown[]) =>
+				db.prepare(sql).run(...params.map(sqliteValue)).changes,
+			close: async () => void db.close()
+		};
+	}
+	const client = new pg.Client({ connectionString: databaseUrl });
+	client.on('error', () => {});
+	await client.connect();
+	const query = (sql: string, params: unknown[]) => client.query(numbered(sql), params);
+	return {
+		dialect: 'postgres',
+		all: async <T>(sql: string, ...params: unknown[]) => (await query(sql, params)).rows as T[],
+		get: async <T>(sql: string, ...params: unknown[]) =>
+			(await query(sql, params)).rows[0] as T | undefined,
+		run: async (sql: string, ...params: unknown[]) => (await query(sql, params)).rowCount ?? 0,
+		close: () => client.end()
+	};
+}
+
+/** `?` → `$1, $2, …` outside string literals. */
+function numbered(sql: string): string {
+	let n = 0;
+	return sql.replace(/'(?:[^']|'')*'|\?/g, (token) => (token === '?' ? `$${++n}` : token));
+}
+
+/** better-sqlite3 binds no booleans or Dates; store them as Prisma does. */
+function sqliteValue(value: unknown): unknown {
+	if (typeof value === 'boolean') return value ? 1 : 0;
+	if (value instanceof Date) return dbDate(value);
+	return value;
+}
+
+/**
+ * A Date as a statement parameter: the ISO-8601 text Prisma's SQLite adapter writes
+ * (`2026-12-27T14:53:02.058+00:00`), which PostgreSQL also reads into a timestamptz.
+ */
+export function dbDate(date: Date): string {
+	return date.toISOString().replace('Z', '+00:00');
+}
+
+/** Reads a DateTime column back as a Date (text or epoch ms on SQLite, a Date on PostgreSQL). */
+export function parseDbDate(value: unknown): Date {
+	if (value instanceof Date) return value;
+	if (typeof value === 'number') return new Date(value);
+	return new Date(String(value));
+}
