@@ -4,6 +4,21 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
 
+const DATABASE_ONLY_IN_DB = ['better-sqlite3', 'pg', '@prisma/client'].map((name) => ({
+	name,
+	message: 'Reach the database through src/lib/server/db (Db and Prisma from db/client.ts).'
+}));
+const GENERATED = {
+	group: ['**/generated/*'],
+	message: 'Import Db and Prisma from src/lib/server/db/client.ts.'
+};
+const SERVER_CODE = {
+	group: ['#lib/server/*', '$lib/server/*', '**/lib/server/**', '**/server/**'],
+	message: 'Client code must not import server code (shared types go in #lib/shared).'
+};
+/** The usage read model still opens the SQLite file itself (moving into src/lib/server/db). */
+const SQLITE_READERS = ['src/lib/server/usage/rebuild.ts', 'src/lib/server/usage/sql.ts'];
+
 export default ts.config(
 	{
 		ignores: [
@@ -42,6 +57,33 @@ export default ts.config(
 	{
 		files: ['**/*.svelte', '**/*.svelte.ts'],
 		languageOptions: { parserOptions: { parser: ts.parser } }
+	},
+	// Layering (docs/architecture.md): the database is reached through src/lib/server/db only, and
+	// the browser never imports server code, not even types. (The client block comes last: for a
+	// file both match, flat config keeps the last rule, so it repeats the database restrictions.)
+	{
+		files: ['src/**/*.ts', 'src/**/*.svelte'],
+		ignores: ['src/lib/server/db/**', ...SQLITE_READERS],
+		rules: {
+			'no-restricted-imports': ['error', { paths: DATABASE_ONLY_IN_DB, patterns: [GENERATED] }]
+		}
+	},
+	{
+		files: [
+			'src/lib/client/**',
+			'src/lib/components/**',
+			'src/lib/shared/**',
+			'src/routes/**/*.svelte',
+			'src/routes/**/+page.ts',
+			'src/routes/**/+layout.ts',
+			'src/hooks.client.ts'
+		],
+		rules: {
+			'no-restricted-imports': [
+				'error',
+				{ paths: DATABASE_ONLY_IN_DB, patterns: [GENERATED, SERVER_CODE] }
+			]
+		}
 	},
 	{
 		files: ['**/*.js'],

@@ -57,3 +57,24 @@ export interface ModelOption {
 }
 
 export const PROMPT_MAX_LENGTH_DEFAULT = 32_000;
+
+/** A provider as the admin pages show it (src/lib/server/chats/provider.service.ts builds it). */
+export interface ProviderView {
+	id: string;
+	name: string;
+	baseUrl: string;
+	/** Whether a key is stored; the key itself never leaves the server. */
+	hasApiKey: boolean;
+	enabled: boolean;
+	models: ModelView[];
+}
+
+export interface ModelView {
+	id: string;
+	remoteId: string;
+	displayName: string;
+	enabled: boolean;
+	isDefault: boolean;
+	inputPricePerMTok: number;
+	outputPricePerMTok: number;
+}

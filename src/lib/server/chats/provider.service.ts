@@ -3,29 +3,11 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { SecretKeyError } from '../secrets/keys.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import type { ModelOption } from '#lib/shared/chats.ts';
+import type { ModelOption, ModelView, ProviderView } from '#lib/shared/chats.ts';
+
+export type { ModelView, ProviderView };
 import { listModels, type ProviderEndpoint, type ProviderHttp } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
-
-export interface ProviderView {
-	id: string;
-	name: string;
-	baseUrl: string;
-	/** Whether a key is stored; the key itself never leaves the server. */
-	hasApiKey: boolean;
-	enabled: boolean;
-	models: ModelView[];
-}
-
-export interface ModelView {
-	id: string;
-	remoteId: string;
-	displayName: string;
-	enabled: boolean;
-	isDefault: boolean;
-	inputPricePerMTok: number;
-	outputPricePerMTok: number;
-}
 
 export interface ResolvedModel {
 	endpoint: ProviderEndpoint;
