@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { goOffline, postMessages, rawSocketSync, restSync } from './lib/catch-up.ts';
 import { socketOptions } from './lib/connect.ts';
+import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
 import { MemberFleet, type Deliveries } from './lib/fleet.ts';
 import {
 	boxCpu,
@@ -53,9 +54,11 @@ const { values: flags } = parseArgs({
 		window: { type: 'string' },
 		'max-seconds': { type: 'string' },
 		catchup: { type: 'string' },
-		profile: { type: 'string' }
+		profile: { type: 'string' },
+		db: { type: 'string' }
 	}
 });
+const DB = parseBenchDatabase(flags.db);
 const option = (name: keyof typeof flags, env: string, fallback: number) =>
 	Number(flags[name] ?? process.env[env] ?? fallback);
 const SIZES = (flags.sizes ?? process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
@@ -621,7 +624,7 @@ async function main(): Promise<void> {
 
 	const app = await startServer('app', {
 		dataDir: trackDir(mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'))),
-		env: APP_ENV
+		env: { ...APP_ENV, ...(await databaseEnv(DB)) }
 	});
 	const bare = await startServer('bare', { args: ['--broadcast'] });
 	const ws = await setUp(app);

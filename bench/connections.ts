@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpClient } from '../tests/helpers/client.ts';
+import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
 import {
 	exited,
 	fdLimit,
@@ -34,8 +35,9 @@ import {
 import type { MemorySample, WorkerReply } from './lib/ipc.ts';
 
 const { values: flags } = parseArgs({
-	options: { sizes: { type: 'string' }, snapshots: { type: 'string' } }
+	options: { sizes: { type: 'string' }, snapshots: { type: 'string' }, db: { type: 'string' } }
 });
+const DB = parseBenchDatabase(flags.db);
 const SIZES = (flags.sizes ?? process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const SNAPSHOT_DIR = flags.snapshots ?? process.env.BENCH_HEAP_SNAPSHOTS;
 /** Every connection is the same user from 127.0.0.1: lift the caps that would refuse them. */
@@ -155,10 +157,17 @@ interface Run {
 	problems: number;
 }
 
-async function measure(kind: Kind, n: number, setup: { dataDir: string; token: string }) {
+interface AppSetup {
+	dataDir: string;
+	token: string;
+	/** DATABASE_URL for PostgreSQL runs; empty for SQLite. */
+	dbEnv: Record<string, string>;
+}
+
+async function measure(kind: Kind, n: number, setup: AppSetup) {
 	const server = await startServer(
 		kind,
-		kind === 'app' ? { dataDir: setup.dataDir, env: APP_ENV } : {}
+		kind === 'app' ? { dataDir: setup.dataDir, env: { ...APP_ENV, ...setup.dbEnv } } : {}
 	);
 	try {
 		// Same client options for both servers: the bare one ignores the token but stores the same
@@ -192,9 +201,10 @@ async function measure(kind: Kind, n: number, setup: { dataDir: string; token: s
 }
 
 /** Creates the one user and API token every app connection authenticates with. */
-async function setUpApp(): Promise<{ dataDir: string; token: string }> {
+async function setUpApp(): Promise<AppSetup> {
 	const dataDir = trackDir(mkdtempSync(path.join(os.tmpdir(), 'parley-bench-')));
-	const server = await startServer('app', { dataDir });
+	const dbEnv = await databaseEnv(DB);
+	const server = await startServer('app', { dataDir, env: dbEnv });
 	try {
 		const client = new HttpClient(server.url);
 		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
@@ -206,7 +216,7 @@ async function setUpApp(): Promise<{ dataDir: string; token: string }> {
 			body: { name: 'bench' }
 		});
 		if (status !== 201 || !body.token) throw new Error(`token creation failed with HTTP ${status}`);
-		return { dataDir, token: body.token };
+		return { dataDir, token: body.token, dbEnv };
 	} finally {
 		await server.stop();
 	}

@@ -11,17 +11,24 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { HttpClient } from '../tests/helpers/client.ts';
+import { openTestDb } from '../tests/helpers/database.ts';
+import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
 import type { MemorySample } from './lib/ipc.ts';
 import type { ServerKind } from './lib/notes-ipc.ts';
 import { guard, runMain } from './lib/harness.ts';
 import { ROOT, settle, sleep, startServer, startWorker, trackDir } from './lib/notes-process.ts';
 
 const { values: flags } = parseArgs({
-	options: { sizes: { type: 'string' }, seconds: { type: 'string' }, rounds: { type: 'string' } }
+	options: {
+		sizes: { type: 'string' },
+		seconds: { type: 'string' },
+		rounds: { type: 'string' },
+		db: { type: 'string' }
+	}
 });
+const DB = parseBenchDatabase(flags.db);
 const SIZES = (flags.sizes ?? process.env.BENCH_NOTE_SIZES ?? '2,10,50').split(',').map(Number);
 const MEASURE_MS = Number(flags.seconds ?? process.env.BENCH_NOTE_SECONDS ?? '10') * 1000;
 const ROUNDS = Number(flags.rounds ?? process.env.BENCH_NOTE_ROUNDS ?? '2');
@@ -55,6 +62,8 @@ guard('bench:notes', TOTAL_TIMEOUT_MS);
 
 interface Setup {
 	dataDir: string;
+	/** DATABASE_URL for PostgreSQL runs (a database per setup); empty for SQLite. */
+	dbEnv: Record<string, string>;
 	token: string;
 	fanout: Record<number, string>;
 	memory: string[];
@@ -66,7 +75,8 @@ interface Setup {
 async function setUp(): Promise<Setup> {
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-notes-'));
 	trackDir(dataDir);
-	const server = await startServer('parley', { ...PARLEY_ENV, DATA_DIR: dataDir });
+	const dbEnv = await databaseEnv(DB);
+	const server = await startServer('parley', { ...PARLEY_ENV, DATA_DIR: dataDir, ...dbEnv });
 	let token: string;
 	const create = async (title: string) => {
 		const response = await fetch(`${server.url}/api/v1/notes`, {
@@ -96,8 +106,8 @@ async function setUp(): Promise<Setup> {
 		const load: string[] = [];
 		for (let i = 0; i < LOAD_NOTES; i++) load.push(await create(`load ${i}`));
 		await server.stop();
-		const hocuspocusLog = writeLogs(dataDir, load);
-		return { dataDir, token, fanout, memory, warmup, load, hocuspocusLog };
+		const hocuspocusLog = await writeLogs(dataDir, dbEnv, load);
+		return { dataDir, dbEnv, token, fanout, memory, warmup, load, hocuspocusLog };
 	} finally {
 		await server.stop();
 	}
@@ -108,19 +118,21 @@ async function setUp(): Promise<Setup> {
  * as a server that crashed before compacting would leave it, and writes the first note's seed and
  * log to a file for the Hocuspocus baseline.
  */
-function writeLogs(dataDir: string, noteIds: string[]): string {
-	const db = new Database(path.join(dataDir, 'parley.db'));
+async function writeLogs(
+	dataDir: string,
+	dbEnv: Record<string, string>,
+	noteIds: string[]
+): Promise<string> {
+	const db = await openTestDb(dbEnv.DATABASE_URL ?? `file:${path.join(dataDir, 'parley.db')}`);
 	const file = path.join(dataDir, 'hocuspocus-log.bin');
 	try {
-		const insert = db.prepare(
-			'INSERT INTO NoteUpdate (noteId, seq, data, userId) VALUES (?, ?, ?, NULL)'
-		);
 		for (const [index, noteId] of noteIds.entries()) {
-			const { state } = db
-				.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?')
-				.get(noteId) as {
-				state: Buffer;
-			};
+			const snapshot = await db.get<{ state: Buffer }>(
+				'SELECT "state" FROM "NoteSnapshot" WHERE "noteId" = ?',
+				noteId
+			);
+			if (!snapshot) throw new Error(`note ${noteId} has no snapshot`);
+			const { state } = snapshot;
 			const doc = new Y.Doc();
 			Y.applyUpdate(doc, state);
 			const updates: Uint8Array[] = [];
@@ -130,9 +142,16 @@ function writeLogs(dataDir: string, noteIds: string[]): string {
 			while (updates.length < LOG_UPDATES) {
 				text.insert(Math.floor(Math.random() * (text.length + 1)), 'abcdefgh'[updates.length % 8]);
 			}
-			db.transaction(() =>
-				updates.forEach((u, seq) => insert.run(noteId, seq + 1, Buffer.from(u)))
-			)();
+			await db.run('BEGIN');
+			for (const [seq, update] of updates.entries()) {
+				await db.run(
+					'INSERT INTO "NoteUpdate" ("noteId", "seq", "data", "userId") VALUES (?, ?, ?, NULL)',
+					noteId,
+					seq + 1,
+					Buffer.from(update)
+				);
+			}
+			await db.run('COMMIT');
 			if (index === 0) {
 				const frames = [state, ...updates].map((u) => {
 					const frame = Buffer.alloc(4 + u.length);
@@ -144,13 +163,15 @@ function writeLogs(dataDir: string, noteIds: string[]): string {
 			}
 		}
 	} finally {
-		db.close();
+		await db.close();
 	}
 	return file;
 }
 
 function serverEnv(kind: ServerKind, setup: Setup, extra: Record<string, string> = {}) {
-	return kind === 'parley' ? { ...PARLEY_ENV, DATA_DIR: setup.dataDir, ...extra } : extra;
+	return kind === 'parley'
+		? { ...PARLEY_ENV, DATA_DIR: setup.dataDir, ...setup.dbEnv, ...extra }
+		: extra;
 }
 
 // ---- measurements ---------------------------------------------------------------------------------
@@ -433,7 +454,7 @@ async function main(): Promise<void> {
 			table([
 				['', 'server wall', 'server CPU', 'client join'],
 				[
-					'parley (SQLite: snapshot + log)',
+					`parley (${DB === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: snapshot + log)`,
 					spread(pl.serverMs),
 					spread(pl.cpuMs),
 					spread(pl.joinMs)

@@ -28,6 +28,7 @@ import type {
 	StatsReply,
 	StatsRequest
 } from './lib/streams-ipc.ts';
+import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -35,9 +36,11 @@ const { values: flags } = parseArgs({
 		sizes: { type: 'string' },
 		seconds: { type: 'string' },
 		profile: { type: 'string' },
-		'app-node-args': { type: 'string' }
+		'app-node-args': { type: 'string' },
+		db: { type: 'string' }
 	}
 });
+const DB = parseBenchDatabase(flags.db);
 /** Extra Node.js flags for the app process, e.g. GC settings to compare. */
 const APP_NODE_ARGS = (flags['app-node-args'] ?? process.env.BENCH_STREAM_APP_NODE_ARGS ?? '')
 	.split(/\s+/)
@@ -443,7 +446,8 @@ async function main(): Promise<void> {
 			SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
 			// The fake listens on 127.0.0.1, which the outbound guard refuses unless listed.
 			OUTBOUND_ALLOW: new URL(fakeUrl).host,
-			SECRET_KEY: BENCH_SECRET_KEY
+			SECRET_KEY: BENCH_SECRET_KEY,
+			...(await databaseEnv(DB))
 		},
 		APP_NODE_ARGS
 	);

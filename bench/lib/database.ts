@@ -1,0 +1,66 @@
+/**
+ * `--db=sqlite|postgres` for the benchmarks. With postgres, a throwaway PostgreSQL cluster starts
+ * once per run (scripts/lib/postgres.sh: initdb in a temp folder, 127.0.0.1, a free port, fsync
+ * off like the tests) and every Parley server the bench starts gets a fresh database in it; the
+ * cluster stops when the bench exits. With sqlite (the default), servers use the file in their
+ * DATA_DIR as before.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+export type BenchDatabase = 'sqlite' | 'postgres';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The `--db=` option's value, checked. */
+export function parseBenchDatabase(value: string | undefined): BenchDatabase {
+	if (value === undefined || value === 'sqlite') return 'sqlite';
+	if (value === 'postgres' || value === 'postgresql') return 'postgres';
+	throw new Error(`--db must be sqlite or postgres, not ${value}`);
+}
+
+let cluster: { url: string; pid: number; dir: string } | undefined;
+
+function startCluster(): { url: string; pid: number; dir: string } {
+	const out = execFileSync(
+		'bash',
+		[
+			'-c',
+			'source scripts/lib/postgres.sh && start_postgres >&2 && echo "$POSTGRES_URL $POSTGRES_PID $POSTGRES_DIR"'
+		],
+		{ cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }
+	).trim();
+	const [url, pid, dir] = out.split(' ');
+	const started = { url, pid: Number(pid), dir };
+	process.on('exit', () => {
+		try {
+			process.kill(started.pid, 'SIGINT');
+		} catch {
+			/* already gone */
+		}
+		// The postmaster finishes its fast shutdown on its own; its folder goes once it has.
+		setTimeout(() => rmSync(started.dir, { recursive: true, force: true }), 0).unref();
+	});
+	return started;
+}
+
+/**
+ * The environment that points a Parley server at its database: nothing for SQLite (DATA_DIR's
+ * file), or DATABASE_URL of a fresh PostgreSQL database.
+ */
+export async function databaseEnv(db: BenchDatabase): Promise<Record<string, string>> {
+	if (db === 'sqlite') return {};
+	cluster ??= startCluster();
+	const name = `bench_${randomBytes(5).toString('hex')}`;
+	const admin = new pg.Client({ connectionString: `${cluster.url}/postgres` });
+	await admin.connect();
+	try {
+		await admin.query(`CREATE DATABASE "${name}"`);
+	} finally {
+		await admin.end();
+	}
+	return { DATABASE_URL: `${cluster.url}/${name}` };
+}
