@@ -102,7 +102,7 @@ if (!flags.db) {
 }
 if (flags.rebuild) {
 	const started = performance.now();
-	const result = rebuild(file);
+	const result = await rebuild(parseDatabaseUrl(`file:${file}`));
 	const ms = performance.now() - started;
 	console.log(
 		`rebuilt the rollups (parley usage rebuild): ${result.days} days, ${result.facts.toLocaleString('en-US')} facts in ${seconds(ms)} (${Math.round(result.facts / (ms / 1000)).toLocaleString('en-US')} facts/s)`
@@ -127,12 +127,15 @@ for (const range of flags.ranges.split(',')) {
 		const one = [name] as ReportName[];
 		let fromRollups: unknown;
 		let fromRaw: unknown;
-		const rollup = measure(runs, () => (fromRollups = usage.run(one, query)[name].rows));
+		const rollup = await measure(
+			runs,
+			async () => (fromRollups = (await usage.run(one, query))[name].rows)
+		);
 		let raw;
 		if (withRaw) {
-			raw = measure(
+			raw = await measure(
 				rawRuns,
-				() => (fromRaw = usage.run(one, query, { source: 'raw' })[name].rows),
+				async () => (fromRaw = (await usage.run(one, query, { source: 'raw' }))[name].rows),
 				false
 			);
 			// The same numbers, whichever way they were counted.
@@ -146,9 +149,9 @@ for (const range of flags.ranges.split(',')) {
 	const reports = [...DASHBOARD_REPORTS];
 	rows.push({
 		widget: 'whole page',
-		rollup: measure(runs, () => usage.run(reports, query)),
+		rollup: await measure(runs, () => usage.run(reports, query)),
 		raw: withRaw
-			? measure(Math.min(rawRuns, 2), () => usage.run(reports, query, { source: 'raw' }))
+			? await measure(Math.min(rawRuns, 2), () => usage.run(reports, query, { source: 'raw' }))
 			: undefined,
 		goalMs: PAGE_GOAL_MS
 	});
@@ -160,7 +163,7 @@ for (const range of flags.ranges.split(',')) {
 			: `verdict: PASS, every widget p95 < ${WIDGET_GOAL_MS} ms and the page p95 < ${PAGE_GOAL_MS} ms`
 	);
 }
-usage.close();
+await usage.close();
 if (failures) {
 	console.error(`\n${failures} widget(s) disagreed with the raw facts`);
 	process.exitCode = 1;

@@ -76,8 +76,8 @@ function expected() {
 	return { byModel, byUser, byDay };
 }
 
-const rollupsOnly = (file: string) => {
-	const { UsageBucket, UsageUserDay, UsageUserModelDay } = snapshotRollups(file);
+const rollupsOnly = async (url: string) => {
+	const { UsageBucket, UsageUserDay, UsageUserModelDay } = await snapshotRollups(url);
 	return { UsageBucket, UsageUserDay, UsageUserModelDay };
 };
 
@@ -117,11 +117,13 @@ describe('imported usage in the dashboard', () => {
 		expect(await reported()).toEqual(want);
 		expect(Object.keys(want.byUser)).not.toContain(users[4].id);
 
-		const file = `${server.dataDir}/parley.db`;
-		const refreshed = rollupsOnly(file);
-		const rebuilt = await runCli(['usage', 'rebuild'], { DATA_DIR: server.dataDir });
+		const refreshed = await rollupsOnly(server.databaseUrl);
+		const rebuilt = await runCli(['usage', 'rebuild'], {
+			DATA_DIR: server.dataDir,
+			DATABASE_URL: server.databaseUrl
+		});
 		expect(rebuilt.code, rebuilt.stderr).toBe(0);
-		expect(rollupsOnly(file)).toEqual(refreshed);
+		expect(await rollupsOnly(server.databaseUrl)).toEqual(refreshed);
 	});
 
 	test('deleting the instance takes its usage out of the dashboard', async () => {

@@ -26,7 +26,7 @@ let channelId: string;
 function parley(...args: string[]) {
 	const result = spawnSync(process.execPath, ['bin/parley.ts', ...args], {
 		cwd: ROOT,
-		env: { ...process.env, DATA_DIR: path.dirname(t.file), DATABASE_URL: '' },
+		env: { ...process.env, DATABASE_URL: t.url },
 		encoding: 'utf8',
 		timeout: 60_000
 	});
@@ -60,10 +60,10 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('parley report', () => {
-	it('prints the same rows as the report module, as JSON and as CSV', () => {
+	it('prints the same rows as the report module, as JSON and as CSV', async () => {
 		const json = parley('report', 'summary', ...rangeArgs, '--format', 'json');
 		expect(json.code, json.stderr).toBe(0);
-		const expected = t.usage.report('summary', RANGE);
+		const expected = await t.usage.report('summary', RANGE);
 		expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
 
 		const csv = parley(
@@ -78,7 +78,7 @@ describe('parley report', () => {
 			'2'
 		);
 		expect(csv.code, csv.stderr).toBe(0);
-		const users = t.usage.report('users', { ...RANGE, sort: 'answers', pageSize: '2' });
+		const users = await t.usage.report('users', { ...RANGE, sort: 'answers', pageSize: '2' });
 		expect(users.rows).toHaveLength(2);
 		expect(csv.stdout).toBe(`${toCsv(users).trimEnd()}\n`);
 	});
@@ -117,18 +117,18 @@ describe('parley report', () => {
 });
 
 describe('parley usage rebuild', () => {
-	it('recomputes identical rollups', () => {
-		const before = snapshotRollups(t.file);
+	it('recomputes identical rollups', async () => {
+		const before = await snapshotRollups(t.url);
 		const run = parley('usage', 'rebuild');
 		expect(run.code, run.stderr).toBe(0);
 		expect(run.stdout).toMatch(/^Rebuilt the usage rollups: 28 days, 56 facts in \d+\.\d s\.$/m);
-		expect(snapshotRollups(t.file)).toEqual(before);
+		expect(await snapshotRollups(t.url)).toEqual(before);
 	});
 
 	it('counts facts written during the rebuild exactly once', async () => {
 		const child = spawn(process.execPath, ['bin/parley.ts', 'usage', 'rebuild'], {
 			cwd: ROOT,
-			env: { ...process.env, DATA_DIR: path.dirname(t.file), DATABASE_URL: '' },
+			env: { ...process.env, DATABASE_URL: t.url },
 			stdio: ['ignore', 'pipe', 'pipe']
 		});
 		const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
@@ -142,12 +142,12 @@ describe('parley usage rebuild', () => {
 			});
 		}
 		expect(await exited).toBe(0);
-		const during = snapshotRollups(t.file);
-		t.usage.rebuild();
-		expect(snapshotRollups(t.file)).toEqual(during);
-		const summary = t.usage
-			.report('summary', RANGE)
-			.rows.find((r) => r.metric === 'channelMessages');
+		const during = await snapshotRollups(t.url);
+		await t.usage.rebuild();
+		expect(await snapshotRollups(t.url)).toEqual(during);
+		const summary = (await t.usage.report('summary', RANGE)).rows.find(
+			(r) => r.metric === 'channelMessages'
+		);
 		expect(summary?.value).toBe(28 + 40);
 	});
 });

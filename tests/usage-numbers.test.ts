@@ -122,9 +122,9 @@ const ALL: ReportName[] = [
 ];
 
 /** Runs reports from the rollups, and checks the raw facts give exactly the same rows. */
-function run(query: Record<string, string>): Record<ReportName, ReportResult> {
-	const rollup = t.usage.run(ALL, query, { now: NOW });
-	const raw = t.usage.run(ALL, query, { now: NOW, source: 'raw' });
+async function run(query: Record<string, string>): Promise<Record<ReportName, ReportResult>> {
+	const rollup = await t.usage.run(ALL, query, { now: NOW });
+	const raw = await t.usage.run(ALL, query, { now: NOW, source: 'raw' });
 	for (const name of ALL) expect(rollup[name].rows, `${name} (raw)`).toEqual(raw[name].rows);
 	return rollup;
 }
@@ -132,8 +132,8 @@ function run(query: Record<string, string>): Record<ReportName, ReportResult> {
 const activePerDay = (r: ReportResult) => r.rows.map((row) => row.activeUsers);
 
 describe('a week in Berlin', () => {
-	it('adds up to the hand-counted totals, and compares with the week before', () => {
-		const r = run({ ...WEEK, tz: 'Europe/Berlin' });
+	it('adds up to the hand-counted totals, and compares with the week before', async () => {
+		const r = await run({ ...WEEK, tz: 'Europe/Berlin' });
 		expect(r.summary.window).toMatchObject({
 			start: '2026-03-22T23:00:00.000Z',
 			end: '2026-03-29T22:00:00.000Z',
@@ -166,8 +166,8 @@ describe('a week in Berlin', () => {
 		});
 	});
 
-	it('counts distinct people over the week, not the sum of the days', () => {
-		const r = run({ ...WEEK, tz: 'Europe/Berlin' });
+	it('counts distinct people over the week, not the sum of the days', async () => {
+		const r = await run({ ...WEEK, tz: 'Europe/Berlin' });
 		expect(activePerDay(r['daily-active'])).toEqual([1, 2, 1, 0, 0, 0, 2]);
 		expect(metrics(r.summary).weeklyActive).toBe(4); // the days add up to 6: Alice came back
 		expect(metrics(r.engagement)).toEqual({
@@ -180,8 +180,8 @@ describe('a week in Berlin', () => {
 		});
 	});
 
-	it('puts tokens, models and people in the right local days', () => {
-		const r = run({ ...WEEK, tz: 'Europe/Berlin' });
+	it('puts tokens, models and people in the right local days', async () => {
+		const r = await run({ ...WEEK, tz: 'Europe/Berlin' });
 		expect(r['daily-tokens'].rows).toEqual([
 			{
 				day: '2026-03-23',
@@ -244,8 +244,8 @@ describe('a week in Berlin', () => {
 		});
 	});
 
-	it('compares models: cost per chat started, latency percentiles, speed, errors and stops', () => {
-		const r = run({ ...WEEK, tz: 'Europe/Berlin' });
+	it('compares models: cost per chat started, latency percentiles, speed, errors and stops', async () => {
+		const r = await run({ ...WEEK, tz: 'Europe/Berlin' });
 		expect(r.compare.rows).toEqual([
 			{
 				model: 'gpt-a',
@@ -272,8 +272,8 @@ describe('a week in Berlin', () => {
 		]);
 	});
 
-	it('places activity on the local weekday and hour', () => {
-		const r = run({ ...WEEK, tz: 'Europe/Berlin' });
+	it('places activity on the local weekday and hour', async () => {
+		const r = await run({ ...WEEK, tz: 'Europe/Berlin' });
 		const cells = Object.fromEntries(
 			r.heatmap.rows.filter((c) => c.events).map((c) => [`${c.weekday} ${c.hour}`, c.events])
 		);
@@ -288,21 +288,21 @@ describe('a week in Berlin', () => {
 		expect(r.heatmap.rows).toHaveLength(168);
 	});
 
-	it('filters by model, instance and person', () => {
-		const model = run({ ...WEEK, tz: 'Europe/Berlin', model: 'gpt-b' });
+	it('filters by model, instance and person', async () => {
+		const model = await run({ ...WEEK, tz: 'Europe/Berlin', model: 'gpt-b' });
 		expect(metrics(model.summary)).toMatchObject({
 			answers: 2,
 			activeUsers: 1,
 			channelMessages: 0,
 			failureRate: 0.5
 		});
-		const instance = run({ ...WEEK, tz: 'Europe/Berlin', instance: 'owui-x' });
+		const instance = await run({ ...WEEK, tz: 'Europe/Berlin', instance: 'owui-x' });
 		expect(metrics(instance.summary)).toMatchObject({
 			answers: 1,
 			activeUsers: 1,
 			channelMessages: 0
 		});
-		const alice = run({ ...WEEK, tz: 'Europe/Berlin', user: ids.alice });
+		const alice = await run({ ...WEEK, tz: 'Europe/Berlin', user: ids.alice });
 		expect(metrics(alice.summary)).toMatchObject({
 			answers: 2,
 			channelMessages: 1,
@@ -314,15 +314,15 @@ describe('a week in Berlin', () => {
 });
 
 describe('the same week in other time zones', () => {
-	it('Kolkata (+5:30) moves the answers around its midnight to the right days', () => {
-		const r = run({ ...WEEK, tz: 'Asia/Kolkata' });
+	it('Kolkata (+5:30) moves the answers around its midnight to the right days', async () => {
+		const r = await run({ ...WEEK, tz: 'Asia/Kolkata' });
 		expect(r.summary.window.start).toBe('2026-03-22T18:30:00.000Z');
 		expect(metrics(r.summary)).toMatchObject({ answers: 5, channelMessages: 1, activeUsers: 4 });
 		expect(activePerDay(r['daily-active'])).toEqual([1, 2, 2, 0, 0, 0, 1]);
 	});
 
-	it('UTC counts every fact on its UTC day', () => {
-		const r = run({ ...WEEK, tz: 'UTC' });
+	it('UTC counts every fact on its UTC day', async () => {
+		const r = await run({ ...WEEK, tz: 'UTC' });
 		expect(metrics(r.summary)).toMatchObject({ answers: 5, channelMessages: 4, activeUsers: 5 });
 		expect(activePerDay(r['daily-active'])).toEqual([1, 1, 1, 0, 0, 1, 3]);
 		expect(r.users.rows.map((u) => u.user)).toContain('erin');
@@ -330,29 +330,29 @@ describe('the same week in other time zones', () => {
 });
 
 describe('bad input', () => {
-	it('refuses unknown filters and time zones with a message naming the field', () => {
-		const refused = (query: Record<string, string>) => {
+	it('refuses unknown filters and time zones with a message naming the field', async () => {
+		const refused = async (query: Record<string, string>) => {
 			try {
-				t.usage.run(['summary'], { ...WEEK, ...query });
+				await t.usage.run(['summary'], { ...WEEK, ...query });
 			} catch (error) {
 				return (error as { fields?: Record<string, string> }).fields;
 			}
 			return undefined;
 		};
-		expect(refused({ model: 'no-such-model' })).toHaveProperty('model');
-		expect(refused({ instance: 'nowhere' })).toHaveProperty('instance');
-		expect(refused({ user: 'nobody' })).toHaveProperty('user');
-		expect(refused({ tz: 'Mars/Olympus' })).toHaveProperty('tz');
-		expect(refused({ from: '2026-03-29', to: '2026-03-23' })).toHaveProperty('from');
-		expect(refused({ sort: 'bogus' })).toBeUndefined(); // summary is not sortable: ignored
+		expect(await refused({ model: 'no-such-model' })).toHaveProperty('model');
+		expect(await refused({ instance: 'nowhere' })).toHaveProperty('instance');
+		expect(await refused({ user: 'nobody' })).toHaveProperty('user');
+		expect(await refused({ tz: 'Mars/Olympus' })).toHaveProperty('tz');
+		expect(await refused({ from: '2026-03-29', to: '2026-03-23' })).toHaveProperty('from');
+		expect(await refused({ sort: 'bogus' })).toBeUndefined(); // summary is not sortable: ignored
 	});
 });
 
 describe('the read model', () => {
-	it('is identical after a rebuild from the raw facts', () => {
-		const incremental = snapshotRollups(t.file);
+	it('is identical after a rebuild from the raw facts', async () => {
+		const incremental = await snapshotRollups(t.url);
 		expect(incremental.UsageBucket.length).toBeGreaterThan(0);
-		t.usage.rebuild();
-		expect(snapshotRollups(t.file)).toEqual(incremental);
+		await t.usage.rebuild();
+		expect(await snapshotRollups(t.url)).toEqual(incremental);
 	});
 });

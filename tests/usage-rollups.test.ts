@@ -85,35 +85,35 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('incremental upkeep against a full rebuild', () => {
-	it('gives identical rollups', () => {
-		const incremental = snapshotRollups(t.file);
+	it('gives identical rollups', async () => {
+		const incremental = await snapshotRollups(t.url);
 		expect(incremental.UsageBucket.length).toBeGreaterThan(50);
 		expect(incremental.UsageUserDay.length).toBeGreaterThan(30);
-		const result = t.usage.rebuild();
+		const result = await t.usage.rebuild();
 		expect(result).toMatchObject({ days: 10, facts: 300 });
-		expect(snapshotRollups(t.file)).toEqual(incremental);
+		expect(await snapshotRollups(t.url)).toEqual(incremental);
 	});
 
-	it('is idempotent, and rebuilding one instance leaves the others as they are', () => {
-		const before = snapshotRollups(t.file);
-		t.usage.rebuild();
-		t.usage.rebuild({ instanceId: 'owui-x' });
-		t.usage.rebuild({ instanceId: 'local' });
-		expect(snapshotRollups(t.file)).toEqual(before);
+	it('is idempotent, and rebuilding one instance leaves the others as they are', async () => {
+		const before = await snapshotRollups(t.url);
+		await t.usage.rebuild();
+		await t.usage.rebuild({ instanceId: 'owui-x' });
+		await t.usage.rebuild({ instanceId: 'local' });
+		expect(await snapshotRollups(t.url)).toEqual(before);
 	});
 
-	it('counts each chat once, at its earliest answer, whatever order answers came in', () => {
-		const rows = snapshotRollups(t.file).UsageBucket as { chats: number }[];
+	it('counts each chat once, at its earliest answer, whatever order answers came in', async () => {
+		const rows = (await snapshotRollups(t.url)).UsageBucket as { chats: number }[];
 		const chats = rows.reduce((sum, r) => sum + r.chats, 0);
-		const raw = t.usage
-			.run(
+		const raw = (
+			await t.usage.run(
 				['summary'],
 				{ from: '2026-03-20', to: '2026-03-29', tz: 'UTC' },
 				{
 					source: 'raw'
 				}
 			)
-			.summary.rows.find((r) => r.metric === 'chats')?.value;
+		).summary.rows.find((r) => r.metric === 'chats')?.value;
 		expect(chats).toBe(raw);
 		expect(chats).toBeGreaterThan(20);
 		expect(chats).toBeLessThanOrEqual(50);

@@ -1,7 +1,8 @@
 /**
  * Timing for bench/analytics.ts: runs a function repeatedly and reports wall-clock and CPU
- * percentiles. Queries are synchronous (better-sqlite3), so the process's CPU time over a run is the
- * work itself; on a loaded machine it is steadier than wall time, and both are printed.
+ * percentiles. On SQLite the queries run in this process (its read worker thread included), so the
+ * process's CPU time over a run is the work itself; on a loaded machine it is steadier than wall
+ * time, and both are printed. On PostgreSQL the CPU column shows this process's share only.
  */
 
 export interface Timing {
@@ -24,13 +25,17 @@ export function percentileOf(values: number[], p: number): number {
 }
 
 /** Runs `fn` once to warm up (not counted, unless `warmUp` is false), then `runs` times. */
-export function measure(runs: number, fn: () => unknown, warmUp = true): Timing {
-	if (warmUp) fn();
+export async function measure(
+	runs: number,
+	fn: () => Promise<unknown>,
+	warmUp = true
+): Promise<Timing> {
+	if (warmUp) await fn();
 	const wall: number[] = [];
 	const cpu: number[] = [];
 	for (let i = 0; i < runs; i++) {
 		const [w, c] = [performance.now(), cpuMs()];
-		fn();
+		await fn();
 		wall.push(performance.now() - w);
 		cpu.push(cpuMs() - c);
 	}

@@ -1,38 +1,48 @@
 /**
- * Usage tests without a server: a fresh migrated SQLite file, the app's Prisma client and its
- * UsageService, and facts written through the same upkeep calls the services make.
+ * Usage tests without a server: a fresh migrated database (SQLite, or PostgreSQL with
+ * PARLEY_TEST_DB=postgres), the app's Prisma client and its UsageService, and facts written through
+ * the same upkeep calls the services make.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { createDb, type Db } from '#lib/server/db/client.ts';
 import { applyMigrations } from '#lib/server/db/migrate.ts';
-import { parseDatabaseUrl } from '#lib/server/db/target.ts';
-import { messagePosted, recordAnswer } from '#lib/server/usage/rollups.ts';
+import { parseDatabaseUrl, type DatabaseTarget } from '#lib/server/db/target.ts';
+import { UsageRollups } from '#lib/server/usage/rollups.ts';
 import { UsageService } from '#lib/server/usage/usage.service.ts';
 import type { ReportResult } from '#lib/shared/usage.ts';
+import { createPostgresDatabase, openTestDb, TEST_DB } from './database.ts';
 
 export interface UsageDb {
-	file: string;
+	/** The DATABASE_URL (for the CLI and direct checks). */
+	url: string;
+	target: DatabaseTarget;
 	db: Db;
 	usage: UsageService;
 	close(): Promise<void>;
 }
 
+/** The upkeep the services run, for the suite's database. */
+const rollups = new UsageRollups(TEST_DB);
+
 export async function openUsageDb(): Promise<UsageDb> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-usage-'));
-	const file = path.join(dir, 'parley.db');
-	const target = parseDatabaseUrl(`file:${file}`);
+	const url =
+		TEST_DB === 'postgres'
+			? await createPostgresDatabase('usage')
+			: `file:${path.join(dir, 'parley.db')}`;
+	const target = parseDatabaseUrl(url);
 	await applyMigrations(target);
 	const db = await createDb(target);
 	const usage = new UsageService(target);
 	return {
-		file,
+		url,
+		target,
 		db,
 		usage,
 		async close() {
-			usage.close();
+			await usage.close();
 			await db.$disconnect();
 			rmSync(dir, { recursive: true, force: true });
 		}
@@ -74,7 +84,7 @@ export async function postMessage(
 				createdAt: new Date(fact.at)
 			}
 		});
-		await messagePosted(tx, message.id);
+		await rollups.messagePosted(tx, message.id);
 		return message.id;
 	});
 }
@@ -99,7 +109,7 @@ export async function answer(db: Db, fact: AnswerFact): Promise<string> {
 	const instanceId = fact.instanceId ?? 'local';
 	const messageId = fact.messageId ?? next('answer');
 	await db.$transaction((tx) =>
-		recordAnswer(tx, { instanceId, messageId }, () =>
+		rollups.recordAnswer(tx, { instanceId, messageId }, () =>
 			tx.usageRecord.create({
 				data: {
 					instanceId,
@@ -130,7 +140,7 @@ export async function continueAnswer(
 ): Promise<void> {
 	const instanceId = key.instanceId ?? 'local';
 	await db.$transaction((tx) =>
-		recordAnswer(tx, { instanceId, messageId: key.messageId }, () =>
+		rollups.recordAnswer(tx, { instanceId, messageId: key.messageId }, () =>
 			tx.usageRecord.update({
 				where: { instanceId_messageId: { instanceId, messageId: key.messageId } },
 				data: {
@@ -146,24 +156,29 @@ export async function continueAnswer(
 }
 
 /** Every rollup row, in a stable order, for comparing two states. */
-export function snapshotRollups(file: string): Record<string, unknown[]> {
-	const raw = new Database(file, { readonly: true });
+export async function snapshotRollups(url: string): Promise<Record<string, unknown[]>> {
+	const raw = await openTestDb(url);
 	try {
 		const tables: Record<string, string> = {
-			UsageBucket: 'bucket, instanceId, model',
-			UsageUserDay: 'day, userKey',
-			UsageUserModelDay: 'day, model, userKey',
+			UsageBucket: 'bucket, "instanceId", model',
+			UsageUserDay: 'day, "userKey"',
+			UsageUserModelDay: 'day, model, "userKey"',
 			UsageUser: '"key"',
-			UsageModel: 'instanceId, model'
+			UsageModel: '"instanceId", model'
 		};
-		return Object.fromEntries(
-			Object.entries(tables).map(([table, order]) => [
-				table,
-				raw.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all()
-			])
-		);
+		const snapshot: Record<string, unknown[]> = {};
+		for (const [table, order] of Object.entries(tables)) {
+			const rows = await raw.all(`SELECT * FROM "${table}" ORDER BY ${order}`);
+			// BIGINT columns (costs, activity masks) as numbers on both databases.
+			snapshot[table] = rows.map((row) =>
+				Object.fromEntries(
+					Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])
+				)
+			);
+		}
+		return snapshot;
 	} finally {
-		raw.close();
+		await raw.close();
 	}
 }
 

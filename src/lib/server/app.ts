@@ -22,6 +22,7 @@ import { createNotes } from './notes/create.ts';
 import type { DocumentManager } from './notes/document-manager.ts';
 import type { NoteService } from './notes/note.service.ts';
 import { LiveMetrics } from './usage/live-metrics.ts';
+import { UsageRollups } from './usage/rollups.ts';
 import { UsageService } from './usage/usage.service.ts';
 import type { InstanceService } from './sync/instance.service.ts';
 import { createSyncServices } from './sync/setup.ts';
@@ -107,9 +108,11 @@ async function createApp(config: Config): Promise<App> {
 	const apiTokens = new ApiTokenService(db, bus);
 	const accounts = new AccountService({ db, bus, sessions, settings, limits, apiTokens });
 	const presence = new PresenceService(bus);
+	// The usage rollups move inside every answer's and channel message's transaction.
+	const rollups = new UsageRollups(config.database.kind);
 	const providers = new ProviderService({ db, http, secrets, log });
 	const completions = new CompletionService(
-		{ db, bus, log, http },
+		{ db, bus, log, http, rollups },
 		{
 			maxPerUser: config.CHAT_MAX_CONCURRENT_PER_USER,
 			firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS,
@@ -172,7 +175,7 @@ async function createApp(config: Config): Promise<App> {
 		directory: new DirectoryService(db),
 		channels: new ChannelService(db, bus),
 		reader: new ChannelReader(db, bus),
-		messages: new MessageService(db, bus, sendLimiter),
+		messages: new MessageService(db, bus, sendLimiter, rollups),
 		typing: new TypingService(db, bus),
 		presence,
 		providers,
@@ -198,7 +201,7 @@ async function createApp(config: Config): Promise<App> {
 			await noteDocuments.close();
 			await sync.stopAll();
 			await completions.interruptAll();
-			usage.close();
+			await usage.close();
 			await outbound.close();
 			await db.$disconnect();
 		}

@@ -24,7 +24,7 @@ export async function openApp(config = loadConfig()): Promise<App> {
 	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
 	if (applied.some((name) => name.endsWith('_usage_rollups'))) {
 		// Upgrading to the usage dashboard: count the history once (fast on a fresh database).
-		const { days, facts, ms } = app.usage.rebuild();
+		const { days, facts, ms } = await app.usage.rebuild();
 		if (facts) app.log.info({ days, facts, ms }, 'built the usage rollups from existing history');
 	}
 	return app;

@@ -7,7 +7,7 @@ import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import { bumpVersion, loadAccess, requireMember, requireWritable } from './access.ts';
 import { messageInclude, toMessageDto } from './dto.ts';
-import { messagePosted } from '../usage/rollups.ts';
+import type { UsageRollups } from '../usage/rollups.ts';
 
 const EMOJI = /^\p{RGI_Emoji}$/v;
 
@@ -33,11 +33,13 @@ export class MessageService {
 	readonly #db: Db;
 	readonly #bus: RealtimeBus;
 	readonly #sendLimiter: BurstyRateLimiter;
+	readonly #rollups: UsageRollups;
 
-	constructor(db: Db, bus: RealtimeBus, sendLimiter: BurstyRateLimiter) {
+	constructor(db: Db, bus: RealtimeBus, sendLimiter: BurstyRateLimiter, rollups: UsageRollups) {
 		this.#db = db;
 		this.#bus = bus;
 		this.#sendLimiter = sendLimiter;
+		this.#rollups = rollups;
 	}
 
 	/**
@@ -82,7 +84,7 @@ export class MessageService {
 					}
 				});
 				// The usage dashboard's rollups move in the same transaction as the message.
-				await messagePosted(tx, created.id);
+				await this.#rollups.messagePosted(tx, created.id);
 				let parent: MessageDto | null = null;
 				if (parentId) {
 					parent = toMessageDto(

@@ -11,7 +11,7 @@ import {
 	type ProviderHttp
 } from './openai-client.ts';
 import { ProviderError } from './provider-error.ts';
-import { recordAnswer } from '../usage/rollups.ts';
+import type { UsageRollups } from '../usage/rollups.ts';
 import { StreamRedactor } from '../secrets/stream-redactor.ts';
 
 /** The growing answer is written at most this often (and on finish, stop and error). */
@@ -40,6 +40,7 @@ export interface JobDeps {
 	bus: RealtimeBus;
 	log: Logger;
 	http: ProviderHttp;
+	rollups: UsageRollups;
 	firstTokenTimeoutMs: number;
 	stallTimeoutMs: number;
 }
@@ -229,32 +230,35 @@ export class CompletionJob {
 					durationMs
 				}
 			});
-			await recordAnswer(tx, { instanceId: 'local', messageId: spec.messageId }, () =>
-				tx.usageRecord.upsert({
-					where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
-					create: {
-						messageId: spec.messageId,
-						userId: spec.userId,
-						chatId: spec.chatId,
-						providerName: spec.providerName,
-						model: spec.model.displayName,
-						promptTokens,
-						completionTokens,
-						tokensEstimated: estimated,
-						costUsd,
-						ttftMs,
-						durationMs,
-						status
-					},
-					// A continued answer adds to what the first attempt used.
-					update: {
-						promptTokens: { increment: promptTokens },
-						completionTokens: { increment: completionTokens },
-						costUsd: { increment: costUsd },
-						durationMs,
-						status
-					}
-				})
+			await this.#deps.rollups.recordAnswer(
+				tx,
+				{ instanceId: 'local', messageId: spec.messageId },
+				() =>
+					tx.usageRecord.upsert({
+						where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
+						create: {
+							messageId: spec.messageId,
+							userId: spec.userId,
+							chatId: spec.chatId,
+							providerName: spec.providerName,
+							model: spec.model.displayName,
+							promptTokens,
+							completionTokens,
+							tokensEstimated: estimated,
+							costUsd,
+							ttftMs,
+							durationMs,
+							status
+						},
+						// A continued answer adds to what the first attempt used.
+						update: {
+							promptTokens: { increment: promptTokens },
+							completionTokens: { increment: completionTokens },
+							costUsd: { increment: costUsd },
+							durationMs,
+							status
+						}
+					})
 			);
 			return message;
 		});

@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { CompletionJob, type JobDeps, type JobSpec } from './completion-job.ts';
 import type { ProviderHttp } from './openai-client.ts';
 import { estimateTokens } from './dto.ts';
-import { recordAnswer } from '../usage/rollups.ts';
+import type { UsageRollups } from '../usage/rollups.ts';
 
 /**
  * The answers streaming in this process. Enforces the per-user limit, stops answers on request,
@@ -20,7 +20,7 @@ export class CompletionService {
 	readonly #maxPerUser: number;
 
 	constructor(
-		deps: { db: Db; bus: RealtimeBus; log: Logger; http: ProviderHttp },
+		deps: { db: Db; bus: RealtimeBus; log: Logger; http: ProviderHttp; rollups: UsageRollups },
 		limits: { maxPerUser: number; firstTokenTimeoutMs: number; stallTimeoutMs: number }
 	) {
 		this.#deps = {
@@ -101,7 +101,7 @@ export class CompletionService {
 						tokensEstimated: true
 					}
 				});
-				await recordAnswer(tx, { instanceId: 'local', messageId: row.id }, () =>
+				await this.#deps.rollups.recordAnswer(tx, { instanceId: 'local', messageId: row.id }, () =>
 					tx.usageRecord.upsert({
 						where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
 						create: {

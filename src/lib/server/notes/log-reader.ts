@@ -1,4 +1,5 @@
-import { q, ReadDb } from '../usage/sql.ts';
+import { SqliteReader } from '../db/sqlite-reader.ts';
+import { q } from '../db/sql.ts';
 
 export interface LoggedUpdate {
 	seq: number;
@@ -7,13 +8,13 @@ export interface LoggedUpdate {
 
 /**
  * Reads a note's update log straight from the SQLite file on a read-only connection of its own
- * (the usage reports' `ReadDb`). After a crash a note's tail can hold thousands of small rows, which
+ * (`SqliteReader`). After a crash a note's tail can hold thousands of small rows, which
  * better-sqlite3 hands over several times faster than Prisma's raw-query row mapping; writes stay
  * with Prisma.
  */
 export class NoteLogReader {
 	readonly #file: string;
-	#db: ReadDb | undefined;
+	#db: SqliteReader | undefined;
 
 	constructor(file: string) {
 		this.#file = file;
@@ -21,7 +22,7 @@ export class NoteLogReader {
 
 	/** The updates logged after `afterSeq`, in seq order. */
 	tail(noteId: string, afterSeq: number): LoggedUpdate[] {
-		this.#db ??= new ReadDb(this.#file);
+		this.#db ??= new SqliteReader(this.#file);
 		return this.#db.all<LoggedUpdate>(
 			q`SELECT seq, data FROM NoteUpdate WHERE noteId = ${noteId} AND seq > ${afterSeq} ORDER BY seq`
 		);

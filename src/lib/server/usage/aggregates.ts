@@ -14,7 +14,9 @@ import {
 	personTotals,
 	type Scope
 } from './sources.ts';
-import { raw, q, type ReadDb } from './sql.ts';
+import { byteOrder } from './fact-sql.ts';
+import type { ReadDb } from '../db/read-db.ts';
+import { raw, q } from '../db/sql.ts';
 
 export type Totals = Record<Measure, number>;
 export interface ModelAgg extends Totals {
@@ -48,14 +50,14 @@ export interface ActivityStats {
 	monthlyBefore: number;
 }
 
-const sums = (columns: readonly string[]) =>
-	raw(columns.map((c) => `COALESCE(SUM(${c}), 0) AS ${c}`).join(', '));
+const sums = (names: readonly string[]) =>
+	raw(names.map((c) => `COALESCE(SUM("${c}"), 0) AS "${c}"`).join(', '));
 
 export class UsageFacts {
 	readonly db: ReadDb;
 	readonly scope: Scope;
 	readonly range: ResolvedRange;
-	readonly #memo = new Map<string, unknown>();
+	readonly #memo = new Map<string, Promise<unknown>>();
 
 	constructor(db: ReadDb, scope: Scope, range: ResolvedRange) {
 		this.db = db;
@@ -63,58 +65,59 @@ export class UsageFacts {
 		this.range = range;
 	}
 
-	#once<T>(key: string, compute: () => T): T {
+	#once<T>(key: string, compute: () => Promise<T>): Promise<T> {
 		if (!this.#memo.has(key)) this.#memo.set(key, compute());
-		return this.#memo.get(key) as T;
+		return this.#memo.get(key) as Promise<T>;
 	}
 
-	totals(period: 'current' | 'previous'): Totals {
-		return this.#once(`totals:${period}`, () => {
+	totals(period: 'current' | 'previous'): Promise<Totals> {
+		return this.#once(`totals:${period}`, async () => {
 			const source = bucketSource(this.scope, this.range[period]);
-			return this.db.get<Totals>(q`SELECT ${sums(MEASURES)} FROM (${source})`) as Totals;
+			return (await this.db.get<Totals>(q`SELECT ${sums(MEASURES)} FROM (${source}) s`)) as Totals;
 		});
 	}
 
 	/** Per local day and model (model "" = channel messages) over the current period. */
-	daily(): DailyRow[] {
+	daily(): Promise<DailyRow[]> {
 		return this.#once('daily', () => {
 			const span = this.range.current;
 			const local = localSeconds(this.range.calendar, span);
-			return this.db.all<DailyRow>(q`SELECT ${local} / ${DAY} AS localDay, model,
-	SUM(messages) AS messages, SUM(answers) AS answers, SUM(promptTokens) AS promptTokens,
-	SUM(completionTokens) AS completionTokens
-FROM (${bucketSource(this.scope, span)}) GROUP BY localDay, model ORDER BY localDay, model`);
+			return this.db.all<DailyRow>(q`SELECT ${local} / ${DAY} AS "localDay", model,
+	SUM(messages) AS messages, SUM(answers) AS answers, SUM("promptTokens") AS "promptTokens",
+	SUM("completionTokens") AS "completionTokens"
+FROM (${bucketSource(this.scope, span)}) s GROUP BY "localDay", model
+ORDER BY "localDay", ${byteOrder('model')}`);
 		});
 	}
 
 	/** Per model (answers only) over the current period. */
-	byModel(): ModelAgg[] {
+	byModel(): Promise<ModelAgg[]> {
 		return this.#once('byModel', () =>
 			this.db.all<ModelAgg>(q`SELECT model, ${sums(MEASURES)}
-FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP BY model`)
+FROM (${bucketSource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model`)
 		);
 	}
 
 	/** The time-to-first-token histogram per model, for the comparison only. */
-	latency(): Latency {
-		return this.#once('latency', () => {
-			const rows = this.db.all<Record<string, number> & { model: string }>(
+	latency(): Promise<Latency> {
+		return this.#once('latency', async () => {
+			const rows = await this.db.all<Record<string, number> & { model: string }>(
 				q`SELECT model, ${sums(BIN_COLUMNS)}
-FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP BY model`
+FROM (${bucketSource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model`
 			);
 			return new Map(rows.map((row) => [row.model, BIN_COLUMNS.map((c) => row[c])]));
 		});
 	}
 
 	/** Per person (and instance) over the current period. */
-	byUser(): UserAgg[] {
+	byUser(): Promise<UserAgg[]> {
 		return this.#once('byUser', () =>
 			this.db.all<UserAgg>(personTotals(this.scope, this.range.current))
 		);
 	}
 
 	/** Answers and channel messages per local weekday (0 = Monday) and hour. */
-	heatmap(): { weekday: number; hour: number; events: number }[] {
+	heatmap(): Promise<{ weekday: number; hour: number; events: number }[]> {
 		return this.#once('heatmap', () => {
 			const span = this.range.current;
 			const local = localSeconds(this.range.calendar, span);
@@ -123,32 +126,35 @@ FROM (${bucketSource(this.scope, this.range.current)}) WHERE model <> '' GROUP B
 			// Day 0 of the epoch was a Thursday: (day + 3) % 7 makes Monday 0.
 			return this.db.all(q`SELECT (${local} / ${DAY} + 3) % 7 AS weekday,
 	(${local} % ${DAY}) / 3600 AS hour, SUM(events) AS events
-FROM (SELECT bucket, SUM(answers + messages) AS events FROM (${bucketSource(this.scope, span)})
-	GROUP BY bucket)
+FROM (SELECT bucket, SUM(answers + messages) AS events FROM (${bucketSource(this.scope, span)}) s
+	GROUP BY bucket) e
 GROUP BY weekday, hour`);
 		});
 	}
 
-	activity(): ActivityStats {
+	activity(): Promise<ActivityStats> {
 		return this.#once('activity', () => this.#activity());
 	}
 
-	#activity(): ActivityStats {
+	async #activity(): Promise<ActivityStats> {
 		const { current: cur, previous: prev, calendar } = this.range;
 		const first = Math.min(prev.firstDay, prev.lastDay - 29);
 		const union = calendar.span(first, cur.lastDay);
 		const source = activitySource(this.scope, union);
-		const perDay = new Map<number, number>();
-		const days = this.db.all<{ localDay: number; n: number }>(dailyActive(this.scope, union));
-		for (const { localDay, n } of days) if (n) perDay.set(localDay, n);
-		const within = (from: number, to: number) => raw(`MAX(localDay BETWEEN ${from} AND ${to})`);
-		const windows = this.db.get<Record<string, number | null>>(q`SELECT SUM(cur) AS current,
-	SUM(prev) AS previous, SUM(cur AND prev) AS "returning", SUM(w) AS weekly, SUM(m) AS monthly,
-	SUM(pw) AS weeklyBefore, SUM(pm) AS monthlyBefore
+		const within = (from: number, to: number) =>
+			raw(`MAX(CASE WHEN "localDay" BETWEEN ${from} AND ${to} THEN 1 ELSE 0 END)`);
+		const [days, windows] = await Promise.all([
+			this.db.all<{ localDay: number; n: number }>(dailyActive(this.scope, union)),
+			this.db.get<Record<string, number | null>>(q`SELECT SUM(cur) AS current,
+	SUM(prev) AS previous, SUM(cur * prev) AS "returning", SUM(w) AS weekly, SUM(m) AS monthly,
+	SUM(pw) AS "weeklyBefore", SUM(pm) AS "monthlyBefore"
 FROM (SELECT ${within(cur.firstDay, cur.lastDay)} AS cur, ${within(prev.firstDay, prev.lastDay)} AS prev,
 	${within(cur.lastDay - 6, cur.lastDay)} AS w, ${within(cur.lastDay - 29, cur.lastDay)} AS m,
 	${within(prev.lastDay - 6, prev.lastDay)} AS pw, ${within(prev.lastDay - 29, prev.lastDay)} AS pm
-	FROM (${source}) GROUP BY who)`);
+	FROM (${source}) a GROUP BY who) people`)
+		]);
+		const perDay = new Map<number, number>();
+		for (const { localDay, n } of days) if (n) perDay.set(localDay, n);
 		const n = (key: string) => Number(windows?.[key] ?? 0);
 		return {
 			perDay,

@@ -73,7 +73,7 @@ async function main(app: App, { values, positionals }: Parsed): Promise<string> 
 	if (extra.length) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}`);
 	if (command === 'usage' && sub === 'rebuild') {
 		const started = Date.now();
-		const result = app.usage.rebuild({
+		const result = await app.usage.rebuild({
 			instanceId: values.instance,
 			onDay: (done, total) => {
 				if (process.stderr.isTTY) process.stderr.write(`\rrebuilding: day ${done} of ${total}`);
@@ -92,7 +92,7 @@ async function main(app: App, { values, positionals }: Parsed): Promise<string> 
 		if (format !== 'table' && format !== 'csv' && format !== 'json') {
 			throw new UsageError('--format must be table, csv or json.');
 		}
-		const result = app.usage.report(reportName(sub), reportQuery(values));
+		const result = await app.usage.report(reportName(sub), reportQuery(values));
 		if (format === 'json') return JSON.stringify(result, null, 2);
 		if (format === 'csv') return toCsv(result).trimEnd();
 		const { window, paging } = result;

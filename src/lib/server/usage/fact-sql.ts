@@ -1,10 +1,12 @@
 /**
  * The raw facts as uniform rows, and the rollup statements built from them. Incremental upkeep, the
  * full rebuild and the "raw" reports all use these same expressions, so a fact always contributes
- * the same numbers whichever path counted it. SQLite dialect; DateTime columns are ISO-8601 text as
- * Prisma writes them (`2026-03-29T00:30:00.000+00:00`), which compare correctly as text.
+ * the same numbers whichever path counted it, on either database. DateTime columns are ISO-8601
+ * text on SQLite (as Prisma writes them, `2026-03-29T00:30:00.000+00:00`, which compare correctly
+ * as text) and timestamptz on PostgreSQL; `bucketOf` and `instant` are the only places that know.
  */
 import { TTFT_BIN_BOUNDS, TTFT_BINS } from '#lib/shared/usage.ts';
+import { dialect, q, raw, type Q } from '../db/sql.ts';
 
 /** Additive measures, in the order every fact row and rollup lists them. */
 export const MEASURES = [
@@ -34,10 +36,53 @@ export const USER_MODEL_MEASURES = USER_MEASURES.filter((m) => m !== 'messages')
 /** Histogram columns t0..t15 of UsageBucket. */
 export const BIN_COLUMNS = Array.from({ length: TTFT_BINS }, (_, i) => `t${i}`);
 
+/** `"a", "b"`, or with a prefix `f."a", f."b"`: column names for either database. */
+export const columns = (names: readonly string[], prefix = '') =>
+	names.map((n) => `${prefix}"${n}"`).join(', ');
+
+/** 1 when a condition holds, else 0 (PostgreSQL has no arithmetic on booleans). */
+export const bit = (condition: string) => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
+
 const binCase = (ttft: string) =>
 	`CASE WHEN ${ttft} IS NULL THEN -1 ${TTFT_BIN_BOUNDS.map(
 		(bound, i) => `WHEN ${ttft} < ${bound} THEN ${i}`
 	).join(' ')} ELSE ${TTFT_BINS - 1} END`;
+
+/** The quarter-hour bucket (floor(epoch seconds / 900)) of a DateTime column. */
+export function bucketOf(column: string): Q {
+	return dialect({
+		sqlite: `unixepoch(${column}) / 900`,
+		postgres: `CAST(floor(extract(epoch FROM ${column}) / 900) AS BIGINT)`
+	});
+}
+
+/** An instant (epoch seconds) as a value to compare with DateTime columns. */
+export function instant(epochSeconds: number): Q {
+	const iso = new Date(epochSeconds * 1000).toISOString();
+	return dialect({
+		sqlite: q`${iso.replace('Z', '+00:00')}`,
+		postgres: q`CAST(${iso} AS TIMESTAMPTZ)`
+	});
+}
+
+/**
+ * Ids in the byte order SQLite compares them in (PostgreSQL's default collation may sort
+ * differently), so "the first answer of a chat" is the same row on both.
+ */
+export const byteOrder = (column: string) =>
+	dialect({ sqlite: column, postgres: `${column} COLLATE "C"` });
+
+/**
+ * Dollars as whole billionths, rounded half away from zero as SQLite's ROUND does (PostgreSQL's
+ * ROUND on a double rounds half to even), computed in the same double arithmetic on both.
+ */
+function nanos(dollars: string): Q {
+	const x = `${dollars} * 1000000000`;
+	return dialect({
+		sqlite: `CAST(ROUND(${x}) AS INTEGER)`,
+		postgres: `CAST(CASE WHEN ${x} < 0 THEN -floor(-(${x}) + 0.5) ELSE floor(${x} + 0.5) END AS BIGINT)`
+	});
+}
 
 /**
  * One row per AI answer in `UsageRecord r` matching `where`, leaving out answers an import marked
@@ -45,86 +90,92 @@ const binCase = (ttft: string) =>
  * id), so the count is the same however the answers arrived; the (instanceId, chatId, createdAt, id)
  * index answers that with one probe.
  */
-export function answerFacts(where: string): string {
-	const measured = 'r.ttftMs IS NOT NULL AND r.durationMs > r.ttftMs';
-	return `SELECT unixepoch(r.createdAt) / 900 AS bucket, r.instanceId AS instanceId,
-	r.userId AS userId, r.model AS model, 0 AS messages, 1 AS answers,
-	(r.status IN ('error', 'interrupted')) AS failed, (r.status = 'stopped') AS stopped,
-	(r.chatId IS NOT NULL AND NOT EXISTS (SELECT 1 FROM UsageRecord p
-		WHERE p.instanceId = r.instanceId AND p.chatId = r.chatId
-		AND (p.createdAt, p.id) < (r.createdAt, r.id) AND p.deletedAt IS NULL)) AS chats,
-	r.promptTokens AS promptTokens, r.completionTokens AS completionTokens,
-	CAST(ROUND(r.costUsd * 1000000000) AS INTEGER) AS costNanos,
-	COALESCE(r.ttftMs, 0) AS ttftSumMs, (r.ttftMs IS NOT NULL) AS ttftCount,
-	CASE WHEN ${measured} THEN r.durationMs - r.ttftMs ELSE 0 END AS genMs,
-	CASE WHEN ${measured} THEN r.completionTokens ELSE 0 END AS genTokens,
-	${binCase('r.ttftMs')} AS bin
-FROM UsageRecord r WHERE (${where}) AND r.deletedAt IS NULL`;
+export function answerFacts(where: Q): Q {
+	const measured = 'r."ttftMs" IS NOT NULL AND r."durationMs" > r."ttftMs"';
+	return q`SELECT ${bucketOf('r."createdAt"')} AS bucket, r."instanceId" AS "instanceId",
+	r."userId" AS "userId", r.model AS model, 0 AS messages, 1 AS answers,
+	${raw(bit(`r.status IN ('error', 'interrupted')`))} AS failed,
+	${raw(bit(`r.status = 'stopped'`))} AS stopped,
+	CASE WHEN r."chatId" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "UsageRecord" p
+		WHERE p."instanceId" = r."instanceId" AND p."chatId" = r."chatId"
+		AND (p."createdAt", ${byteOrder('p.id')}) < (r."createdAt", ${byteOrder('r.id')})
+		AND p."deletedAt" IS NULL) THEN 1 ELSE 0 END AS chats,
+	r."promptTokens" AS "promptTokens", r."completionTokens" AS "completionTokens",
+	${nanos('r."costUsd"')} AS "costNanos",
+	COALESCE(r."ttftMs", 0) AS "ttftSumMs", ${raw(bit('r."ttftMs" IS NOT NULL'))} AS "ttftCount",
+	${raw(`CASE WHEN ${measured} THEN r."durationMs" - r."ttftMs" ELSE 0 END`)} AS "genMs",
+	${raw(`CASE WHEN ${measured} THEN r."completionTokens" ELSE 0 END`)} AS "genTokens",
+	${raw(binCase('r."ttftMs"'))} AS bin
+FROM "UsageRecord" r WHERE (${where}) AND r."deletedAt" IS NULL`;
 }
 
+const NO_ANSWER = raw(`0 AS answers, 0 AS failed, 0 AS stopped, 0 AS chats, 0 AS "promptTokens",
+	0 AS "completionTokens", 0 AS "costNanos", 0 AS "ttftSumMs", 0 AS "ttftCount", 0 AS "genMs",
+	0 AS "genTokens", -1 AS bin`);
+
 /** One row per channel message in `Message m` matching `where` (deleted ones count: they were sent). */
-export function messageFacts(where: string): string {
-	return `SELECT unixepoch(m.createdAt) / 900 AS bucket, 'local' AS instanceId,
-	m.authorId AS userId, '' AS model, 1 AS messages, 0 AS answers, 0 AS failed, 0 AS stopped,
-	0 AS chats, 0 AS promptTokens, 0 AS completionTokens, 0 AS costNanos, 0 AS ttftSumMs,
-	0 AS ttftCount, 0 AS genMs, 0 AS genTokens, -1 AS bin
-FROM Message m WHERE ${where}`;
+export function messageFacts(where: Q): Q {
+	return q`SELECT ${bucketOf('m."createdAt"')} AS bucket, CAST('local' AS TEXT) AS "instanceId",
+	m."authorId" AS "userId", CAST('' AS TEXT) AS model, 1 AS messages, ${NO_ANSWER}
+FROM "Message" m WHERE ${where}`;
 }
 
 /**
  * One row per message a person wrote in an imported chat (`InstanceMessage m`, role `user`, not
  * deleted) matching `where`: the imported counterpart of a channel message.
  */
-export function importedMessageFacts(where: string): string {
-	return `SELECT unixepoch(m.createdAt) / 900 AS bucket, m.instanceId AS instanceId,
-	m.userId AS userId, '' AS model, 1 AS messages, 0 AS answers, 0 AS failed, 0 AS stopped,
-	0 AS chats, 0 AS promptTokens, 0 AS completionTokens, 0 AS costNanos, 0 AS ttftSumMs,
-	0 AS ttftCount, 0 AS genMs, 0 AS genTokens, -1 AS bin
-FROM InstanceMessage m WHERE (${where}) AND m.role = 'user' AND m.deletedAt IS NULL`;
+export function importedMessageFacts(where: Q): Q {
+	return q`SELECT ${bucketOf('m."createdAt"')} AS bucket, m."instanceId" AS "instanceId",
+	m."userId" AS "userId", CAST('' AS TEXT) AS model, 1 AS messages, ${NO_ANSWER}
+FROM "InstanceMessage" m WHERE (${where}) AND m.role = 'user' AND m."deletedAt" IS NULL`;
 }
 
 /** The activity bit of a fact's quarter-hour in its UTC day's two 48-bit masks. */
-export const MASK_LO = 'CASE WHEN bucket % 96 < 48 THEN 1 << (bucket % 96) ELSE 0 END';
-export const MASK_HI = 'CASE WHEN bucket % 96 >= 48 THEN 1 << (bucket % 96 - 48) ELSE 0 END';
+export const MASK_LO =
+	'CASE WHEN bucket % 96 < 48 THEN CAST(1 AS BIGINT) << CAST(bucket % 96 AS INTEGER) ELSE 0 END';
+export const MASK_HI =
+	'CASE WHEN bucket % 96 >= 48 THEN CAST(1 AS BIGINT) << CAST(bucket % 96 - 48 AS INTEGER) ELSE 0 END';
 
 /** Joins fact rows `f` to their person's integer key `u."key"`. */
-export const PERSON = 'JOIN UsageUser u ON u.instanceId = f.instanceId AND u.userId = f.userId';
+export const PERSON =
+	'JOIN "UsageUser" u ON u."instanceId" = f."instanceId" AND u."userId" = f."userId"';
 
 /**
  * Incremental upkeep: add (`sign` 1) or take away (`sign` -1) the contribution of the facts in
  * `source` (normally one). Activity bits are only ever added: an update takes a fact away and adds
  * it back in the same quarter-hour, see rollups.ts.
  */
-export function deltaStatements(source: string, sign: 1 | -1): string[] {
-	const add = (cols: readonly string[]) =>
-		cols.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
+export function deltaStatements(source: Q, sign: 1 | -1): Q[] {
+	const add = (table: string, cols: readonly string[]) =>
+		raw(cols.map((c) => `"${c}" = "${table}"."${c}" + excluded."${c}"`).join(', '));
+	const masks = (table: string) =>
+		raw(
+			`"maskLo" = "${table}"."maskLo" | excluded."maskLo", "maskHi" = "${table}"."maskHi" | excluded."maskHi"`
+		);
 	const s = sign === 1 ? '' : '-';
-	const values = (cols: readonly string[]) => cols.map((c) => `${s}f.${c}`).join(', ');
-	const masks = 'maskLo = maskLo | excluded.maskLo, maskHi = maskHi | excluded.maskHi';
+	const values = (cols: readonly string[]) => raw(cols.map((c) => `${s}f."${c}"`).join(', '));
+	const bins = raw(BIN_COLUMNS.map((_, i) => `${s}(${bit(`f.bin = ${i}`)})`).join(', '));
+	const bucketColumns = [...MEASURES, ...BIN_COLUMNS];
 	const statements = [
-		`INSERT INTO UsageBucket (bucket, instanceId, model, ${[...MEASURES, ...BIN_COLUMNS].join(', ')})
-SELECT bucket, instanceId, model, ${values(MEASURES)},
-	${BIN_COLUMNS.map((_, i) => `${s}(bin = ${i})`).join(', ')}
+		q`INSERT INTO "UsageBucket" (bucket, "instanceId", model, ${raw(columns(bucketColumns))})
+SELECT f.bucket, f."instanceId", f.model, ${values(MEASURES)}, ${bins}
 FROM (${source}) f WHERE true
-ON CONFLICT (bucket, instanceId, model) DO UPDATE SET ${add([...MEASURES, ...BIN_COLUMNS])}`,
-		`INSERT INTO UsageUserDay (day, userKey, maskLo, maskHi, ${USER_MEASURES.join(', ')})
-SELECT f.bucket / 96, u."key", ${MASK_LO}, ${MASK_HI}, ${values(USER_MEASURES)}
-FROM (${source}) f ${PERSON} WHERE true
-ON CONFLICT (day, userKey) DO UPDATE SET ${masks}, ${add(USER_MEASURES)}`,
-		`INSERT INTO UsageUserModelDay (day, model, userKey, maskLo, maskHi, ${USER_MODEL_MEASURES.join(', ')})
-SELECT f.bucket / 96, f.model, u."key", ${MASK_LO}, ${MASK_HI}, ${values(USER_MODEL_MEASURES)}
-FROM (${source}) f ${PERSON} WHERE f.model <> ''
-ON CONFLICT (day, model, userKey) DO UPDATE SET ${masks}, ${add(USER_MODEL_MEASURES)}`
+ON CONFLICT (bucket, "instanceId", model) DO UPDATE SET ${add('UsageBucket', bucketColumns)}`,
+		q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MEASURES))})
+SELECT f.bucket / 96, u."key", ${raw(MASK_LO)}, ${raw(MASK_HI)}, ${values(USER_MEASURES)}
+FROM (${source}) f ${raw(PERSON)} WHERE true
+ON CONFLICT (day, "userKey") DO UPDATE SET ${masks('UsageUserDay')}, ${add('UsageUserDay', USER_MEASURES)}`,
+		q`INSERT INTO "UsageUserModelDay" (day, model, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MODEL_MEASURES))})
+SELECT f.bucket / 96, f.model, u."key", ${raw(MASK_LO)}, ${raw(MASK_HI)}, ${values(USER_MODEL_MEASURES)}
+FROM (${source}) f ${raw(PERSON)} WHERE f.model <> ''
+ON CONFLICT (day, model, "userKey") DO UPDATE SET ${masks('UsageUserModelDay')}, ${add('UsageUserModelDay', USER_MODEL_MEASURES)}`
 	];
 	if (sign === -1) return statements;
 	return [
-		`INSERT OR IGNORE INTO UsageUser (instanceId, userId) SELECT instanceId, userId FROM (${source})`,
-		`INSERT OR IGNORE INTO UsageModel (instanceId, model) SELECT instanceId, model FROM (${source})`,
+		q`INSERT INTO "UsageUser" ("instanceId", "userId") SELECT f."instanceId", f."userId" FROM (${source}) f
+WHERE true ON CONFLICT DO NOTHING`,
+		q`INSERT INTO "UsageModel" ("instanceId", model) SELECT f."instanceId", f.model FROM (${source}) f
+WHERE true ON CONFLICT DO NOTHING`,
 		...statements
 	];
-}
-
-/** A DateTime as Prisma stores it in SQLite, for comparisons with DateTime columns. */
-export function sqliteTime(epochSeconds: number): string {
-	return new Date(epochSeconds * 1000).toISOString().replace('Z', '+00:00');
 }

@@ -1,15 +1,17 @@
 /**
  * `parley usage rebuild`: recomputes the usage rollups from the raw facts, one UTC day per
- * transaction, on its own connection so a running server keeps reading (WAL) and its writes wait at
- * most one day's work. A fact written meanwhile is counted exactly once: its day is rebuilt either
- * after it committed (the rebuild reads it) or before (its own upkeep in rollups.ts adds it).
+ * transaction, on its own connection so a running server keeps reading and its writes wait at most
+ * one day's work. Each day's transaction first takes the write lock on the rollups (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: table locks in the order the upkeep writes them, so the two never
+ * deadlock), so a fact written meanwhile is counted exactly once: its day is rebuilt either after it
+ * committed (the rebuild reads it) or before (its own upkeep in rollups.ts adds it).
  *
  * The facts come from the same SQL as the incremental upkeep (fact-sql.ts); the sums are integers and
  * the activity bits an OR, so any order of counting gives identical rollups.
  */
-import Database from 'better-sqlite3';
+import { openBulkSession, type BulkSession } from '../db/bulk-session.ts';
+import { dialect, join, list, q, raw, type Q } from '../db/sql.ts';
 import type { DatabaseTarget } from '../db/target.ts';
-import { usageSqliteFile } from './sqlite-only.ts';
 import { DAY } from './calendar.ts';
 import {
 	BIN_COLUMNS,
@@ -20,9 +22,11 @@ import {
 	USER_MEASURES,
 	USER_MODEL_MEASURES,
 	answerFacts,
+	bucketOf,
+	columns,
 	importedMessageFacts,
-	messageFacts,
-	sqliteTime
+	instant,
+	messageFacts
 } from './fact-sql.ts';
 
 export interface RebuildOptions {
@@ -38,46 +42,61 @@ export interface RebuildResult {
 	ms: number;
 }
 
-const sums = (columns: readonly string[]) => columns.map((c) => `SUM(${c})`).join(', ');
-const FACTS = 'temp.usage_rebuild_facts';
+/** The rollup tables, in the order the upkeep writes them (and the rebuild locks them). */
+const ROLLUP_TABLES = [
+	'UsageUser',
+	'UsageModel',
+	'UsageBucket',
+	'UsageUserDay',
+	'UsageUserModelDay'
+] as const;
+
+const FACTS = raw('usage_rebuild_facts');
+const FACT_COLUMNS = ['bucket', 'instanceId', 'userId', 'model', ...MEASURES, 'bin'];
+const CREATE_FACTS = raw(`CREATE TEMP TABLE IF NOT EXISTS usage_rebuild_facts (bucket BIGINT,
+	"instanceId" TEXT, "userId" TEXT, model TEXT, ${MEASURES.map((m) => `"${m}" BIGINT`).join(', ')},
+	bin INTEGER)`);
+
+const sums = (names: readonly string[]) => raw(names.map((c) => `SUM(f."${c}")`).join(', '));
+/** The OR of the activity bits: SQLite has no bit_or, but the sum of distinct single bits is one. */
+const masks = dialect({
+	sqlite: `SUM(DISTINCT ${MASK_LO}), SUM(DISTINCT ${MASK_HI})`,
+	postgres: `bit_or(${MASK_LO}), bit_or(${MASK_HI})`
+});
 
 /** The aggregate statements, from the day's facts in FACTS. */
-function statements(): string[] {
-	const people = `FROM ${FACTS} f ${PERSON}`;
-	const masks = `SUM(DISTINCT ${MASK_LO}), SUM(DISTINCT ${MASK_HI})`;
-	return [
-		`INSERT OR IGNORE INTO UsageUser (instanceId, userId) SELECT DISTINCT instanceId, userId FROM ${FACTS}`,
-		`INSERT OR IGNORE INTO UsageModel (instanceId, model) SELECT DISTINCT instanceId, model FROM ${FACTS}`,
-		`INSERT INTO UsageBucket (bucket, instanceId, model, ${[...MEASURES, ...BIN_COLUMNS].join(', ')})
-SELECT bucket, instanceId, model, ${sums(MEASURES)}, ${BIN_COLUMNS.map((_, i) => `SUM(bin = ${i})`).join(', ')}
-FROM ${FACTS} GROUP BY bucket, instanceId, model`,
-		`INSERT INTO UsageUserDay (day, userKey, maskLo, maskHi, ${USER_MEASURES.join(', ')})
+const AGGREGATES: Q[] = [
+	q`INSERT INTO "UsageUser" ("instanceId", "userId") SELECT DISTINCT "instanceId", "userId" FROM ${FACTS}
+WHERE true ON CONFLICT DO NOTHING`,
+	q`INSERT INTO "UsageModel" ("instanceId", model) SELECT DISTINCT "instanceId", model FROM ${FACTS}
+WHERE true ON CONFLICT DO NOTHING`,
+	q`INSERT INTO "UsageBucket" (bucket, "instanceId", model, ${raw(columns([...MEASURES, ...BIN_COLUMNS]))})
+SELECT f.bucket, f."instanceId", f.model, ${sums(MEASURES)},
+	${raw(BIN_COLUMNS.map((_, i) => `SUM(CASE WHEN f.bin = ${i} THEN 1 ELSE 0 END)`).join(', '))}
+FROM ${FACTS} f GROUP BY f.bucket, f."instanceId", f.model`,
+	q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MEASURES))})
 SELECT f.bucket / 96 AS d, u."key" AS k, ${masks}, ${sums(USER_MEASURES)}
-${people} GROUP BY d, k`,
-		`INSERT INTO UsageUserModelDay (day, model, userKey, maskLo, maskHi, ${USER_MODEL_MEASURES.join(', ')})
+FROM ${FACTS} f ${raw(PERSON)} GROUP BY f.bucket / 96, u."key"`,
+	q`INSERT INTO "UsageUserModelDay" (day, model, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MODEL_MEASURES))})
 SELECT f.bucket / 96 AS d, f.model AS m, u."key" AS k, ${masks}, ${sums(USER_MODEL_MEASURES)}
-${people} WHERE f.model <> '' GROUP BY d, m, k`
-	];
-}
+FROM ${FACTS} f ${raw(PERSON)} WHERE f.model <> '' GROUP BY f.bucket / 96, f.model, u."key"`
+];
 
-/** Per rollup table: its rows in a day range (of one instance, with @instanceId). */
-function rowsIn(instance: boolean): string[] {
-	const people = instance
-		? ' AND userKey IN (SELECT "key" FROM UsageUser WHERE instanceId = @instanceId)'
-		: '';
+/** Rows of one instance's people, for the per-person rollups. */
+const peopleOf = (instanceId: string) =>
+	q` AND "userKey" IN (SELECT "key" FROM "UsageUser" WHERE "instanceId" = ${instanceId})`;
+
+/** Per rollup table: the condition on its rows in days [from, to) (of one instance, optionally). */
+function rowsIn(from: number, to: number, instanceId: string | undefined, inside = true): Q[] {
+	const not = raw(inside ? '' : 'NOT ');
+	const people = instanceId === undefined ? raw('') : peopleOf(instanceId);
 	return [
-		`FROM UsageBucket WHERE bucket >= @fromDay * 96 AND bucket < @toDay * 96${instance ? ' AND instanceId = @instanceId' : ''}`,
-		`FROM UsageUserDay WHERE day >= @fromDay AND day < @toDay${people}`,
-		`FROM UsageUserModelDay WHERE day >= @fromDay AND day < @toDay${people}`
+		q`"UsageBucket" WHERE ${not}(bucket >= ${from * 96} AND bucket < ${to * 96})${
+			instanceId === undefined ? raw('') : q` AND "instanceId" = ${instanceId}`
+		}`,
+		q`"UsageUserDay" WHERE ${not}(day >= ${from} AND day < ${to})${people}`,
+		q`"UsageUserModelDay" WHERE ${not}(day >= ${from} AND day < ${to})${people}`
 	];
-}
-
-function open(file: string): Database.Database {
-	const db = new Database(file, { fileMustExist: true, timeout: 30_000 });
-	db.pragma('journal_mode = WAL');
-	db.pragma('cache_size = -262144');
-	db.pragma('temp_store = MEMORY');
-	return db;
 }
 
 /**
@@ -85,94 +104,88 @@ function open(file: string): Database.Database {
  * facts: each day in one transaction that clears the day's rows and aggregates its facts again.
  */
 class DayRebuilder {
+	readonly #db: BulkSession;
+	readonly #instanceId: string | undefined;
 	readonly instances: string[];
 	readonly withMessages: boolean;
 	facts = 0;
-	readonly #rebuildDay: Database.Transaction<(day: number) => void>;
 
-	constructor(db: Database.Database, instanceId: string | undefined) {
-		this.instances = instanceId === undefined ? instancesWithFacts(db) : [instanceId];
+	constructor(db: BulkSession, instanceId: string | undefined, instances: string[]) {
+		this.#db = db;
+		this.#instanceId = instanceId;
+		this.instances = instances;
 		this.withMessages = instanceId === undefined || instanceId === 'local';
-		const imported = this.instances.filter((id) => id !== 'local');
-		const scope = instanceId === undefined ? {} : { instanceId };
-		const param = (ids: string[], prefix: string) => ids.map((_, i) => `@${prefix}${i}`).join(', ');
-		// Listing the instances lets SQLite read the facts through the (instanceId, createdAt) indexes.
-		// There is always a part: the whole rebuild has channel messages, one instance its answers.
-		const parts: string[] = [];
-		if (this.instances.length) {
-			const within = 'r.createdAt >= @t0 AND r.createdAt < @t1';
-			parts.push(answerFacts(`r.instanceId IN (${param(this.instances, 'i')}) AND ${within}`));
-		}
-		if (this.withMessages) parts.push(messageFacts('m.createdAt >= @t0 AND m.createdAt < @t1'));
-		if (imported.length) {
-			const within = 'm.createdAt >= @t0 AND m.createdAt < @t1';
-			parts.push(importedMessageFacts(`m.instanceId IN (${param(imported, 'm')}) AND ${within}`));
-		}
-		const ids = {
-			...Object.fromEntries(this.instances.map((id, i) => [`i${i}`, id])),
-			...Object.fromEntries(imported.map((id, i) => [`m${i}`, id]))
-		};
-		const source = parts.join(' UNION ALL ');
-		db.exec(
-			`CREATE TEMP TABLE IF NOT EXISTS usage_rebuild_facts AS SELECT * FROM (${source.replaceAll(/@\w+/g, 'NULL')}) WHERE 0`
-		);
-		const load = db.prepare(`INSERT INTO ${FACTS} ${source}`);
-		const clear = rowsIn(instanceId !== undefined).map((rows) => db.prepare(`DELETE ${rows}`));
-		const aggregate = statements().map((sql) => db.prepare(sql));
-		const empty = db.prepare(`DELETE FROM ${FACTS}`);
-		this.#rebuildDay = db.transaction((day: number) => {
-			for (const statement of clear) statement.run({ ...scope, fromDay: day, toDay: day + 1 });
-			empty.run();
-			this.facts += load.run({
-				...ids,
-				t0: sqliteTime(day * DAY),
-				t1: sqliteTime((day + 1) * DAY)
-			}).changes;
-			for (const statement of aggregate) statement.run();
-			empty.run();
-		});
 	}
 
-	rebuild(day: number): void {
-		this.#rebuildDay.immediate(day);
+	/** The day's facts. Listing the instances reads them through the (instanceId, createdAt) indexes. */
+	#source(day: number): Q {
+		const [t0, t1] = [instant(day * DAY), instant((day + 1) * DAY)];
+		const within = (alias: string) =>
+			q`${raw(alias)}."createdAt" >= ${t0} AND ${raw(alias)}."createdAt" < ${t1}`;
+		const imported = this.instances.filter((id) => id !== 'local');
+		// There is always a part: the whole rebuild has channel messages, one instance its answers.
+		const parts: Q[] = [];
+		if (this.instances.length) {
+			parts.push(answerFacts(q`r."instanceId" IN (${list(this.instances)}) AND ${within('r')}`));
+		}
+		if (this.withMessages) parts.push(messageFacts(within('m')));
+		if (imported.length) {
+			parts.push(importedMessageFacts(q`m."instanceId" IN (${list(imported)}) AND ${within('m')}`));
+		}
+		return join(parts, ' UNION ALL ');
+	}
+
+	async rebuild(day: number): Promise<void> {
+		const db = this.#db;
+		await db.run(CREATE_FACTS);
+		await db.transaction(ROLLUP_TABLES, async () => {
+			for (const rows of rowsIn(day, day + 1, this.#instanceId)) {
+				await db.run(q`DELETE FROM ${rows}`);
+			}
+			await db.run(q`DELETE FROM ${FACTS}`);
+			const names = raw(columns(FACT_COLUMNS));
+			this.facts += await db.run(
+				q`INSERT INTO ${FACTS} (${names}) SELECT ${names} FROM (${this.#source(day)}) s`
+			);
+			for (const statement of AGGREGATES) await db.run(statement);
+			await db.run(q`DELETE FROM ${FACTS}`);
+		});
 	}
 }
 
-/** Recomputes every rollup (or one instance's) from the raw facts of the database file. */
-export function rebuild(file: string, options: RebuildOptions = {}): RebuildResult {
+/** Recomputes every rollup (or one instance's) from the raw facts. */
+export async function rebuild(
+	target: DatabaseTarget,
+	options: RebuildOptions = {}
+): Promise<RebuildResult> {
 	const started = performance.now();
-	const db = open(file);
+	const db = await openBulkSession(target);
 	try {
 		const { instanceId } = options;
-		const days = new DayRebuilder(db, instanceId);
-		const scope = instanceId === undefined ? {} : { instanceId };
-		const range = factDays(db, days.instances, days.withMessages);
+		const instances = instanceId === undefined ? await instancesWithFacts(db) : [instanceId];
+		const days = new DayRebuilder(db, instanceId, instances);
+		const range = await factDays(db, days.instances, days.withMessages);
 		const [first, last] = range ?? [0, 0];
 
 		// Rows outside the facts' days can only be stale; so can models no fact names any more.
-		const people =
-			instanceId === undefined
-				? ''
-				: ' AND userKey IN (SELECT "key" FROM UsageUser WHERE instanceId = @instanceId)';
-		const outside = [
-			`DELETE FROM UsageBucket WHERE NOT (bucket >= @fromDay * 96 AND bucket < @toDay * 96)${instanceId === undefined ? '' : ' AND instanceId = @instanceId'}`,
-			`DELETE FROM UsageUserDay WHERE NOT (day >= @fromDay AND day < @toDay)${people}`,
-			`DELETE FROM UsageUserModelDay WHERE NOT (day >= @fromDay AND day < @toDay)${people}`,
-			`DELETE FROM UsageModel WHERE @fromDay <= @toDay${instanceId === undefined ? '' : ' AND instanceId = @instanceId'}`
-		];
-		const clearOutside = db.transaction(() => {
-			for (const sql of outside) db.prepare(sql).run({ ...scope, fromDay: first, toDay: last });
+		await db.transaction(ROLLUP_TABLES, async () => {
+			for (const rows of rowsIn(first, last, instanceId, false)) {
+				await db.run(q`DELETE FROM ${rows}`);
+			}
+			await db.run(
+				q`DELETE FROM "UsageModel"${instanceId === undefined ? raw('') : q` WHERE "instanceId" = ${instanceId}`}`
+			);
 		});
-		clearOutside.immediate();
 		if (!range) return { days: 0, facts: 0, ms: Math.round(performance.now() - started) };
 
 		for (let day = first; day < last; day++) {
-			days.rebuild(day);
+			await days.rebuild(day);
 			options.onDay?.(day - first + 1, last - first);
+			await new Promise((resolve) => setImmediate(resolve));
 		}
 		return { days: last - first, facts: days.facts, ms: Math.round(performance.now() - started) };
 	} finally {
-		db.close();
+		await db.close();
 	}
 }
 
@@ -186,84 +199,84 @@ export async function refreshInstanceDays(
 	instanceId: string,
 	days: string[]
 ): Promise<void> {
-	const db = open(usageSqliteFile(target));
+	const db = await openBulkSession(target);
 	try {
-		const exists = db.prepare('SELECT 1 FROM Instance WHERE id = ?').get(instanceId);
+		const [exists] = await db.all(q`SELECT 1 AS x FROM "Instance" WHERE id = ${instanceId}`);
 		if (!exists) {
-			forgetInstance(db, instanceId);
+			await forgetInstance(db, instanceId);
 			return;
 		}
-		const rebuilder = new DayRebuilder(db, instanceId);
+		const rebuilder = new DayRebuilder(db, instanceId, [instanceId]);
 		for (const day of days) {
-			rebuilder.rebuild(Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000 / DAY));
+			await rebuilder.rebuild(Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000 / DAY));
 			await new Promise((resolve) => setImmediate(resolve));
 		}
 	} finally {
-		db.close();
+		await db.close();
 	}
 }
 
 /** Removes every rollup row of a deleted instance, its people and its models. */
-function forgetInstance(db: Database.Database, instanceId: string): void {
-	const people = 'userKey IN (SELECT "key" FROM UsageUser WHERE instanceId = ?)';
-	db.transaction(() => {
-		for (const sql of [
-			'DELETE FROM UsageBucket WHERE instanceId = ?',
-			`DELETE FROM UsageUserDay WHERE ${people}`,
-			`DELETE FROM UsageUserModelDay WHERE ${people}`,
-			'DELETE FROM UsageUser WHERE instanceId = ?',
-			'DELETE FROM UsageModel WHERE instanceId = ?'
+async function forgetInstance(db: BulkSession, instanceId: string): Promise<void> {
+	const people = q`"userKey" IN (SELECT "key" FROM "UsageUser" WHERE "instanceId" = ${instanceId})`;
+	await db.transaction(ROLLUP_TABLES, async () => {
+		for (const statement of [
+			q`DELETE FROM "UsageBucket" WHERE "instanceId" = ${instanceId}`,
+			q`DELETE FROM "UsageUserDay" WHERE ${people}`,
+			q`DELETE FROM "UsageUserModelDay" WHERE ${people}`,
+			q`DELETE FROM "UsageUser" WHERE "instanceId" = ${instanceId}`,
+			q`DELETE FROM "UsageModel" WHERE "instanceId" = ${instanceId}`
 		]) {
-			db.prepare(sql).run(instanceId);
+			await db.run(statement);
 		}
-	}).immediate();
+	});
 }
 
 /**
  * Instances with facts: those in UsageRecord (read by hopping along its (instanceId, …) index) and
  * every imported instance (one may have messages but no answers yet).
  */
-function instancesWithFacts(db: Database.Database): string[] {
-	const next = db
-		.prepare('SELECT instanceId FROM UsageRecord WHERE instanceId > ? ORDER BY instanceId LIMIT 1')
-		.pluck();
+async function instancesWithFacts(db: BulkSession): Promise<string[]> {
 	const ids = new Set<string>();
-	for (
-		let id = next.get('') as string | undefined;
-		id !== undefined;
-		id = next.get(id) as string | undefined
-	) {
-		ids.add(id);
+	for (let after = ''; ;) {
+		const [row] = await db.all<{ id: string }>(
+			q`SELECT "instanceId" AS id FROM "UsageRecord" WHERE "instanceId" > ${after}
+ORDER BY "instanceId" LIMIT 1`
+		);
+		if (!row) break;
+		ids.add(row.id);
+		after = row.id;
 	}
-	for (const id of db.prepare('SELECT id FROM Instance').pluck().all() as string[]) ids.add(id);
+	for (const row of await db.all<{ id: string }>(q`SELECT id FROM "Instance"`)) ids.add(row.id);
 	return [...ids].sort();
 }
 
 /** The UTC days holding raw facts, as [first, last + 1), or null when there are none. */
-function factDays(
-	db: Database.Database,
+async function factDays(
+	db: BulkSession,
 	instances: string[],
 	withMessages: boolean
-): [number, number] | null {
-	const bounds: string[] = [];
-	const span = (table: string) =>
-		db.prepare(
-			`SELECT MIN(createdAt) AS lo, MAX(createdAt) AS hi FROM ${table} WHERE instanceId = ?`
-		);
-	const answers = span('UsageRecord');
-	const imported = span('InstanceMessage');
-	const queries = instances.flatMap((id) =>
-		id === 'local' ? [answers.get(id)] : [answers.get(id), imported.get(id)]
-	);
-	if (withMessages) {
-		queries.push(
-			db.prepare('SELECT MIN(createdAt) AS lo, MAX(createdAt) AS hi FROM Message').get()
-		);
+): Promise<[number, number] | null> {
+	// MIN and MAX of the column itself read the ends of its index; only then is it turned into days.
+	const span = (table: string, where: Q) =>
+		db.all<{ lo: number | null; hi: number | null }>(q`SELECT ${bucketOf('x.lo')} / 96 AS lo,
+	${bucketOf('x.hi')} / 96 AS hi
+FROM (SELECT MIN("createdAt") AS lo, MAX("createdAt") AS hi FROM ${raw(`"${table}"`)} ${where}) x`);
+	const sources = instances.flatMap((id) => {
+		const where = q`WHERE "instanceId" = ${id}`;
+		return id === 'local'
+			? [{ table: 'UsageRecord', where }]
+			: [
+					{ table: 'UsageRecord', where },
+					{ table: 'InstanceMessage', where }
+				];
+	});
+	if (withMessages) sources.push({ table: 'Message', where: raw('') });
+	const days: number[] = [];
+	for (const { table, where } of sources) {
+		const [row] = await span(table, where);
+		if (row && row.lo !== null && row.hi !== null) days.push(Number(row.lo), Number(row.hi));
 	}
-	for (const row of queries as { lo: string | null; hi: string | null }[]) {
-		if (row.lo && row.hi) bounds.push(row.lo, row.hi);
-	}
-	if (!bounds.length) return null;
-	const days = bounds.map((t) => Math.floor(Date.parse(t) / 1000 / DAY));
+	if (!days.length) return null;
 	return [Math.min(...days), Math.max(...days) + 1];
 }

@@ -15,7 +15,8 @@ import {
 import type { UsageFacts } from './aggregates.ts';
 import type { ResolvedRange } from './range.ts';
 import { LOCAL_INSTANCE } from './instances.ts';
-import { join, list, q, type ReadDb } from './sql.ts';
+import type { ReadDb } from '../db/read-db.ts';
+import { join, list, q } from '../db/sql.ts';
 
 export interface ReportContext {
 	facts: UsageFacts;
@@ -34,7 +35,7 @@ export interface ReportDef {
 	columns: ReportColumn[];
 	/** Paged tables: the default sort. */
 	sort?: { key: string; dir: 'asc' | 'desc' };
-	run(ctx: ReportContext): ReportOutput;
+	run(ctx: ReportContext): Promise<ReportOutput>;
 }
 
 /** Billionths of a dollar as dollars, to the micro-dollar. */
@@ -122,13 +123,16 @@ export function sortAndPage(
  * Display names for people: local accounts by their display name, people of an Open WebUI instance
  * by the name synced from it (their id when the sync has not seen them).
  */
-export function displayNames(db: ReadDb, people: { instanceId: string; userId: string }[]) {
+export async function displayNames(
+	db: ReadDb,
+	people: { instanceId: string; userId: string }[]
+): Promise<(p: { instanceId: string; userId: string }) => string> {
 	const key = (p: { instanceId: string; userId: string }) => `${p.instanceId}\u001f${p.userId}`;
 	const names = new Map<string, string>();
 	const local = people.filter((p) => p.instanceId === LOCAL_INSTANCE).map((p) => p.userId);
 	if (local.length) {
-		for (const row of db.all<{ id: string; displayName: string }>(
-			q`SELECT id, displayName FROM User WHERE id IN (${list(local)})`
+		for (const row of await db.all<{ id: string; displayName: string }>(
+			q`SELECT id, "displayName" AS "displayName" FROM "User" WHERE id IN (${list(local)})`
 		)) {
 			names.set(key({ instanceId: LOCAL_INSTANCE, userId: row.id }), row.displayName);
 		}
@@ -139,8 +143,8 @@ export function displayNames(db: ReadDb, people: { instanceId: string; userId: s
 			imported.map((p) => q`(${p.instanceId}, ${p.userId})`),
 			', '
 		);
-		for (const row of db.all<{ instanceId: string; remoteId: string; name: string }>(
-			q`SELECT instanceId, remoteId, name FROM InstanceUser WHERE (instanceId, remoteId) IN (VALUES ${pairs})`
+		for (const row of await db.all<{ instanceId: string; remoteId: string; name: string }>(
+			q`SELECT "instanceId", "remoteId", name FROM "InstanceUser" WHERE ("instanceId", "remoteId") IN (VALUES ${pairs})`
 		)) {
 			names.set(key({ instanceId: row.instanceId, userId: row.remoteId }), row.name);
 		}

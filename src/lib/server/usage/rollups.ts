@@ -3,12 +3,18 @@
  * the raw facts as they are written. Services call `messagePosted` and `recordAnswer` inside the
  * transaction that writes the fact, so a fact and its rollups commit together or not at all:
  * nothing is counted twice or lost. rebuild.ts recomputes the same rollups from scratch.
+ *
+ * The SQL is the same on both databases except for a few fragments (fact-sql.ts), so the upkeep is
+ * made for one database: the App creates it from its target, and services receive it.
  */
-import type { Db, Prisma } from '../db/client.ts';
-import { answerFacts, deltaStatements, messageFacts } from './fact-sql.ts';
+import type { Prisma } from '../db/client.ts';
+import { prismaSql } from '../db/prisma-sql.ts';
+import { q, raw, type Q } from '../db/sql.ts';
+import type { Dialect } from '../db/target.ts';
+import { answerFacts, bucketOf, byteOrder, deltaStatements, messageFacts } from './fact-sql.ts';
 
-/** Anything that runs raw SQL: the client or a transaction. */
-export type Sql = Pick<Db, '$executeRawUnsafe' | '$queryRawUnsafe'> | Prisma.TransactionClient;
+/** Anything that runs raw SQL: a transaction (or the client). */
+export type Sql = Pick<Prisma.TransactionClient, '$executeRaw' | '$queryRaw'>;
 
 interface AnswerKey {
 	id: string;
@@ -16,52 +22,89 @@ interface AnswerKey {
 	chatId: string | null;
 	userId: string;
 	model: string;
+	/** As text: only compared for equality, before and after a write. */
 	createdAt: string;
 }
 
-// createdAt as the stored text: Prisma's raw queries would turn a DateTime column into a Date.
-const ANSWER_KEY =
-	'SELECT id, instanceId, chatId, userId, model, CAST(createdAt AS TEXT) AS createdAt FROM UsageRecord';
+const ANSWER_KEY = raw(
+	'SELECT id, "instanceId", "chatId", "userId", model, CAST("createdAt" AS TEXT) AS "createdAt" FROM "UsageRecord"'
+);
 
-async function run(tx: Sql, statements: string[], ...params: unknown[]): Promise<void> {
-	for (const statement of statements) await tx.$executeRawUnsafe(statement, ...params);
-}
+export class UsageRollups {
+	readonly dialect: Dialect;
 
-/** Counts a channel message that was just inserted, in the same transaction. */
-export async function messagePosted(tx: Sql, messageId: string): Promise<void> {
-	await run(tx, deltaStatements(messageFacts('m.id = ?'), 1), messageId);
-}
-
-/**
- * Writes an answer's usage row through `write` (an insert, or an update of a continued answer) and
- * moves the rollups by the difference, in the caller's transaction: the old contribution out, the
- * new one in. A first answer that is older than its chat's known first answer (an import) moves the
- * chat's start to itself.
- */
-export async function recordAnswer<T>(
-	tx: Sql,
-	key: { instanceId: string; messageId: string },
-	write: () => Promise<T>
-): Promise<T> {
-	const find = () =>
-		tx.$queryRawUnsafe<AnswerKey[]>(
-			`${ANSWER_KEY} WHERE instanceId = ? AND messageId = ?`,
-			key.instanceId,
-			key.messageId
-		);
-	const [before] = await find();
-	if (before) await run(tx, deltaStatements(answerFacts('r.id = ?'), -1), before.id);
-	const result = await write();
-	const [after] = await find();
-	if (!after) throw new Error(`usage row for ${key.messageId} was not written`);
-	if (!before && after.chatId) await displaceChatStart(tx, after);
-	await run(tx, deltaStatements(answerFacts('r.id = ?'), 1), after.id);
-	if (before && !sameSlot(before, after)) {
-		// The rollups place an answer by its time, person, model, instance and chat, so those never
-		// change once written (Parley never does; an importer deletes and re-inserts instead).
-		throw new Error(`usage row ${before.id} changed its time, person, model or chat`);
+	constructor(dialect: Dialect) {
+		this.dialect = dialect;
 	}
-	return result;
+
+	async #run(tx: Sql, statements: Q[]): Promise<void> {
+		for (const statement of statements) await tx.$executeRaw(prismaSql(statement, this.dialect));
+	}
+
+	#query<T>(tx: Sql, query: Q): Promise<T[]> {
+		return tx.$queryRaw<T[]>(prismaSql(query, this.dialect));
+	}
+
+	/** Counts a channel message that was just inserted, in the same transaction. */
+	async messagePosted(tx: Sql, messageId: string): Promise<void> {
+		await this.#run(tx, deltaStatements(messageFacts(q`m.id = ${messageId}`), 1));
+	}
+
+	/**
+	 * Writes an answer's usage row through `write` (an insert, or an update of a continued answer)
+	 * and moves the rollups by the difference, in the caller's transaction: the old contribution
+	 * out, the new one in. A first answer that is older than its chat's known first answer (an
+	 * import) moves the chat's start to itself.
+	 */
+	async recordAnswer<T>(
+		tx: Sql,
+		key: { instanceId: string; messageId: string },
+		write: () => Promise<T>
+	): Promise<T> {
+		const find = () =>
+			this.#query<AnswerKey>(
+				tx,
+				q`${ANSWER_KEY} WHERE "instanceId" = ${key.instanceId} AND "messageId" = ${key.messageId}`
+			);
+		const [before] = await find();
+		if (before) await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${before.id}`), -1));
+		const result = await write();
+		const [after] = await find();
+		if (!after) throw new Error(`usage row for ${key.messageId} was not written`);
+		if (!before && after.chatId) await this.#displaceChatStart(tx, after);
+		await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${after.id}`), 1));
+		if (before && !sameSlot(before, after)) {
+			// The rollups place an answer by its time, person, model, instance and chat, so those never
+			// change once written (Parley never does; an importer deletes and re-inserts instead).
+			throw new Error(`usage row ${before.id} changed its time, person, model or chat`);
+		}
+		return result;
+	}
+
+	/** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
+	async #displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
+		// Compared by the database, as the fact query compares (createdAt, id).
+		const [next] = await this.#query<{
+			bucket: number | bigint;
+			model: string;
+			earlier: number | bigint;
+		}>(
+			tx,
+			q`SELECT ${bucketOf('n."createdAt"')} AS bucket, n.model AS model,
+	CASE WHEN (a."createdAt", ${byteOrder('a.id')}) < (n."createdAt", ${byteOrder('n.id')}) THEN 1 ELSE 0 END AS earlier
+FROM "UsageRecord" a JOIN "UsageRecord" n ON n."instanceId" = a."instanceId" AND n."chatId" = a."chatId"
+WHERE a.id = ${answer.id} AND n.id <> a.id AND n."deletedAt" IS NULL
+ORDER BY n."createdAt", ${byteOrder('n.id')} LIMIT 1`
+		);
+		if (!next || !Number(next.earlier)) return;
+		await tx.$executeRaw(
+			prismaSql(
+				q`UPDATE "UsageBucket" SET chats = chats - 1
+WHERE bucket = ${Number(next.bucket)} AND "instanceId" = ${answer.instanceId} AND model = ${next.model}`,
+				this.dialect
+			)
+		);
+	}
 }
 
 function sameSlot(a: AnswerKey, b: AnswerKey): boolean {
@@ -71,33 +114,5 @@ function sameSlot(a: AnswerKey, b: AnswerKey): boolean {
 		a.model === b.model &&
 		a.instanceId === b.instanceId &&
 		a.chatId === b.chatId
-	);
-}
-
-/** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
-async function displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
-	const [next] = await tx.$queryRawUnsafe<AnswerKey[]>(
-		`${ANSWER_KEY} WHERE instanceId = ? AND chatId = ? AND id <> ? AND deletedAt IS NULL
-			ORDER BY createdAt, id LIMIT 1`,
-		answer.instanceId,
-		answer.chatId,
-		answer.id
-	);
-	if (!next) return;
-	// Compared by SQLite, as the fact query compares (createdAt, id).
-	const [order] = await tx.$queryRawUnsafe<{ earlier: number | bigint }[]>(
-		'SELECT (?, ?) < (?, ?) AS earlier',
-		answer.createdAt,
-		answer.id,
-		next.createdAt,
-		next.id
-	);
-	if (!Number(order.earlier)) return;
-	const bucket = Math.floor(Date.parse(next.createdAt) / 1000 / 900);
-	await tx.$executeRawUnsafe(
-		'UPDATE UsageBucket SET chats = chats - 1 WHERE bucket = ? AND instanceId = ? AND model = ?',
-		bucket,
-		next.instanceId,
-		next.model
 	);
 }

@@ -18,12 +18,14 @@ import {
 	PERSON,
 	USER_MEASURES,
 	answerFacts,
+	bit,
+	columns,
 	importedMessageFacts,
-	messageFacts,
-	sqliteTime
+	instant,
+	messageFacts
 } from './fact-sql.ts';
 import { DAY, QUARTER, type Calendar, type DayPiece, type Span } from './calendar.ts';
-import { join, list, q, raw, wrap, type Q } from './sql.ts';
+import { dialect, join, list, q, raw, type Q } from '../db/sql.ts';
 
 export interface Scope {
 	mode: 'rollup' | 'raw';
@@ -38,33 +40,36 @@ export interface Scope {
 
 type Window = Pick<Span, 'start' | 'end'>;
 
+/** A column SQLite must not use an index for (a leading `+`), so it picks the intended one. */
+const unindexed = (column: string) => dialect({ sqlite: `+${column}`, postgres: column });
+
 /** The raw facts of a window as fact rows, through the index that suits the filters. */
 export function rawFacts(scope: Scope, window: Window): Q {
-	const t0 = sqliteTime(window.start);
-	const t1 = sqliteTime(window.end);
+	const t0 = instant(window.start);
+	const t1 = instant(window.end);
 	const instances = list(scope.instances);
-	// A leading `+` keeps SQLite from using an index for that term, so it picks the intended one.
+	const during = (alias: string) =>
+		q`${raw(alias)}."createdAt" >= ${t0} AND ${raw(alias)}."createdAt" < ${t1}`;
 	let where: Q;
 	if (scope.user) {
-		where = q`r.userId = ${scope.user} AND r.createdAt >= ${t0} AND r.createdAt < ${t1} AND +r.instanceId IN (${instances})`;
+		where = q`r."userId" = ${scope.user} AND ${during('r')} AND ${unindexed('r."instanceId"')} IN (${instances})`;
 	} else if (scope.model) {
-		where = q`r.model = ${scope.model} AND r.createdAt >= ${t0} AND r.createdAt < ${t1} AND +r.instanceId IN (${instances})`;
+		where = q`r.model = ${scope.model} AND ${during('r')} AND ${unindexed('r."instanceId"')} IN (${instances})`;
 	} else {
-		where = q`r.instanceId IN (${instances}) AND r.createdAt >= ${t0} AND r.createdAt < ${t1}`;
+		where = q`r."instanceId" IN (${instances}) AND ${during('r')}`;
 	}
-	if (scope.user && scope.model) where = q`${where} AND +r.model = ${scope.model}`;
-	const parts = [wrap(answerFacts, where)];
+	if (scope.user && scope.model) where = q`${where} AND ${unindexed('r.model')} = ${scope.model}`;
+	const parts = [answerFacts(where)];
 	if (!scope.model && scope.instances.includes('local')) {
-		const messages = scope.user
-			? q`m.authorId = ${scope.user} AND m.createdAt >= ${t0} AND m.createdAt < ${t1}`
-			: q`m.createdAt >= ${t0} AND m.createdAt < ${t1}`;
-		parts.push(wrap(messageFacts, messages));
+		const messages = scope.user ? q`m."authorId" = ${scope.user} AND ${during('m')}` : during('m');
+		parts.push(messageFacts(messages));
 	}
 	const imported = scope.instances.filter((id) => id !== 'local');
 	if (!scope.model && imported.length) {
-		const byUser = scope.user ? q` AND m.userId = ${scope.user}` : q``;
-		const messages = q`m.instanceId IN (${list(imported)})${byUser} AND m.createdAt >= ${t0} AND m.createdAt < ${t1}`;
-		parts.push(wrap(importedMessageFacts, messages));
+		const byUser = scope.user ? q` AND m."userId" = ${scope.user}` : q``;
+		parts.push(
+			importedMessageFacts(q`m."instanceId" IN (${list(imported)})${byUser} AND ${during('m')}`)
+		);
 	}
 	return join(parts, ' UNION ALL ');
 }
@@ -72,7 +77,7 @@ export function rawFacts(scope: Scope, window: Window): Q {
 /** Extra conditions of the per-quarter rollup for the filters. */
 function bucketFilters(scope: Scope): Q {
 	const parts: Q[] = [];
-	if (!scope.allInstances) parts.push(q`instanceId IN (${list(scope.instances)})`);
+	if (!scope.allInstances) parts.push(q`"instanceId" IN (${list(scope.instances)})`);
 	if (scope.model) parts.push(q`model = ${scope.model}`);
 	return parts.length ? q` AND ${join(parts, ' AND ')}` : raw('');
 }
@@ -82,7 +87,7 @@ function personFilters(scope: Scope, alias: string): Q {
 	const parts: Q[] = [];
 	if (!scope.allInstances) {
 		parts.push(
-			q`${raw(alias)}userKey IN (SELECT "key" FROM UsageUser WHERE instanceId IN (${list(scope.instances)}))`
+			q`${raw(alias)}"userKey" IN (SELECT "key" FROM "UsageUser" WHERE "instanceId" IN (${list(scope.instances)}))`
 		);
 	}
 	if (scope.model) parts.push(q`${raw(alias)}model = ${scope.model}`);
@@ -90,23 +95,23 @@ function personFilters(scope: Scope, alias: string): Q {
 }
 
 /** The per-person rollup for the scope: every model's, or one model's (which has no messages). */
-const personTable = (scope: Scope) => raw(scope.model ? 'UsageUserModelDay' : 'UsageUserDay');
+const personTable = (scope: Scope) => raw(scope.model ? '"UsageUserModelDay"' : '"UsageUserDay"');
 
-const bucketColumns = raw([...MEASURES, ...BIN_COLUMNS].join(', '));
+const bucketColumns = raw(columns([...MEASURES, ...BIN_COLUMNS]));
 
 /** Rows: bucket, instanceId, model, the measures and t0..t15. */
 export function bucketSource(scope: Scope, window: Window): Q {
 	if (scope.mode === 'rollup' && !scope.user) {
-		return q`SELECT bucket, instanceId, model, ${bucketColumns} FROM UsageBucket
+		return q`SELECT bucket, "instanceId", model, ${bucketColumns} FROM "UsageBucket"
 WHERE bucket >= ${window.start / QUARTER} AND bucket < ${window.end / QUARTER}${bucketFilters(scope)}`;
 	}
-	const bins = raw(BIN_COLUMNS.map((c, i) => `(bin = ${i}) AS ${c}`).join(', '));
-	return q`SELECT bucket, instanceId, model, ${raw(MEASURES.join(', '))}, ${bins}
-FROM (${rawFacts(scope, window)})`;
+	const bins = raw(BIN_COLUMNS.map((c, i) => `${bit(`f.bin = ${i}`)} AS ${c}`).join(', '));
+	return q`SELECT f.bucket, f."instanceId", f.model, ${raw(columns(MEASURES, 'f.'))}, ${bins}
+FROM (${rawFacts(scope, window)}) f`;
 }
 
-const sumsOf = (columns: readonly string[]) =>
-	raw(columns.map((c) => `COALESCE(SUM(${c}), 0) AS ${c}`).join(', '));
+const sumsOf = (names: readonly string[]) =>
+	raw(names.map((c) => `COALESCE(SUM("${c}"), 0) AS "${c}"`).join(', '));
 
 /**
  * Per person over the window: instanceId, userId and the per-person measures. From the rollups:
@@ -120,8 +125,8 @@ export function personTotals(scope: Scope, window: Window): Q {
 	const firstDay = Math.floor(window.start / DAY);
 	const lastDay = Math.ceil(window.end / DAY) - 1;
 	if (scope.mode === 'raw' || scope.user || firstDay === lastDay) {
-		return q`SELECT instanceId, userId, ${sums} FROM (${rawFacts(scope, window)})
-GROUP BY instanceId, userId`;
+		return q`SELECT "instanceId", "userId", ${sums} FROM (${rawFacts(scope, window)}) f
+GROUP BY "instanceId", "userId"`;
 	}
 	let [from, to] = [firstDay, lastDay + 1];
 	const corrections: { window: Window; sign: 1 | -1 }[] = [];
@@ -144,23 +149,25 @@ GROUP BY instanceId, userId`;
 			corrections.push({ window: { start: window.end, end: (lastDay + 1) * DAY }, sign: -1 });
 		}
 	}
-	const columns = raw(
-		USER_MEASURES.map((m) => (m === 'messages' && scope.model ? '0 AS messages' : m)).join(', ')
+	const measures = raw(
+		USER_MEASURES.map((m) => (m === 'messages' && scope.model ? '0 AS messages' : `"${m}"`)).join(
+			', '
+		)
 	);
 	const parts: Q[] = [];
 	if (from < to) {
-		parts.push(q`SELECT userKey, ${columns} FROM ${personTable(scope)}
+		parts.push(q`SELECT "userKey", ${measures} FROM ${personTable(scope)}
 WHERE day >= ${from} AND day < ${to}${personFilters(scope, '')}`);
 	}
 	for (const { window: w, sign } of corrections) {
-		const signed = raw(USER_MEASURES.map((m) => `${sign === 1 ? '' : '-'}f.${m}`).join(', '));
-		parts.push(q`SELECT u."key" AS userKey, ${signed}
+		const signed = raw(USER_MEASURES.map((m) => `${sign === 1 ? '' : '-'}f."${m}"`).join(', '));
+		parts.push(q`SELECT u."key" AS "userKey", ${signed}
 FROM (${rawFacts(scope, w)}) f ${raw(PERSON)}`);
 	}
 	// People whose only facts lay in the hours taken away are left with nothing: drop them.
-	return q`SELECT u.instanceId AS instanceId, u.userId AS userId, ${raw(USER_MEASURES.map((m) => `s.${m}`).join(', '))}
-FROM (SELECT userKey, ${sums} FROM (${join(parts, ' UNION ALL ')}) GROUP BY userKey) s
-JOIN UsageUser u ON u."key" = s.userKey
+	return q`SELECT u."instanceId" AS "instanceId", u."userId" AS "userId", ${raw(columns(USER_MEASURES, 's.'))}
+FROM (SELECT "userKey", ${sums} FROM (${join(parts, ' UNION ALL ')}) p GROUP BY "userKey") s
+JOIN "UsageUser" u ON u."key" = s."userKey"
 WHERE s.messages + s.answers > 0`;
 }
 
@@ -174,8 +181,15 @@ export function localSeconds(calendar: Calendar, window: Window, bucket = 'bucke
 					.slice(1)
 					.map((s, i) => `WHEN ${bucket} < ${s.fromBucket} THEN ${segments[i].offset}`)
 					.join(' ')} ELSE ${segments.at(-1)?.offset} END`;
-	return raw(`(${bucket} * ${QUARTER} + ${offset})`);
+	// 64-bit: seconds since 1970 pass 32 bits in 2038.
+	return raw(`(CAST(${bucket} AS BIGINT) * ${QUARTER} + ${offset})`);
 }
+
+/** A person as one value, for distinct counts: instance and user id with a separator. */
+const who = dialect({
+	sqlite: `f."instanceId" || char(31) || f."userId"`,
+	postgres: `f."instanceId" || chr(31) || f."userId"`
+});
 
 /**
  * Rows: localDay and `who` (a person), once or more per person active that local day. From the
@@ -187,15 +201,15 @@ export function activitySource(scope: Scope, span: Span): Q {
 			.dayPieces(span)
 			.map((p) => `(${p.day}, ${p.localDay}, ${p.lo}, ${p.hi})`)
 			.join(', ');
-		// CROSS JOIN makes the handful of day pieces the outer loop, probing the rollup by day.
-		return q`SELECT p.localDay AS localDay, a.userKey AS who
-FROM (SELECT column1 AS day, column2 AS localDay, column3 AS lo, column4 AS hi FROM (VALUES ${raw(pieces)})) p
-CROSS JOIN ${personTable(scope)} a ON a.day = p.day
-WHERE ((a.maskLo & p.lo) != 0 OR (a.maskHi & p.hi) != 0)${personFilters(scope, 'a.')}`;
+		// SQLite: CROSS JOIN makes the handful of day pieces the outer loop, probing the rollup by day.
+		const probe = dialect({ sqlite: 'CROSS JOIN', postgres: 'JOIN' });
+		return q`SELECT p."localDay" AS "localDay", a."userKey" AS who
+FROM (SELECT column1 AS day, column2 AS "localDay", column3 AS lo, column4 AS hi FROM (VALUES ${raw(pieces)}) v) p
+${probe} ${personTable(scope)} a ON a.day = p.day
+WHERE ((a."maskLo" & p.lo) != 0 OR (a."maskHi" & p.hi) != 0)${personFilters(scope, 'a.')}`;
 	}
-	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS localDay,
-	instanceId || char(31) || userId AS who
-FROM (${rawFacts(scope, span)})`;
+	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS "localDay", ${who} AS who
+FROM (${rawFacts(scope, span)}) f`;
 }
 
 const FULL_MASK = (1n << 48n) - 1n;
@@ -208,14 +222,14 @@ const FULL_MASK = (1n << 48n) - 1n;
  */
 export function dailyActive(scope: Scope, span: Span): Q {
 	if (scope.mode === 'raw' || scope.user) {
-		return q`SELECT localDay, COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)})
-GROUP BY localDay`;
+		return q`SELECT "localDay", COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)}) a
+GROUP BY "localDay"`;
 	}
 	const table = personTable(scope);
 	const hit = (p: DayPiece, alias: string) =>
 		p.lo === FULL_MASK && p.hi === FULL_MASK
-			? raw('1')
-			: raw(`((${alias}.maskLo & ${p.lo}) != 0 OR (${alias}.maskHi & ${p.hi}) != 0)`);
+			? raw('1 = 1')
+			: raw(`((${alias}."maskLo" & ${p.lo}) != 0 OR (${alias}."maskHi" & ${p.hi}) != 0)`);
 	const count = (p: DayPiece) =>
 		q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = ${p.day} AND ${hit(p, 'a')}${personFilters(scope, 'a.')})`;
 	const byDay = new Map<number, DayPiece[]>();
@@ -223,20 +237,20 @@ GROUP BY localDay`;
 		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
 	}
 	const days = [...byDay].map(([localDay, pieces]) => {
-		if (pieces.length === 1) return q`SELECT ${localDay} AS localDay, ${count(pieces[0])} AS n`;
+		if (pieces.length === 1) return q`SELECT ${localDay} AS "localDay", ${count(pieces[0])} AS n`;
 		if (pieces.length === 2) {
 			const [a, b] = pieces;
 			const model = scope.model ? q` AND b.model = x.model` : raw('');
 			const both = q`(SELECT COUNT(*) FROM ${table} x JOIN ${table} b
-	ON b.day = ${b.day} AND b.userKey = x.userKey${model}
+	ON b.day = ${b.day} AND b."userKey" = x."userKey"${model}
 	WHERE x.day = ${a.day} AND ${hit(a, 'x')} AND ${hit(b, 'b')}${personFilters(scope, 'x.')})`;
-			return q`SELECT ${localDay} AS localDay, ${count(a)} + ${count(b)} - ${both} AS n`;
+			return q`SELECT ${localDay} AS "localDay", ${count(a)} + ${count(b)} - ${both} AS n`;
 		}
 		const any = join(
 			pieces.map((p) => q`(a.day = ${p.day} AND ${hit(p, 'a')})`),
 			' OR '
 		);
-		return q`SELECT ${localDay} AS localDay, (SELECT COUNT(DISTINCT userKey) FROM ${table} a
+		return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a
 	WHERE a.day BETWEEN ${pieces[0].day} AND ${pieces[pieces.length - 1].day} AND (${any})${personFilters(scope, 'a.')}) AS n`;
 	});
 	return join(days, ' UNION ALL ');

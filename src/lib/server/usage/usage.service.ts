@@ -31,8 +31,8 @@ import {
 	notesReport
 } from './reports/time.ts';
 import type { Scope } from './sources.ts';
-import { q, ReadDb } from './sql.ts';
-import { usageSqliteFile } from './sqlite-only.ts';
+import { openReadDb, type ReadDb } from '../db/read-db.ts';
+import { q } from '../db/sql.ts';
 import type { DatabaseTarget } from '../db/target.ts';
 
 const REPORTS: Record<ReportName, ReportDef> = {
@@ -75,7 +75,7 @@ export class UsageService {
 	}
 
 	get #read(): ReadDb {
-		this.#db ??= new ReadDb(usageSqliteFile(this.#target));
+		this.#db ??= openReadDb(this.#target);
 		return this.#db;
 	}
 
@@ -83,11 +83,13 @@ export class UsageService {
 	 * The filter bar's choices: this Parley and every Open WebUI instance (connected, or with usage
 	 * left from one), and the models that have usage.
 	 */
-	options(): UsageFilterOptions {
-		const rows = this.#read.all<{ instanceId: string; model: string }>(
-			q`SELECT instanceId, model FROM UsageModel ORDER BY instanceId, model`
-		);
-		const names = instanceNames(this.#read);
+	async options(): Promise<UsageFilterOptions> {
+		const [rows, names] = await Promise.all([
+			this.#read.all<{ instanceId: string; model: string }>(
+				q`SELECT "instanceId", model FROM "UsageModel"`
+			),
+			instanceNames(this.#read)
+		]);
 		const ids = new Set([LOCAL_INSTANCE, ...names.keys(), ...rows.map((r) => r.instanceId)]);
 		const instances = [...ids]
 			.map((id) => ({ id, name: names.get(id) ?? id }))
@@ -104,14 +106,14 @@ export class UsageService {
 	 * Runs reports for one query (URL parameters or CLI flags, as text). Reports run together share
 	 * their aggregates, so a page of widgets costs each scan once.
 	 */
-	run<N extends ReportName>(
+	async run<N extends ReportName>(
 		names: N[],
 		input: Record<string, string>,
 		options: { source?: Source; now?: number } = {}
-	): Record<N, ReportResult> {
-		const query = this.#withInstanceId(parseInput(usageQuerySchema, input));
+	): Promise<Record<N, ReportResult>> {
+		const query = await this.#withInstanceId(parseInput(usageQuerySchema, input));
 		const range = resolveRange(query, options.now);
-		const scope = this.#scope(query, range.calendar, options.source ?? 'rollup');
+		const scope = await this.#scope(query, range.calendar, options.source ?? 'rollup');
 		const facts = new UsageFacts(this.#read, scope, range);
 		const window = describeWindow(range);
 		const filters = {
@@ -119,38 +121,39 @@ export class UsageService {
 			model: query.model ?? null,
 			user: query.user ?? null
 		};
-		const results = {} as Record<N, ReportResult>;
-		for (const name of names) {
-			const def = REPORTS[name];
-			const output = def.run({ facts, range, query, db: this.#read });
-			results[name] = { report: name, window, filters, columns: def.columns, ...output };
-		}
-		return results;
+		const results = await Promise.all(
+			names.map(async (name): Promise<[N, ReportResult]> => {
+				const def = REPORTS[name];
+				const output = await def.run({ facts, range, query, db: this.#read });
+				return [name, { report: name, window, filters, columns: def.columns, ...output }];
+			})
+		);
+		return Object.fromEntries(results) as Record<N, ReportResult>;
 	}
 
 	/** Runs one report. */
-	report(
+	async report(
 		name: ReportName,
 		input: Record<string, string>,
 		options: { source?: Source; now?: number } = {}
-	) {
-		return this.run([name], input, options)[name];
+	): Promise<ReportResult> {
+		return (await this.run([name], input, options))[name];
 	}
 
-	#scope(query: UsageQuery, calendar: Scope['calendar'], mode: Source): Scope {
-		const { instances, models } = this.options();
+	async #scope(query: UsageQuery, calendar: Scope['calendar'], mode: Source): Promise<Scope> {
+		const { instances, models } = await this.options();
 		const chosen = query.instance ? [query.instance] : instances.map((i) => i.id);
 		if (query.model) {
-			const found = this.#read.get(
-				q`SELECT 1 AS x FROM UsageModel WHERE model = ${query.model}${
-					query.instance ? q` AND instanceId = ${query.instance}` : q``
+			const found = await this.#read.get(
+				q`SELECT 1 AS x FROM "UsageModel" WHERE model = ${query.model}${
+					query.instance ? q` AND "instanceId" = ${query.instance}` : q``
 				}`
 			);
 			if (!found || !models.includes(query.model)) {
 				throw filterError('model', `No answers from a model called "${query.model}".`);
 			}
 		}
-		if (query.user && !this.#knownUser(query.user)) {
+		if (query.user && !(await this.#knownUser(query.user))) {
 			throw filterError('user', `There is no user "${query.user}".`);
 		}
 		return {
@@ -164,9 +167,9 @@ export class UsageService {
 	}
 
 	/** The instance filter by its id or its name (`parley report --instance "Team chat"`), as an id. */
-	#withInstanceId(query: UsageQuery): UsageQuery {
+	async #withInstanceId(query: UsageQuery): Promise<UsageQuery> {
 		if (!query.instance) return query;
-		const { instances } = this.options();
+		const { instances } = await this.options();
 		const instance =
 			instances.find((i) => i.id === query.instance) ??
 			instances.find((i) => i.name === query.instance);
@@ -174,22 +177,23 @@ export class UsageService {
 		return { ...query, instance: instance.id };
 	}
 
-	#knownUser(userId: string): boolean {
-		return !!(
-			this.#read.get(q`SELECT 1 AS x FROM User WHERE id = ${userId}`) ??
-			this.#read.get(q`SELECT 1 AS x FROM UsageUser WHERE userId = ${userId}`) ??
-			this.#read.get(q`SELECT 1 AS x FROM InstanceUser WHERE remoteId = ${userId}`)
-		);
+	async #knownUser(userId: string): Promise<boolean> {
+		return !!(await this.#read.get(
+			q`SELECT 1 AS x WHERE EXISTS (SELECT 1 FROM "User" WHERE id = ${userId})
+	OR EXISTS (SELECT 1 FROM "UsageUser" WHERE "userId" = ${userId})
+	OR EXISTS (SELECT 1 FROM "InstanceUser" WHERE "remoteId" = ${userId})`
+		));
 	}
 
 	/** Recomputes the rollups from the raw facts (see rebuild.ts). */
-	rebuild(options: RebuildOptions = {}): RebuildResult {
-		return rebuild(usageSqliteFile(this.#target), options);
+	rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
+		return rebuild(this.#target, options);
 	}
 
-	close(): void {
-		this.#db?.close();
+	async close(): Promise<void> {
+		const db = this.#db;
 		this.#db = undefined;
+		await db?.close();
 	}
 }
 

@@ -45,8 +45,8 @@ export const modelsReport: ReportDef = {
 	description: 'Per model: answers, tokens, cost, time to first token and error rate.',
 	columns: [{ key: 'model', label: 'Model', kind: 'text', sortable: true }, ...answerColumns],
 	sort: { key: 'totalTokens', dir: 'desc' },
-	run({ facts, query }) {
-		return sortAndPage(this, facts.byModel().map(modelRow), query, 'model');
+	async run({ facts, query }) {
+		return sortAndPage(this, (await facts.byModel()).map(modelRow), query, 'model');
 	}
 };
 
@@ -60,9 +60,8 @@ export const topModelsReport: ReportDef = {
 		{ key: 'answers', label: 'AI answers', kind: 'int' },
 		{ key: 'costUsd', label: 'Cost (USD)', kind: 'usd' }
 	],
-	run({ facts }) {
-		const rows = facts
-			.byModel()
+	async run({ facts }) {
+		const rows = (await facts.byModel())
 			.map(modelRow)
 			.filter((r) => Number(r.totalTokens) > 0)
 			.sort(
@@ -81,9 +80,9 @@ export const topModelsReport: ReportDef = {
 	}
 };
 
-function userRows(ctx: ReportContext, people: UserAgg[]): ReportRow[] {
-	const name = displayNames(ctx.db, people);
-	const instances = instanceNames(ctx.db);
+async function userRows(ctx: ReportContext, people: UserAgg[]): Promise<ReportRow[]> {
+	const name = await displayNames(ctx.db, people);
+	const instances = await instanceNames(ctx.db);
 	return people.map((p) => ({
 		userId: p.userId,
 		user: name(p),
@@ -112,9 +111,9 @@ export const usersReport: ReportDef = {
 		...answerColumns
 	],
 	sort: { key: 'totalTokens', dir: 'desc' },
-	run(ctx) {
+	async run(ctx) {
 		// Sort the numbers first, then look up names for the page only.
-		const people = ctx.facts.byUser();
+		const people = await ctx.facts.byUser();
 		const keyed = people.map((p) => ({
 			userId: p.userId,
 			key: `${p.instanceId}\u001f${p.userId}`,
@@ -130,7 +129,7 @@ export const usersReport: ReportDef = {
 		const page = sortAndPage(this, keyed, ctx.query, 'key');
 		const byKey = new Map(people.map((p) => [`${p.instanceId}\u001f${p.userId}`, p]));
 		const shown = page.rows.map((r) => byKey.get(String(r.key)) as UserAgg);
-		return { ...page, rows: userRows(ctx, shown) };
+		return { ...page, rows: await userRows(ctx, shown) };
 	}
 };
 
@@ -145,9 +144,8 @@ export const topUsersReport: ReportDef = {
 		{ key: 'answers', label: 'AI answers', kind: 'int' },
 		{ key: 'costUsd', label: 'Cost (USD)', kind: 'usd' }
 	],
-	run(ctx) {
-		const top = ctx.facts
-			.byUser()
+	async run(ctx) {
+		const top = (await ctx.facts.byUser())
 			.filter((p) => p.promptTokens + p.completionTokens > 0)
 			.sort(
 				(a, b) =>
@@ -155,13 +153,15 @@ export const topUsersReport: ReportDef = {
 					`${a.instanceId}\u001f${a.userId}`.localeCompare(`${b.instanceId}\u001f${b.userId}`)
 			)
 			.slice(0, TOP);
-		const rows = userRows(ctx, top).map(({ user, userId, totalTokens, answers, costUsd }) => ({
-			user,
-			userId,
-			totalTokens,
-			answers,
-			costUsd
-		}));
+		const rows = (await userRows(ctx, top)).map(
+			({ user, userId, totalTokens, answers, costUsd }) => ({
+				user,
+				userId,
+				totalTokens,
+				answers,
+				costUsd
+			})
+		);
 		return { rows };
 	}
 };
@@ -185,9 +185,8 @@ export const compareReport: ReportDef = {
 		{ key: 'failureRate', label: 'Error rate', kind: 'ratio' },
 		{ key: 'stopRate', label: 'Stop rate', kind: 'ratio' }
 	],
-	run({ facts, query }) {
-		const all = facts.byModel();
-		const latency = facts.latency();
+	async run({ facts, query }) {
+		const [all, latency] = await Promise.all([facts.byModel(), facts.latency()]);
 		const chosen = (query.models ?? '')
 			.split(',')
 			.map((m) => m.trim())

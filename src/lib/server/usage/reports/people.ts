@@ -47,9 +47,12 @@ export const summaryReport: ReportDef = {
 	title: 'Summary',
 	description: 'Key figures for the range against the previous period of the same length.',
 	columns: metricColumns,
-	run({ facts, range }) {
-		const [cur, prev] = [facts.totals('current'), facts.totals('previous')];
-		const stats = facts.activity();
+	async run({ facts, range }) {
+		const [cur, prev, stats] = await Promise.all([
+			facts.totals('current'),
+			facts.totals('previous'),
+			facts.activity()
+		]);
 		const dau = (span: typeof range.current) =>
 			average(personDays(stats, span.firstDay, span.lastDay), elapsedDays(range, span), 1);
 		const tokens = (t: Totals) => t.promptTokens + t.completionTokens;
@@ -114,9 +117,12 @@ export const engagementReport: ReportDef = {
 	title: 'Engagement',
 	description: 'Returning people, and activity per active person.',
 	columns: metricColumns,
-	run({ facts, range }: ReportContext) {
-		const [cur, prev] = [facts.totals('current'), facts.totals('previous')];
-		const stats = facts.activity();
+	async run({ facts, range }: ReportContext) {
+		const [cur, prev, stats] = await Promise.all([
+			facts.totals('current'),
+			facts.totals('previous'),
+			facts.activity()
+		]);
 		const perPerson = (value: number, people: number) => average(value, people, 2);
 		const days = (span: typeof range.current) => personDays(stats, span.firstDay, span.lastDay);
 		return {
@@ -178,8 +184,8 @@ export const dailyActiveReport: ReportDef = {
 		{ key: 'day', label: 'Day', kind: 'day' },
 		{ key: 'activeUsers', label: 'Active people', kind: 'int' }
 	],
-	run({ facts, range }) {
-		const stats = facts.activity();
+	async run({ facts, range }) {
+		const stats = await facts.activity();
 		const rows: ReportRow[] = [];
 		for (let day = range.current.firstDay; day <= range.current.lastDay; day++) {
 			rows.push({ day: dayString(day), activeUsers: stats.perDay.get(day) ?? 0 });

@@ -2,7 +2,7 @@
 import type { ReportRow } from '#lib/shared/usage.ts';
 import { dayString, parseDay } from '../calendar.ts';
 import type { ReportDef } from '../report-kit.ts';
-import { q } from '../sql.ts';
+import { q } from '../../db/sql.ts';
 
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 
@@ -17,9 +17,8 @@ export const dailyTokensReport: ReportDef = {
 		{ key: 'completionTokens', label: 'Tokens out', kind: 'int' },
 		{ key: 'totalTokens', label: 'Tokens', kind: 'int' }
 	],
-	run({ facts }) {
-		const rows = facts
-			.daily()
+	async run({ facts }) {
+		const rows = (await facts.daily())
 			.filter((r) => r.model !== '' && r.answers > 0)
 			.map((r) => ({
 				day: dayString(r.localDay),
@@ -42,9 +41,9 @@ export const dailyMessagesReport: ReportDef = {
 		{ key: 'model', label: 'Model', kind: 'text' },
 		{ key: 'messages', label: 'Messages', kind: 'int' }
 	],
-	run({ facts }) {
+	async run({ facts }) {
 		const rows: ReportRow[] = [];
-		for (const r of facts.daily()) {
+		for (const r of await facts.daily()) {
 			const day = dayString(r.localDay);
 			if (r.model === '' && r.messages > 0) {
 				rows.push({ day, kind: 'channel', model: '', messages: r.messages });
@@ -65,8 +64,8 @@ export const heatmapReport: ReportDef = {
 		{ key: 'hour', label: 'Hour', kind: 'int' },
 		{ key: 'events', label: 'Messages and answers', kind: 'int' }
 	],
-	run({ facts }) {
-		const counts = new Map(facts.heatmap().map((c) => [c.weekday * 24 + c.hour, c.events]));
+	async run({ facts }) {
+		const counts = new Map((await facts.heatmap()).map((c) => [c.weekday * 24 + c.hour, c.events]));
 		const rows: ReportRow[] = [];
 		WEEKDAYS.forEach((weekday, w) => {
 			for (let hour = 0; hour < 24; hour++) {
@@ -91,8 +90,7 @@ export const notesReport: ReportDef = {
 		{ key: 'editors', label: 'Editors', kind: 'int' },
 		{ key: 'notes', label: 'Notes edited', kind: 'int' }
 	],
-	run({ db, range, facts }) {
-		if (!db.hasTable('NoteActivity')) return { rows: [], meta: { available: false } };
+	async run({ db, range, facts }) {
 		// NoteActivity keeps whole UTC days (not quarter-hours), so these days are UTC days rather
 		// than cut at the viewer's midnight, and note edits stay out of active people and the heatmap.
 		// Filters: notes belong to the local instance and to no model.
@@ -102,10 +100,10 @@ export const notesReport: ReportDef = {
 		}
 		const from = dayString(range.current.firstDay);
 		const to = dayString(range.current.lastDay);
-		const byUser = scope.user ? q` AND userId = ${scope.user}` : q``;
-		const rows = db.all<{ day: string; edits: number; editors: number; notes: number }>(
-			q`SELECT day, SUM(edits) AS edits, COUNT(DISTINCT userId) AS editors,
-	COUNT(DISTINCT noteId) AS notes FROM NoteActivity
+		const byUser = scope.user ? q` AND "userId" = ${scope.user}` : q``;
+		const rows = await db.all<{ day: string; edits: number; editors: number; notes: number }>(
+			q`SELECT day, SUM(edits) AS edits, COUNT(DISTINCT "userId") AS editors,
+	COUNT(DISTINCT "noteId") AS notes FROM "NoteActivity"
 WHERE day >= ${from} AND day <= ${to}${byUser} GROUP BY day ORDER BY day`
 		);
 		return {

@@ -18,9 +18,9 @@ export const load: PageServerLoad = async ({ locals, url, cookies }) => {
 	const remembered = cookies.get(TZ_COOKIE);
 	const tz = params.tz ?? (remembered && isTimeZone(remembered) ? remembered : 'UTC');
 	const { usage } = locals.app;
-	const filters = usage.options();
+	const filters = await usage.options();
 	try {
-		const results = usage.run([...DASHBOARD_REPORTS], {
+		const results = await usage.run([...DASHBOARD_REPORTS], {
 			...params,
 			tz,
 			pageSize: String(TABLE_ROWS)

@@ -6,5 +6,5 @@ import type { RequestHandler } from './$types';
 /** The usage reports there are, with their columns, and what the filters can choose from. */
 export const GET: RequestHandler = api(async ({ locals }) => {
 	requireAdmin(locals);
-	return json({ reports: reportCatalogue(), filters: locals.app.usage.options() });
+	return json({ reports: reportCatalogue(), filters: await locals.app.usage.options() });
 });

@@ -19,7 +19,7 @@ export const GET: RequestHandler = api(async ({ locals, params, url }) => {
 		});
 	}
 	const name = reportName(params.report);
-	const result = locals.app.usage.report(name, usageQueryInput(url.searchParams));
+	const result = await locals.app.usage.report(name, usageQueryInput(url.searchParams));
 	if (format === 'json') return json(result);
 	return new Response(toCsv(result), {
 		headers: {
