@@ -7,6 +7,8 @@ import {
 	type ServerInit
 } from '@sveltejs/kit/hooks';
 import { getApp } from '#lib/server/app.ts';
+import { isDatabaseUnavailable } from '#lib/server/db/unavailable.ts';
+import { UNAVAILABLE, unavailableResponse } from '#lib/server/http/unavailable.ts';
 import { SESSION_COOKIE, sessionCookieOptions } from '#lib/server/auth/cookies.ts';
 import {
 	guardRoutes,
@@ -52,6 +54,21 @@ const requestContext: Handle = async ({ event, resolve }) => {
 	}
 };
 
+/**
+ * The hooks' own lookups (the session or token check) failing because the database is unreachable
+ * (restarting): a 503 that says to retry, not a 500. Route handlers answer it themselves (api()).
+ */
+const databaseUnavailable: Handle = async ({ event, resolve }) => {
+	try {
+		return await resolve(event);
+	} catch (error) {
+		if (!isDatabaseUnavailable(error)) throw error;
+		event.locals.log.warn({ err: error, path: event.url.pathname }, 'database unavailable');
+		const path = event.url.pathname;
+		return unavailableResponse(path === '/api' || path.startsWith('/api/') ? 'json' : 'text');
+	}
+};
+
 /** Authenticates once per request: a bearer API token, or else the session cookie. */
 const authenticate: Handle = async ({ event, resolve }) => {
 	const { app } = event.locals;
@@ -89,6 +106,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 
 export const handle = sequence(
 	requestContext,
+	databaseUnavailable,
 	authenticate,
 	noStoreWhenSignedIn,
 	jsonMethodNotAllowed,
@@ -99,6 +117,13 @@ export const handle = sequence(
 /** Logs unexpected errors with the request id; users see a calm message, never a stack trace. */
 export const handleError: HandleServerError = ({ kind, error, event }) => {
 	if (kind !== 'unknown') return;
+	if (isDatabaseUnavailable(error)) {
+		(event.locals.log ?? console).warn(
+			{ err: error, path: event.url.pathname },
+			'database unavailable'
+		);
+		return { message: UNAVAILABLE.message, code: UNAVAILABLE.code };
+	}
 	(event.locals.log ?? console).error({ err: error, path: event.url.pathname }, 'unhandled error');
 	return { message: 'Something went wrong on our side. Please try again.', code: 'internal' };
 };

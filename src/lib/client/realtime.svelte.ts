@@ -14,6 +14,13 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'off
 type Listener<E extends keyof ServerToClientEvents> = ServerToClientEvents[E];
 
 const ACK_TIMEOUT_MS = 15_000;
+/**
+ * Refusals that pass by themselves (the database restarting, a fault on the server). Socket.IO
+ * never retries a handshake its server refused, so the client does, backing off up to a cap.
+ */
+const TRANSIENT_REFUSALS = new Set(['unavailable', 'internal']);
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15_000;
 
 /**
  * The tab's one Socket.IO connection, with its state as runes. Create one per tab (in the app
@@ -28,12 +35,15 @@ export class RealtimeClient implements Transport {
 	#connectedHandlers = new Set<() => void>();
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#disconnectedHandlers = new Set<() => void>();
+	#retryTimer: ReturnType<typeof setTimeout> | undefined;
+	#retryMs = RETRY_FIRST_MS;
 
 	constructor(url?: string) {
 		this.#socket = io(url ?? '', { transports: ['websocket'], withCredentials: true });
 		this.#socket.on('connect', () => {
 			this.#state = 'connected';
 			this.#lastError = null;
+			this.#retryMs = RETRY_FIRST_MS;
 			for (const handler of this.#connectedHandlers) handler();
 		});
 		this.#socket.on('disconnect', (reason) => {
@@ -43,7 +53,9 @@ export class RealtimeClient implements Transport {
 		});
 		this.#socket.on('connect_error', (error) => {
 			this.#lastError = error.message;
-			this.#state = this.#socket.active ? 'reconnecting' : 'offline';
+			const code = (error as { data?: { code?: string } }).data?.code;
+			if (!this.#socket.active && code && TRANSIENT_REFUSALS.has(code)) this.#retryLater();
+			this.#state = this.#socket.active || this.#retryTimer ? 'reconnecting' : 'offline';
 		});
 		if (typeof window !== 'undefined') {
 			window.addEventListener('offline', this.#onOffline);
@@ -109,9 +121,20 @@ export class RealtimeClient implements Transport {
 			window.removeEventListener('offline', this.#onOffline);
 			window.removeEventListener('online', this.#onOnline);
 		}
+		clearTimeout(this.#retryTimer);
 		this.#connectedHandlers.clear();
 		this.#disconnectedHandlers.clear();
 		this.#socket.disconnect();
+	}
+
+	#retryLater(): void {
+		clearTimeout(this.#retryTimer);
+		const delay = this.#retryMs * (0.5 + Math.random() / 2);
+		this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+		this.#retryTimer = setTimeout(() => {
+			this.#retryTimer = undefined;
+			if (!this.#socket.active) this.#socket.connect();
+		}, delay);
 	}
 
 	#onOffline = () => {

@@ -38,7 +38,7 @@ export type ErrorCode =
  * (docs/protocol.md, "Socket.IO").
  */
 export type HandshakeErrorCode =
-	'bad_origin' | 'unauthorized' | 'forbidden' | 'too_many_connections' | 'internal';
+	'bad_origin' | 'unauthorized' | 'forbidden' | 'too_many_connections' | 'unavailable' | 'internal';
 
 export interface ErrorBody {
 	code: ErrorCode;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { containsText } from '../db/text-filter.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { rooms } from '#lib/shared/events.ts';
@@ -149,13 +150,15 @@ export class AccountService {
 		const page = Math.max(1, filter.page ?? 1);
 		const q = filter.query?.trim();
 		const where = q
-			? { OR: [{ email: { contains: q.toLowerCase() } }, { displayName: { contains: q } }] }
+			? {
+					OR: [{ email: { contains: q.toLowerCase() } }, { displayName: containsText(this.#db, q) }]
+				}
 			: {};
 		const [rows, total] = await Promise.all([
 			this.#db.user.findMany({
 				where,
 				select: { ...publicUserSelect, createdAt: true },
-				orderBy: [{ status: 'asc' }, { createdAt: 'asc' }],
+				orderBy: [{ status: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
 				skip: (page - 1) * pageSize,
 				take: pageSize
 			}),

@@ -33,7 +33,7 @@ export class ApiTokenService {
 	async list(userId: string): Promise<ApiTokenSummary[]> {
 		const rows = await this.#db.apiToken.findMany({
 			where: { userId },
-			orderBy: { createdAt: 'desc' }
+			orderBy: [{ createdAt: 'desc' }, { id: 'desc' }]
 		});
 		return rows.map(summarize);
 	}

@@ -198,7 +198,7 @@ export class ChannelService {
 		const rows = await this.#db.channelMember.findMany({
 			where: { channelId, removedAt: null },
 			include: memberInclude,
-			orderBy: { joinedAt: 'asc' }
+			orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }]
 		});
 		return rows.map(toMemberDto);
 	}

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { containsText } from '../db/text-filter.ts';
 import { AppError } from '../errors.ts';
 import type { ChannelKind, ChannelSummary, MemberRole, UserRef } from '#lib/shared/channels.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
@@ -66,12 +67,16 @@ export class ChannelSummaries {
 	/** Public channels, for browsing and joining. */
 	async browse(user: PublicUser, query: string): Promise<ChannelSummary[]> {
 		const rows = await this.#db.channel.findMany({
-			where: { kind: 'public', archivedAt: null, ...(query && { name: { contains: query } }) },
+			where: {
+				kind: 'public',
+				archivedAt: null,
+				...(query && { name: containsText(this.#db, query) })
+			},
 			select: {
 				...channelSelect,
 				members: { where: { userId: user.id, removedAt: null }, select: { role: true } }
 			},
-			orderBy: { name: 'asc' },
+			orderBy: [{ name: 'asc' }, { id: 'asc' }],
 			take: 200
 		});
 		return rows.map((row) =>

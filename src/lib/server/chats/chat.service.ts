@@ -56,7 +56,7 @@ export class ChatService {
 	async list(user: PublicUser): Promise<ChatSummary[]> {
 		const rows = await this.#db.chat.findMany({
 			where: { userId: user.id },
-			orderBy: [{ pinned: 'desc' }, { updatedAt: 'desc' }]
+			orderBy: [{ pinned: 'desc' }, { updatedAt: 'desc' }, { id: 'desc' }]
 		});
 		return rows.map(toChatSummary);
 	}
@@ -82,7 +82,7 @@ export class ChatService {
 		const chat = await this.#own(user, chatId);
 		const rows = await this.#db.chatMessage.findMany({
 			where: { chatId },
-			orderBy: { createdAt: 'asc' }
+			orderBy: [{ createdAt: 'asc' }, { id: 'asc' }]
 		});
 		const messages = rows.map((row) => {
 			const dto = toChatMessageDto(row);
@@ -324,7 +324,7 @@ export class ChatService {
 	): Promise<{ user: ChatMessageDto; assistant: ChatMessageDto } | null> {
 		const existing = await this.#db.chatMessage.findUnique({
 			where: { chatId_clientId: { chatId, clientId } },
-			include: { children: { orderBy: { createdAt: 'asc' }, take: 1 } }
+			include: { children: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: 1 } }
 		});
 		if (!existing?.children[0]) return null;
 		return { user: toChatMessageDto(existing), assistant: toChatMessageDto(existing.children[0]) };
@@ -418,6 +418,9 @@ export class ChatService {
 	}
 
 	#nodes(chatId: string): Promise<Row[]> {
-		return this.#db.chatMessage.findMany({ where: { chatId }, orderBy: { createdAt: 'asc' } });
+		return this.#db.chatMessage.findMany({
+			where: { chatId },
+			orderBy: [{ createdAt: 'asc' }, { id: 'asc' }]
+		});
 	}
 }

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
+import { externalCount } from '../db/int-column.ts';
 import { ProviderError } from './provider-error.ts';
 
 /** What a streaming completion yields, in order. */
@@ -137,8 +138,8 @@ export class CompletionStreamParser {
 		if (chunk.usage) {
 			this.#queue.push({
 				type: 'usage',
-				promptTokens: chunk.usage.prompt_tokens ?? 0,
-				completionTokens: chunk.usage.completion_tokens ?? 0
+				promptTokens: externalCount(chunk.usage.prompt_tokens) ?? 0,
+				completionTokens: externalCount(chunk.usage.completion_tokens) ?? 0
 			});
 		}
 	}

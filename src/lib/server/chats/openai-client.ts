@@ -1,3 +1,4 @@
+import { externalCount } from '../db/int-column.ts';
 import { readCappedText, ResponseTooLarge } from '../outbound/body.ts';
 import type { OutboundClient, OutboundRequest, Response } from '../outbound/client.ts';
 import { remoteLine } from '../outbound/remote-text.ts';
@@ -207,8 +208,8 @@ async function* nonStreaming(response: Response): AsyncGenerator<StreamEvent> {
 	if (json.usage) {
 		yield {
 			type: 'usage',
-			promptTokens: json.usage.prompt_tokens ?? 0,
-			completionTokens: json.usage.completion_tokens ?? 0
+			promptTokens: externalCount(json.usage.prompt_tokens) ?? 0,
+			completionTokens: externalCount(json.usage.completion_tokens) ?? 0
 		};
 	}
 }

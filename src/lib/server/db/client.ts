@@ -5,7 +5,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/sqlite/client.ts';
 import { PrismaClient as PostgresPrismaClient } from '../generated/postgresql/client.ts';
-import type { DatabaseTarget } from './target.ts';
+import type { DatabaseTarget, Dialect } from './target.ts';
 
 /**
  * The Prisma client. Both generated clients (prisma/sqlite and prisma/postgresql, from one source
@@ -18,6 +18,11 @@ const BUSY_TIMEOUT_MS = 5000;
 /** Connections per process. PostgreSQL's default max_connections is 100; several processes share it. */
 const POSTGRES_POOL_SIZE = 10;
 const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+
+/** Which database a client talks to, for the few calls whose arguments differ between the two. */
+export function dialectOf(db: Db): Dialect {
+	return (db as unknown) instanceof PostgresPrismaClient ? 'postgres' : 'sqlite';
+}
 
 /** Opens the database a target names. */
 export async function createDb(target: DatabaseTarget): Promise<Db> {

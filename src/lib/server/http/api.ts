@@ -3,15 +3,12 @@ import type * as v from 'valibot';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, parseInput } from '../errors.ts';
 import { isPlainObject } from '../plain-object.ts';
+import { unavailableResponse } from './unavailable.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route's params and id
 type Handler<E extends RequestEvent<any, any>> = (event: E) => Promise<Response>;
 
-const UNAVAILABLE = {
-	code: 'unavailable',
-	message: 'The database is unavailable for a moment. Try again in a few seconds.'
-} as const;
 /**
  * Wraps a `+server.ts` handler so every failure is JSON: `{ error: { code, message, fields? } }` with
  * the matching status. Unexpected errors are logged and reported as `internal`.
@@ -29,7 +26,7 @@ export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Hand
 			}
 			if (isDatabaseUnavailable(error)) {
 				event.locals.log.warn({ err: error }, 'database unavailable');
-				return json({ error: UNAVAILABLE }, { status: 503, headers: { 'retry-after': '2' } });
+				return unavailableResponse('json');
 			}
 			event.locals.log.error({ err: error }, 'api handler failed');
 			return json(

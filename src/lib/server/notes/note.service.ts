@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { containsText } from '../db/text-filter.ts';
 import { AppError } from '../errors.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import type { AppSocket } from '../realtime/define.ts';
@@ -80,10 +81,10 @@ export class NoteService {
 								{ workspaceRole: { not: null } }
 							]
 						}),
-				...(query && { title: { contains: query } })
+				...(query && { title: containsText(this.#db, query) })
 			},
 			include: noteInclude,
-			orderBy: { updatedAt: 'desc' },
+			orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
 			take: LIST_LIMIT
 		});
 		return rows.map((row) => toNoteSummary(row, user.id, this.#trashDays));
@@ -272,7 +273,7 @@ export class NoteService {
 				owner: { select: userRefSelect },
 				shares: {
 					select: { role: true, user: { select: userRefSelect } },
-					orderBy: { createdAt: 'asc' }
+					orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }]
 				}
 			}
 		});

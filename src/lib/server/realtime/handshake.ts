@@ -4,6 +4,7 @@ import { SESSION_COOKIE } from '../auth/cookies.ts';
 import type { HandshakeErrorCode } from '#lib/shared/errors.ts';
 import { rooms, type SocketData } from '#lib/shared/events.ts';
 import { tokenRoom } from '../auth/api-token.service.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { RealtimeServer } from './bus.ts';
 import type { ConnectionLimits } from './connection-limits.ts';
 
@@ -90,6 +91,10 @@ export function handshakeMiddleware(app: App, limits: ConnectionLimits) {
 			}
 			next();
 		} catch (error) {
+			if (isDatabaseUnavailable(error)) {
+				app.log.warn({ err: error }, 'socket handshake: database unavailable');
+				return refuse('unavailable', 'The database is unavailable for a moment. Reconnecting…');
+			}
 			app.log.error({ err: error }, 'socket handshake failed');
 			refuse('internal', 'The server could not check your sign-in. Try again.');
 		}

@@ -2,6 +2,7 @@
  * Reads Open WebUI's JSON answers into plain records, tolerating the shapes different versions
  * used and refusing (with a precise message) what cannot be imported. See ../shared/open-webui-api.md.
  */
+import { externalCount } from '../db/int-column.ts';
 import { toEpochSeconds } from './timestamps.ts';
 
 /** An answer (or an item in it) that cannot be imported; the message names the field. */
@@ -104,9 +105,8 @@ export interface Usage {
 
 function count(...values: unknown[]): number | undefined {
 	for (const value of values) {
-		if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
-			return Math.round(value);
-		}
+		const counted = externalCount(value);
+		if (counted !== undefined) return counted;
 	}
 	return undefined;
 }
@@ -132,11 +132,13 @@ export function readUsage(message: Json): Usage | null {
 			candidate.eval_count
 		);
 		if (prompt === undefined && completion === undefined) continue;
-		const total = count(candidate.total_duration);
+		// Ollama's duration is in nanoseconds: convert before capping.
+		const nanos = candidate.total_duration;
+		const durationMs = typeof nanos === 'number' ? externalCount(nanos / 1e6) : undefined;
 		return {
 			promptTokens: prompt ?? 0,
 			completionTokens: completion ?? 0,
-			durationMs: total === undefined ? null : Math.round(total / 1e6)
+			durationMs: durationMs ?? null
 		};
 	}
 	return null;

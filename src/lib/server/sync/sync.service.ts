@@ -161,7 +161,7 @@ export class SyncService {
 	async runs(instanceId: string, limit = 20): Promise<SyncRunDto[]> {
 		const rows = await this.#deps.db.syncRun.findMany({
 			where: { instanceId },
-			orderBy: { startedAt: 'desc' },
+			orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
 			take: Math.min(Math.max(1, limit), 200)
 		});
 		return rows.map(toRunDto);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { containsText } from '../db/text-filter.ts';
 import type { UserRef } from '#lib/shared/channels.ts';
 
 /** The people in the workspace, for pickers (direct messages, invitations, sharing). */
@@ -15,11 +16,11 @@ export class DirectoryService {
 			where: {
 				status: 'active',
 				...(q && {
-					OR: [{ displayName: { contains: q } }, { email: { contains: q.toLowerCase() } }]
+					OR: [{ displayName: containsText(this.#db, q) }, { email: { contains: q.toLowerCase() } }]
 				})
 			},
 			select: { id: true, displayName: true, avatarColor: true },
-			orderBy: { displayName: 'asc' },
+			orderBy: [{ displayName: 'asc' }, { id: 'asc' }],
 			take: limit
 		});
 	}

@@ -31,7 +31,9 @@ export class LoadFromDatabase implements NoteExtension {
 		});
 		const after = snapshot?.seq ?? 0;
 		// After a crash the tail can hold thousands of rows: a raw query maps them about twice as fast
-		// as findMany, the log reader several times faster again.
+		// as findMany, and on SQLite the log reader several times faster again. On PostgreSQL the raw
+		// query is as fast as node-postgres alone (5,000 rows: 13 ms against 12–18 ms, measured), so
+		// it needs no reader of its own.
 		const tail =
 			this.#log?.tail(note.id, after) ??
 			(await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`

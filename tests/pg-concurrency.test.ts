@@ -1,0 +1,145 @@
+/**
+ * Concurrent writers, on both databases (the point is PostgreSQL, where transactions really run
+ * side by side; SQLite serializes them). Channels: the counter row hands out seqs and versions one
+ * at a time, and a reader catching up during the burst sees every message exactly once, each catch-up
+ * holding the versions just after its cursor with no gap. Notes: every acknowledged update from
+ * several editors at once is in the note after a reload from the database.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
+import { connected } from './helpers/client.ts';
+import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import {
+	appendText,
+	NOTE_TEST_LIMITS,
+	RawNoteClient,
+	sameSession,
+	serverContent
+} from './helpers/notes.ts';
+import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+
+const SOCKETS = 10;
+const SENDS_PER_SOCKET = 10;
+const EDITORS = 4;
+const EDITS_PER_EDITOR = 40;
+
+let server: TestServer;
+let users: TestUser[] = [];
+
+beforeAll(async () => {
+	server = await startServer({ env: { ...RELAXED_LIMITS, ...NOTE_TEST_LIMITS } });
+	users = [];
+	for (let i = 0; i < SOCKETS; i++) users.push(await newUser(server.url, `Writer ${i}`));
+});
+
+afterAll(async () => {
+	for (const user of users) user.socket.disconnect();
+	await disposeServer(server);
+});
+
+/** Every version in (from, to], in order. */
+function range(from: number, to: number): number[] {
+	return Array.from({ length: to - from }, (_, i) => from + 1 + i);
+}
+
+describe('channels', () => {
+	it(`${SOCKETS * SENDS_PER_SOCKET} concurrent sends from ${SOCKETS} sockets: unique, gapless seqs, and a reader catching up misses nothing`, async () => {
+		const [owner, ...others] = users;
+		const channel = await ok(owner.socket, 'channel:create', {
+			kind: 'private',
+			name: 'burst',
+			memberIds: others.map((u) => u.id)
+		});
+		const reader = owner.http.socket();
+		await connected(reader);
+		const start = (await ok(reader, 'channel:sync', { channelId: channel.id, since: 0 })).version;
+
+		let sending = true;
+		const catchUps: { since: number; changes: ChannelChanges }[] = [];
+		const readLoop = (async () => {
+			let since = start;
+			// Catches up over and over while the burst runs, then once more after it ended.
+			for (let last = false; ; last = !sending) {
+				const changes = await ok(reader, 'channel:sync', { channelId: channel.id, since });
+				catchUps.push({ since, changes });
+				since = changes.version;
+				if (last) return;
+			}
+		})();
+
+		const sends = users.flatMap((user, u) =>
+			Array.from({ length: SENDS_PER_SOCKET }, (_, i) =>
+				ok(user.socket, 'message:send', {
+					channelId: channel.id,
+					clientId: clientId(),
+					body: `socket ${u} message ${i}`,
+					parentId: null
+				})
+			)
+		);
+		const settled = await Promise.allSettled(sends);
+		sending = false;
+		await readLoop;
+		reader.disconnect();
+		expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+		const acked = settled.map((s) => (s as PromiseFulfilledResult<MessageDto>).value);
+
+		// One seq (and version) per message, handed out one after the other from the channel's
+		// counter: unique, and with no gap.
+		const seqs = acked.map((m) => m.seq).sort((a, b) => a - b);
+		expect(seqs).toEqual(range(start, start + acked.length));
+		expect(acked.map((m) => m.version).sort((a, b) => a - b)).toEqual(seqs);
+		expect(new Set(acked.map((m) => m.id)).size).toBe(acked.length);
+
+		// Every catch-up starts where the last ended and holds exactly the versions after its
+		// cursor, in order: nothing is skipped while other transactions are still committing.
+		expect(catchUps.length).toBeGreaterThan(1);
+		for (const { since, changes } of catchUps) {
+			expect(changes.truncated).toBeUndefined();
+			expect(changes.version).toBeGreaterThanOrEqual(since);
+			expect(changes.messages.map((m) => m.version)).toEqual(range(since, changes.version));
+		}
+		const seen = catchUps.flatMap(({ changes }) => changes.messages);
+		expect(seen.map((m) => m.id).sort()).toEqual(acked.map((m) => m.id).sort());
+		const byId = new Map(acked.map((m) => [m.id, m]));
+		for (const message of seen) {
+			expect(message.body).toBe(byId.get(message.id)?.body);
+			expect(message.seq).toBe(byId.get(message.id)?.seq);
+		}
+		expect(catchUps.at(-1)?.changes.version).toBe(start + acked.length);
+	});
+});
+
+describe('notes', () => {
+	it(`${EDITORS} editors appending at once: every acknowledged update is in the note after a reload`, async () => {
+		const [owner, ...rest] = users;
+		const editors = rest.slice(0, EDITORS - 1);
+		const note = await ok(owner.socket, 'note:create', { title: 'Many hands' });
+		for (const editor of editors) {
+			await ok(owner.socket, 'note:share', { noteId: note.id, userId: editor.id, role: 'editor' });
+		}
+		const clients = [owner, ...editors].map((user) => new RawNoteClient(user.socket, note.id));
+		for (const client of clients) expect((await client.join()).ok).toBe(true);
+
+		// Every editor sends all its edits without waiting for acks, all editors at once.
+		const results = await Promise.all(
+			clients.flatMap((client, e) =>
+				Array.from({ length: EDITS_PER_EDITOR }, (_, i) =>
+					client
+						.edit((doc) => appendText(doc, `<${e}:${i}>`))
+						.then((ack) => ({ token: `<${e}:${i}>`, ok: ack.ok }))
+				)
+			)
+		);
+		for (const client of clients) client.close();
+		expect(results.filter((r) => !r.ok)).toEqual([]);
+
+		// Restart: the note is loaded again from its snapshot and update log.
+		const dataDir = server.dataDir;
+		for (const user of users) user.socket.disconnect();
+		expect(await server.stop()).toBe(0);
+		server = await startServer({ env: NOTE_TEST_LIMITS, dataDir });
+		const text = await serverContent(sameSession(owner.http, server.url), note.id);
+		expect(results.map((r) => r.token).filter((token) => !text.includes(token))).toEqual([]);
+	});
+});
