@@ -4,6 +4,7 @@
  * lives with its domain; this file only dispatches on the first positional argument.
  */
 import { parseArgs } from 'node:util';
+import { DB_USAGE, runDbCli } from '../src/lib/server/db/cli.ts';
 import { runSecretsCli, SECRETS_USAGE } from '../src/lib/server/secrets/cli.ts';
 import { runSyncCli, SYNC_USAGE } from '../src/lib/server/sync/cli.ts';
 import { runUsageCli, USAGE_HELP } from '../src/lib/server/usage/cli.ts';
@@ -15,12 +16,15 @@ Commands:
   report   print a usage report (what the Usage dashboard shows)
   usage    maintain the usage rollups
   secrets  rotate the key that encrypts stored API keys
+  db       migrate the database, show its migrations, or copy it to another database
 
 ${SYNC_USAGE}
 
 ${USAGE_HELP}
 
-${SECRETS_USAGE}`;
+${SECRETS_USAGE}
+
+${DB_USAGE}`;
 
 const argv = process.argv.slice(2);
 const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true });
@@ -31,6 +35,8 @@ const args = first ? argv.slice(first.index + 1) : [];
 let code: number;
 if (command === 'sync') {
 	code = await runSyncCli(args);
+} else if (command === 'db') {
+	code = await runDbCli(args);
 } else if (command === 'secrets') {
 	code = await runSecretsCli(args);
 } else if (command === 'report' || command === 'usage') {

@@ -88,6 +88,14 @@ export async function migrationStatus(
 	}
 }
 
+/**
+ * The status of a database whose finished migrations are `finished` (read by the caller, e.g. on a
+ * read-only connection), against the committed migrations of its kind.
+ */
+export function statusOf(dialect: Dialect, finished: string[]): MigrationStatus {
+	return compare(committed(migrationsDir(dialect)), finished);
+}
+
 function compare(migrations: Migration[], finished: string[]): MigrationStatus {
 	const known = new Set(migrations.map((m) => m.name));
 	const done = new Set(finished);
