@@ -7,7 +7,7 @@ import {
 	nextEvent,
 	openSocket
 } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 interface ListedUser {
@@ -181,9 +181,9 @@ describe('deactivation', () => {
 		expect(await Promise.all(ended)).toEqual(Array(3).fill({ reason: 'deactivated' }));
 		await Promise.all(gone);
 
-		const db = openDb(server);
-		const left = db.prepare('SELECT count(*) AS n FROM Session WHERE userId = ?').get(target.id);
-		db.close();
+		const left = await withTestDb(server, (db) =>
+			db.get('SELECT count(*) AS n FROM "Session" WHERE "userId" = ?', target.id)
+		);
 		expect(left).toEqual({ n: 0 });
 		expect((await target.client.json('/api/v1/me')).status).toBe(401);
 		expect((await phone.json('/api/v1/me')).status).toBe(401);

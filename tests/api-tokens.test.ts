@@ -9,7 +9,7 @@ import {
 	openSocket,
 	ping
 } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 interface Summary {
@@ -60,12 +60,10 @@ describe('creating and listing tokens', () => {
 		expect(text).not.toContain(token.slice(10));
 		expect(text).not.toMatch(/tokenHash/);
 
-		const db = openDb(server);
-		const row = db.prepare('SELECT * FROM ApiToken WHERE id = ?').get(summary.id) as Record<
-			string,
-			unknown
-		>;
-		db.close();
+		const row = await withTestDb(server, (db) =>
+			db.get('SELECT * FROM "ApiToken" WHERE "id" = ?', summary.id)
+		);
+		if (!row) throw new Error('the token has no row');
 		expect(row.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
 		expect(JSON.stringify(row)).not.toContain(token.slice(10));
 	});

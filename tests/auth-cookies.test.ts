@@ -5,9 +5,10 @@ import {
 	cookieAttributes,
 	openSocket,
 	ping,
-	uniqueEmail
+	uniqueEmail,
+	sessionId
 } from './helpers/client.ts';
-import { openDb, parseSqliteDate, sessionId } from './helpers/db.ts';
+import { parseDbDate, withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -49,13 +50,14 @@ describe('session cookie over http', () => {
 		const again = new HttpClient(plain.url);
 		expect((await again.logIn(email, password)).status).toBe(303);
 		const expires = expectSessionFlags(sessionCookie(again), false);
-		const db = openDb(plain);
-		const row = db
-			.prepare('SELECT expiresAt FROM Session WHERE id = ?')
-			.get(sessionId(again.requireSessionToken())) as { expiresAt: string };
-		db.close();
+		const row = await withTestDb(plain, (db) =>
+			db.get<{ expiresAt: unknown }>(
+				'SELECT "expiresAt" FROM "Session" WHERE "id" = ?',
+				sessionId(again.requireSessionToken())
+			)
+		);
 		// Cookie dates have whole seconds.
-		expect(Math.abs(parseSqliteDate(row.expiresAt).getTime() - expires)).toBeLessThan(1000);
+		expect(Math.abs(parseDbDate(row?.expiresAt).getTime() - expires)).toBeLessThan(1000);
 	});
 });
 

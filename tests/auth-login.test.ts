@@ -6,9 +6,10 @@ import {
 	nextEvent,
 	openSocket,
 	ping,
-	uniqueEmail
+	uniqueEmail,
+	sessionId
 } from './helpers/client.ts';
-import { openDb, sessionId } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 let server: TestServer;
@@ -18,13 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => disposeServer(server));
 
-function sessionRowExists(token: string): boolean {
-	const db = openDb(server);
-	try {
-		return db.prepare('SELECT 1 FROM Session WHERE id = ?').get(sessionId(token)) !== undefined;
-	} finally {
-		db.close();
-	}
+async function sessionRowExists(token: string): Promise<boolean> {
+	const row = await withTestDb(server, (db) =>
+		db.get('SELECT 1 FROM "Session" WHERE "id" = ?', sessionId(token))
+	);
+	return row !== undefined;
 }
 
 describe('log in', () => {
@@ -36,7 +35,7 @@ describe('log in', () => {
 		expect(response.headers.get('location')).toBe('/');
 		expect(client.sessionToken).toMatch(/^[a-z2-7]{52}$/);
 		expect(client.sessionToken).not.toBe(first.sessionToken);
-		expect(sessionRowExists(client.requireSessionToken())).toBe(true);
+		expect(await sessionRowExists(client.requireSessionToken())).toBe(true);
 		const me = await client.json('/api/v1/me');
 		expect(me).toMatchObject({ status: 200, body: { user: { email } } });
 		expect(me.body.user).not.toHaveProperty('passwordHash');
@@ -112,7 +111,7 @@ describe('log out', () => {
 		expect(await ended).toEqual({ reason: 'logged_out' });
 		await gone;
 		expect(laptopSocket.connected).toBe(false);
-		expect(sessionRowExists(oldToken)).toBe(false);
+		expect(await sessionRowExists(oldToken)).toBe(false);
 
 		// The old cookie, replayed, is worth nothing.
 		const replay = new HttpClient(server.url);

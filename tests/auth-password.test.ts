@@ -5,9 +5,10 @@ import {
 	newUser,
 	nextEvent,
 	openSocket,
-	ping
+	ping,
+	sessionId
 } from './helpers/client.ts';
-import { openDb, sessionId } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 let server: TestServer;
@@ -17,17 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => disposeServer(server));
 
-function sessionCount(userId: string): number {
-	const db = openDb(server);
-	try {
-		return (
-			db.prepare('SELECT count(*) AS n FROM Session WHERE userId = ?').get(userId) as {
-				n: number;
-			}
-		).n;
-	} finally {
-		db.close();
-	}
+async function sessionCount(userId: string): Promise<number> {
+	const row = await withTestDb(server, (db) =>
+		db.get<{ n: number }>('SELECT count(*) AS n FROM "Session" WHERE "userId" = ?', userId)
+	);
+	return row?.n ?? 0;
 }
 
 describe('change password', () => {
@@ -74,7 +69,7 @@ describe('change password', () => {
 		const otherToken = other.requireSessionToken();
 		const currentSocket = await openSocket(current);
 		const otherSocket = await openSocket(other);
-		expect(sessionCount(id)).toBe(2);
+		expect(await sessionCount(id)).toBe(2);
 
 		const ended = nextEvent(otherSocket, 'session:ended');
 		const gone = disconnected(otherSocket);
@@ -89,12 +84,12 @@ describe('change password', () => {
 		await gone;
 		expect(otherSocket.connected).toBe(false);
 		expect((await other.json('/api/v1/me')).status).toBe(401);
-		expect(sessionCount(id)).toBe(1);
-		const db = openDb(server);
-		expect(db.prepare('SELECT 1 FROM Session WHERE id = ?').get(sessionId(otherToken))).toBe(
-			undefined
-		);
-		db.close();
+		expect(await sessionCount(id)).toBe(1);
+		expect(
+			await withTestDb(server, (db) =>
+				db.get('SELECT 1 FROM "Session" WHERE "id" = ?', sessionId(otherToken))
+			)
+		).toBe(undefined);
 
 		// This session and its socket carry on.
 		expect((await current.json('/api/v1/me')).status).toBe(200);

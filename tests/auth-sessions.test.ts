@@ -1,7 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, connectError, cookieAttributes, newUser } from './helpers/client.ts';
-import { openDb, parseSqliteDate, sessionId, sqliteDate } from './helpers/db.ts';
+import {
+	HttpClient,
+	connectError,
+	cookieAttributes,
+	newUser,
+	sessionId
+} from './helpers/client.ts';
+import { TEST_DB, dbDate, parseDbDate, withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -14,27 +20,25 @@ beforeAll(async () => {
 afterAll(() => disposeServer(server));
 
 /** Reads the raw expiresAt column of a cookie token's session (undefined when the row is gone). */
-function storedExpiry(token: string): unknown {
-	const db = openDb(server);
-	try {
-		const row = db.prepare('SELECT expiresAt FROM Session WHERE id = ?').get(sessionId(token)) as
-			{ expiresAt: unknown } | undefined;
-		return row?.expiresAt;
-	} finally {
-		db.close();
-	}
+async function storedExpiry(token: string): Promise<unknown> {
+	const row = await withTestDb(server, (db) =>
+		db.get<{ expiresAt: unknown }>(
+			'SELECT "expiresAt" FROM "Session" WHERE "id" = ?',
+			sessionId(token)
+		)
+	);
+	return row?.expiresAt;
 }
 
-function setExpiry(token: string, expiresAt: Date): void {
-	const db = openDb(server);
-	try {
-		const { changes } = db
-			.prepare('UPDATE Session SET expiresAt = ? WHERE id = ?')
-			.run(sqliteDate(expiresAt), sessionId(token));
-		expect(changes).toBe(1);
-	} finally {
-		db.close();
-	}
+async function setExpiry(token: string, expiresAt: Date): Promise<void> {
+	const changes = await withTestDb(server, (db) =>
+		db.run(
+			'UPDATE "Session" SET "expiresAt" = ? WHERE "id" = ?',
+			dbDate(expiresAt),
+			sessionId(token)
+		)
+	);
+	expect(changes).toBe(1);
 }
 
 /** A client that sends `token` as its session cookie. */
@@ -55,11 +59,21 @@ async function expectLoggedOut(client: HttpClient) {
 describe('session storage', () => {
 	it('keeps expiresAt as a date Prisma wrote, 30 days ahead', async () => {
 		const { client } = await newUser(server.url);
-		const raw = storedExpiry(client.requireSessionToken());
-		expect(typeof raw).toBe('string');
-		expect(raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+		const raw = await storedExpiry(client.requireSessionToken());
+		if (TEST_DB === 'sqlite') {
+			expect(typeof raw).toBe('string');
+			expect(raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+		} else {
+			expect(raw).toBeInstanceOf(Date);
+			const column = await withTestDb(server, (db) =>
+				db.get(
+					`SELECT "data_type", "datetime_precision" FROM "information_schema"."columns" WHERE "table_name" = 'Session' AND "column_name" = 'expiresAt'`
+				)
+			);
+			expect(column).toEqual({ data_type: 'timestamp with time zone', datetime_precision: 3 });
+		}
 		const expected = Date.now() + 30 * DAY_MS;
-		expect(Math.abs(parseSqliteDate(raw).getTime() - expected)).toBeLessThan(60_000);
+		expect(Math.abs(parseDbDate(raw).getTime() - expected)).toBeLessThan(60_000);
 	});
 });
 
@@ -67,22 +81,22 @@ describe('expiry', () => {
 	it('treats an expired session as logged out and deletes it', async () => {
 		const { client } = await newUser(server.url);
 		const token = client.requireSessionToken();
-		setExpiry(token, new Date(Date.now() - 60_000));
+		await setExpiry(token, new Date(Date.now() - 60_000));
 
 		const api = withCookie(token);
 		const me = await api.json('/api/v1/me');
 		expect(me).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
-		expect(storedExpiry(token)).toBeUndefined();
+		expect(await storedExpiry(token)).toBeUndefined();
 		await expectLoggedOut(withCookie(token));
 	});
 
 	it('refuses the socket handshake of an expired session', async () => {
 		const { client } = await newUser(server.url);
-		setExpiry(client.requireSessionToken(), new Date(Date.now() - 1000));
+		await setExpiry(client.requireSessionToken(), new Date(Date.now() - 1000));
 		const error = await connectError(client.socket());
 		expect(error.message).toBe('Your session has expired. Sign in again.');
 		expect(error.data?.code).toBe('unauthorized');
-		expect(storedExpiry(client.requireSessionToken())).toBeUndefined();
+		expect(await storedExpiry(client.requireSessionToken())).toBeUndefined();
 	});
 });
 
@@ -90,10 +104,10 @@ describe('sliding renewal', () => {
 	it('extends a session used in the second half of its life to a full 30 days', async () => {
 		const { client } = await newUser(server.url);
 		const token = client.requireSessionToken();
-		setExpiry(token, new Date(Date.now() + 5 * DAY_MS));
+		await setExpiry(token, new Date(Date.now() + 5 * DAY_MS));
 
 		expect((await client.json('/api/v1/me')).status).toBe(200);
-		const renewed = parseSqliteDate(storedExpiry(token)).getTime();
+		const renewed = parseDbDate(await storedExpiry(token)).getTime();
 		expect(Math.abs(renewed - (Date.now() + 30 * DAY_MS))).toBeLessThan(60_000);
 		const cookie = client.lastSetCookie.find((c) => c.startsWith('parley_session=')) ?? '';
 		expect(cookie).not.toBe('');
@@ -106,9 +120,9 @@ describe('sliding renewal', () => {
 		const { client } = await newUser(server.url);
 		const token = client.requireSessionToken();
 		const expiresAt = new Date(Date.now() + 20 * DAY_MS);
-		setExpiry(token, expiresAt);
+		await setExpiry(token, expiresAt);
 		expect((await client.json('/api/v1/me')).status).toBe(200);
-		expect(parseSqliteDate(storedExpiry(token)).getTime()).toBe(expiresAt.getTime());
+		expect(parseDbDate(await storedExpiry(token)).getTime()).toBe(expiresAt.getTime());
 	});
 });
 

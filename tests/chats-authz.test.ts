@@ -50,7 +50,7 @@ beforeAll(async () => {
 	providerId = body.providers[0].id;
 	modelId = body.providers[0].models[0].id;
 	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 
 	// Ana's chat: one finished answer and one still streaming.
 	const tab = new AnswerAssembler(ana.socket);
@@ -71,7 +71,7 @@ beforeAll(async () => {
 	keyed.setScenario(null);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	for (const u of [admin, ana, bo]) u?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -90,8 +90,8 @@ async function refusal<E extends ClientEventName>(
 
 describe("another user's chat", () => {
 	it('cannot be opened, written to, stopped, branched, updated or deleted: not_found, like unknown ids', async () => {
-		const before = db.messages(chatId);
-		const chatBefore = db.chat(chatId);
+		const before = await db.messages(chatId);
+		const chatBefore = await db.chat(chatId);
 		// [event, payload with Ana's ids, the same payload with unknown ids]
 		const cases: [ClientEventName, Record<string, unknown>, Record<string, unknown>][] = [
 			['chat:open', { chatId }, { chatId: UNKNOWN }],
@@ -119,11 +119,12 @@ describe("another user's chat", () => {
 			// And for Ana, the unknown ids answer the same: nothing tells the two apart.
 			expect(await refusal(ana, event, unknown as never), event).toBe(got);
 		}
-		expect(db.messages(chatId)).toEqual(
-			before.map((row) => (row.id === streaming ? db.message(streaming) : row))
+		const streamingNow = await db.message(streaming);
+		expect(await db.messages(chatId)).toEqual(
+			before.map((row) => (row.id === streaming ? streamingNow : row))
 		);
-		expect(db.chat(chatId)).toEqual(chatBefore);
-		expect(db.message(streaming)?.status).toBe('streaming');
+		expect(await db.chat(chatId)).toEqual(chatBefore);
+		expect((await db.message(streaming))?.status).toBe('streaming');
 		expect((await ok(bo.socket, 'chats:list', {})).chats).toEqual([]);
 		// Ana still has it all.
 		const snapshot = await ok(ana.socket, 'chat:open', { chatId });

@@ -28,10 +28,10 @@ beforeAll(async () => {
 	await setUpProvider(ana.http, fake.url);
 	modelIds = (await ok(ana.socket, 'models:list', {})).models.map((m) => m.id);
 	bo = await newUser(server.url, 'Bo');
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	for (const u of [ana, bo]) u?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -39,14 +39,14 @@ afterAll(async () => {
 
 /** Expects `attempt` to fail with `code` and to write no chat message and no usage row. */
 async function refused(code: ErrorCode, attempt: () => ReturnType<typeof call>) {
-	const messages = db.messageCount();
-	const usage = db.usageCount();
+	const messages = await db.messageCount();
+	const usage = await db.usageCount();
 	const streams = () => fake.requests.filter((r) => r.body.stream).length;
 	const requests = streams();
 	const result = await attempt();
 	expect(result.ok ? 'ok' : result.error.code).toBe(code);
-	expect(db.messageCount()).toBe(messages);
-	expect(db.usageCount()).toBe(usage);
+	expect(await db.messageCount()).toBe(messages);
+	expect(await db.usageCount()).toBe(usage);
 	expect(streams()).toBe(requests);
 	return result.ok ? '' : result.error.message;
 }
@@ -168,12 +168,12 @@ describe('requests on the wrong things', () => {
 			clientId: clientId()
 		});
 		expect((await tab.final(sent.assistant.id)).status).toBe('done');
-		const before = db.message(sent.assistant.id);
+		const before = await db.message(sent.assistant.id);
 		const result = await refused('conflict', () =>
 			call(ana.socket, 'chat:continue', { messageId: sent.assistant.id })
 		);
 		expect(result).toMatch(/complete/);
-		expect(db.message(sent.assistant.id)).toEqual(before);
+		expect(await db.message(sent.assistant.id)).toEqual(before);
 		// A question is not an answer either.
 		await refused('bad_request', () =>
 			call(ana.socket, 'chat:continue', { messageId: sent.user.id })
@@ -227,7 +227,7 @@ describe('idempotency', () => {
 		await tab.final(first.assistant.id);
 		const late = await ok(ana.socket, 'chat:send', payload);
 		expect([late.user.id, late.assistant.id]).toEqual([first.user.id, first.assistant.id]);
-		expect(db.messages(chatId)).toHaveLength(2);
+		expect(await db.messages(chatId)).toHaveLength(2);
 		expect(
 			fake.requests.filter(
 				(r) => r.body.stream && r.body.messages?.at(-1)?.content === 'Once [[tokens=3]]'
@@ -253,7 +253,7 @@ describe('idempotency', () => {
 		expect(b.data.user.id).toBe(a.data.user.id);
 		expect(b.data.assistant.id).toBe(a.data.assistant.id);
 		await tab.final(a.data.assistant.id);
-		expect(db.messages(chatId)).toHaveLength(2);
+		expect(await db.messages(chatId)).toHaveLength(2);
 	});
 });
 
@@ -306,13 +306,13 @@ describe('streams per user (CHAT_MAX_CONCURRENT_PER_USER=2)', () => {
 		try {
 			const tab = new AnswerAssembler(carl.socket);
 			const chats = await Promise.all([newChat(carl), newChat(carl), newChat(carl)]);
-			const before = db.messageCount();
+			const before = await db.messageCount();
 			const results = await Promise.all(
 				chats.map((chatId, i) => send(carl, chatId, `Burst ${i} [[tokens=300 delay=10]]`))
 			);
 			const codes = results.map((r) => (r.ok ? 'ok' : r.error.code)).sort();
 			expect(codes).toEqual(['ok', 'ok', 'too_many_streams']);
-			expect(db.messageCount()).toBe(before + 4);
+			expect(await db.messageCount()).toBe(before + 4);
 			for (const r of results) {
 				if (!r.ok) continue;
 				await ok(carl.socket, 'chat:stop', { messageId: r.data.assistant.id });

@@ -27,12 +27,12 @@ beforeAll(async () => {
 	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 	tab = new AnswerAssembler(ana.socket);
 	updates = record(ana.socket, 'chat:updated');
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	ana?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -61,8 +61,8 @@ describe('branches of a chat', () => {
 		const send = (content: string, parentId: string | null) => () =>
 			ok(ana.socket, 'chat:send', { chatId, content, parentId, clientId: clientId() });
 		/** The current leaf as stored, after checking that the tabs were told the same. */
-		const leaf = () => {
-			const stored = db.chat(chatId)?.currentLeafId;
+		const leaf = async () => {
+			const stored = (await db.chat(chatId))?.currentLeafId;
 			const announced = updates.events.filter((c) => c.id === chatId).at(-1)?.currentLeafId;
 			expect(announced).toBe(stored);
 			return stored;
@@ -76,7 +76,7 @@ describe('branches of a chat', () => {
 			{ role: 'system', content: SYSTEM },
 			{ role: 'user', content: 'Question one' }
 		]);
-		expect(leaf()).toBe(a1.id);
+		expect(await leaf()).toBe(a1.id);
 
 		// Regenerate A1 → A1b, a sibling under Q1 that becomes the current leaf.
 		const regen = await answered('Answer one b', () =>
@@ -85,7 +85,7 @@ describe('branches of a chat', () => {
 		const a1b = regen.done;
 		expect(a1b.id).not.toBe(a1.id);
 		expect(a1b.parentId).toBe(q1.id);
-		expect(leaf()).toBe(a1b.id);
+		expect(await leaf()).toBe(a1b.id);
 		expect(regen.sent).toEqual(first.sent);
 
 		// Q2 after A1b: the provider sees A1b, never A1.
@@ -99,7 +99,7 @@ describe('branches of a chat', () => {
 			{ role: 'assistant', content: 'Answer one b' },
 			{ role: 'user', content: 'Question two' }
 		]);
-		expect(leaf()).toBe(a2.id);
+		expect(await leaf()).toBe(a2.id);
 
 		// Edit Q1 → Q1e (sibling of Q1, no parent) with its own answer; nothing of the old branch is sent.
 		const edited = await answered('Answer edited', () =>
@@ -119,7 +119,7 @@ describe('branches of a chat', () => {
 			{ role: 'system', content: SYSTEM },
 			{ role: 'user', content: 'Question one, edited' }
 		]);
-		expect(leaf()).toBe(a1e.id);
+		expect(await leaf()).toBe(a1e.id);
 
 		// Edit Q2 (deeper in the tree): the sibling hangs under A1b and the path keeps A1b.
 		const editedDeep = await answered('Answer two edited', () =>
@@ -144,7 +144,7 @@ describe('branches of a chat', () => {
 		const switched = await ok(ana.socket, 'chat:switch', { chatId, messageId: q1.id });
 		expect(switched.currentLeafId).toBe(a2e.id);
 		expect((await announced).currentLeafId).toBe(a2e.id);
-		expect(leaf()).toBe(a2e.id);
+		expect(await leaf()).toBe(a2e.id);
 
 		// Switch to the old answer A1 (a leaf): the leaf is A1 itself; to Q2: its only answer A2.
 		expect((await ok(ana.socket, 'chat:switch', { chatId, messageId: a1.id })).currentLeafId).toBe(
@@ -171,7 +171,7 @@ describe('branches of a chat', () => {
 		);
 		expect(regenDeep.sent).toEqual(second.sent);
 		expect(regenDeep.done.parentId).toBe(q2.id);
-		expect(leaf()).toBe(regenDeep.done.id);
+		expect(await leaf()).toBe(regenDeep.done.id);
 
 		// The whole tree is in the snapshot, each message once, with the right parents.
 		const snapshot = await ok(ana.socket, 'chat:open', { chatId });
@@ -204,7 +204,7 @@ describe('branches of a chat', () => {
 			clientId: clientId()
 		});
 		await tab.final(assistant.id);
-		const before = db.messageCount();
+		const before = await db.messageCount();
 		const results = await Promise.all([
 			ok(ana.socket, 'chat:regenerate', { messageId: user.id }).catch((e: Error) => e.message),
 			ok(ana.socket, 'chat:edit', {
@@ -228,7 +228,7 @@ describe('branches of a chat', () => {
 			'chat:switch failed: not_found No such message in this chat.',
 			'chat:send failed: not_found The message you reply to is not in this chat.'
 		]);
-		expect(db.messageCount()).toBe(before);
-		expect(db.chat(chatB)?.currentLeafId).toBeNull();
+		expect(await db.messageCount()).toBe(before);
+		expect((await db.chat(chatB))?.currentLeafId).toBeNull();
 	});
 });

@@ -32,10 +32,10 @@ beforeAll(async () => {
 	});
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	ana?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -53,14 +53,14 @@ async function failing(content: string, modelId?: string) {
 		modelId
 	});
 	const done = await tab.final(assistant.id, 10_000);
-	const rows = db.messages(chatId);
+	const rows = await db.messages(chatId);
 	expect(rows.map((r) => [r.id, r.role])).toEqual([
 		[user.id, 'user'],
 		[assistant.id, 'assistant']
 	]);
 	expect(rows[1]).toMatchObject({ status: done.status, content: done.content, error: done.error });
-	expect(db.chat(chatId)?.currentLeafId).toBe(assistant.id);
-	expect(db.usage(assistant.id)?.status).toBe(done.status);
+	expect((await db.chat(chatId))?.currentLeafId).toBe(assistant.id);
+	expect((await db.usage(assistant.id))?.status).toBe(done.status);
 	expect(tab.texts.get(assistant.id)?.content ?? '').toBe(done.content);
 	const request = fake.requests.find((r) =>
 		r.body.messages?.some((m) => m.role === 'user' && m.content === content)
@@ -232,7 +232,7 @@ describe('chat titles', () => {
 		});
 		expect((await tab.final(assistant.id)).status).toBe('done');
 		expect((await titled).title).toBe('t0 t1 t2 t3');
-		expect(db.chat(chatId)?.title).toBe('t0 t1 t2 t3');
+		expect((await db.chat(chatId))?.title).toBe('t0 t1 t2 t3');
 		const request = fake.requests.find(
 			(r) => !r.body.stream && r.body.messages?.some((m) => m.content === prompt)
 		);
@@ -250,7 +250,7 @@ describe('chat titles', () => {
 		await tab.final(next.assistant.id);
 		await new Promise((r) => setTimeout(r, 200));
 		expect(fake.requests.filter((r) => !r.body.stream).length).toBe(titleRequests);
-		expect(db.chat(chatId)?.title).toBe('t0 t1 t2 t3');
+		expect((await db.chat(chatId))?.title).toBe('t0 t1 t2 t3');
 	});
 
 	it('falls back to the first words of the prompt when the title request fails', async () => {
@@ -295,7 +295,7 @@ describe('chat titles', () => {
 			});
 			expect((await tab.final(assistant.id)).status).toBe('error');
 			expect((await named).title).toBe('Compare three tea kettles for me');
-			expect(db.chat(chatId)?.title).toBe('Compare three tea kettles for me');
+			expect((await db.chat(chatId))?.title).toBe('Compare three tea kettles for me');
 
 			// Retry (a regenerate) succeeds: now the model names the chat.
 			fake.setScenario({ tokens: 3 });
@@ -307,7 +307,7 @@ describe('chat titles', () => {
 			const retry = await ok(ana.socket, 'chat:regenerate', { messageId: assistant.id });
 			expect((await tab.final(retry.id)).status).toBe('done');
 			await titled;
-			expect(db.chat(chatId)?.title).toBe('t0 t1 t2');
+			expect((await db.chat(chatId))?.title).toBe('t0 t1 t2');
 		} finally {
 			fake.setScenario(null);
 		}
@@ -324,7 +324,7 @@ describe('chat titles', () => {
 		});
 		await tab.final(assistant.id);
 		await new Promise((r) => setTimeout(r, 200));
-		expect(db.chat(chatId)?.title).toBe('Kettles');
+		expect((await db.chat(chatId))?.title).toBe('Kettles');
 	});
 });
 

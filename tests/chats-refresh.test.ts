@@ -30,10 +30,10 @@ beforeAll(async () => {
 	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	ana?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -50,20 +50,29 @@ async function openLateTab(chatId: string, messageId: string) {
 }
 
 /**
- * Watches one message row through a second SQLite connection every few milliseconds and counts
+ * Watches one message row through a second database connection every few milliseconds and counts
  * how often it changed (each Prisma update sets `updatedAt`).
  */
 function watchRow(id: string) {
 	const versions: { updatedAt: string; length: number; status: string }[] = [];
-	const timer = setInterval(() => {
-		const row = db.message(id);
-		if (!row) return;
-		const last = versions.at(-1);
-		if (!last || last.updatedAt !== row.updatedAt) {
-			versions.push({ updatedAt: row.updatedAt, length: row.content.length, status: row.status });
+	let watching = true;
+	const watched = (async () => {
+		while (watching) {
+			const row = await db.message(id);
+			const last = versions.at(-1);
+			if (row && (!last || last.updatedAt !== row.updatedAt)) {
+				versions.push({ updatedAt: row.updatedAt, length: row.content.length, status: row.status });
+			}
+			await new Promise((resolve) => setTimeout(resolve, 3));
 		}
-	}, 3);
-	return { versions, stop: () => clearInterval(timer) };
+	})();
+	return {
+		versions,
+		stop: async () => {
+			watching = false;
+			await watched;
+		}
+	};
 }
 
 describe('a tab that opens mid-stream', () => {
@@ -101,7 +110,7 @@ describe('a tab that opens mid-stream', () => {
 		const done = await first.final(assistant.id);
 		const elapsedS = (Date.now() - started) / 1000;
 		await new Promise((r) => setTimeout(r, 30));
-		rows.stop();
+		await rows.stop();
 		expect(done.status).toBe('done');
 		expect(done.content).toBe(expected);
 		expect(first.texts.get(assistant.id)?.content).toBe(expected);
@@ -113,7 +122,7 @@ describe('a tab that opens mid-stream', () => {
 		}
 
 		// What was persisted is the same text, and a fresh open shows it as done.
-		const row = db.message(assistant.id);
+		const row = await db.message(assistant.id);
 		expect(row?.content).toBe(expected);
 		expect(row?.status).toBe('done');
 		const reopened = await ok(ana.socket, 'chat:open', { chatId });

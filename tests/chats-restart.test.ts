@@ -95,17 +95,17 @@ describe('a restart in the middle of an answer', () => {
 		expect(prefix.length).toBeLessThan(expected.length);
 		expect(snapshot.messages.map((m) => m.id)).toEqual([user.id, assistant.id]);
 
-		const db = new ChatDb(server);
+		const db = await ChatDb.open(server);
 		try {
-			expect(db.usage(assistant.id)).toMatchObject({
+			expect(await db.usage(assistant.id)).toMatchObject({
 				userId: ana.id,
 				chatId,
 				status: 'interrupted',
-				tokensEstimated: 1,
+				tokensEstimated: true,
 				completionTokens: Math.ceil(prefix.length / 4)
 			});
-			expect(db.usage(assistant.id)?.model).toBe(kept.modelName);
-			expect(db.usage(assistant.id)?.providerName).toMatch(/^fake-/);
+			expect((await db.usage(assistant.id))?.model).toBe(kept.modelName);
+			expect((await db.usage(assistant.id))?.providerName).toMatch(/^fake-/);
 
 			// Continue: the provider gets the kept text as the assistant's turn and the answer goes on.
 			const tab = new AnswerAssembler(ana.socket);
@@ -121,24 +121,27 @@ describe('a restart in the middle of an answer', () => {
 			expect(tab.texts.get(assistant.id)?.content).toBe(done.content);
 			const continued = fake.requests.slice(requests).find((r) => r.body.stream);
 			expect(continued?.body.messages?.at(-1)).toEqual({ role: 'assistant', content: prefix });
-			expect(db.message(assistant.id)).toMatchObject({ status: 'done', content: done.content });
-			const usage = db.usage(assistant.id);
+			expect(await db.message(assistant.id)).toMatchObject({
+				status: 'done',
+				content: done.content
+			});
+			const usage = await db.usage(assistant.id);
 			expect(usage?.status).toBe('done');
 			expect(usage?.completionTokens).toBeGreaterThan(Math.ceil(prefix.length / 4));
-			expect(db.usageCount()).toBe(1);
+			expect(await db.usageCount()).toBe(1);
 
 			// Regenerate: a sibling answer to the same question, which becomes the current branch.
 			const sibling = await ok(ana.socket, 'chat:regenerate', { messageId: assistant.id });
 			expect(sibling.id).not.toBe(assistant.id);
 			expect(sibling.parentId).toBe(user.id);
 			expect(sibling.status).toBe('streaming');
-			expect(db.chat(chatId)?.currentLeafId).toBe(sibling.id);
+			expect((await db.chat(chatId))?.currentLeafId).toBe(sibling.id);
 			await ok(ana.socket, 'chat:stop', { messageId: sibling.id });
-			const rows = db.messages(chatId);
+			const rows = await db.messages(chatId);
 			expect(rows.map((r) => r.id)).toEqual([user.id, assistant.id, sibling.id]);
 			expect(rows.find((r) => r.id === assistant.id)?.content).toBe(done.content);
 		} finally {
-			db.close();
+			await db.close();
 		}
 	});
 
@@ -165,14 +168,14 @@ describe('a restart in the middle of an answer', () => {
 		expect(expected.startsWith(text)).toBe(true);
 		expect(text.length).toBeGreaterThanOrEqual(seen.length);
 		expect(text.length).toBeLessThan(expected.length);
-		const db = new ChatDb(server);
+		const db = await ChatDb.open(server);
 		try {
-			expect(db.usage(assistant.id)).toMatchObject({
+			expect(await db.usage(assistant.id)).toMatchObject({
 				status: 'interrupted',
 				completionTokens: Math.ceil(text.length / 4)
 			});
 		} finally {
-			db.close();
+			await db.close();
 		}
 	});
 });

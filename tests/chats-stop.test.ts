@@ -30,10 +30,10 @@ beforeAll(async () => {
 	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
 	ana = await newUser(server.url, 'Ana');
 	await setUpProvider(ana.http, fake.url);
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	ana?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -78,24 +78,24 @@ describe('stopping an answer', () => {
 		expect(tab.texts.get(assistant.id)?.content).toBe(stopped.content);
 
 		// Persisted as stopped, with the text the user saw.
-		const row = db.message(assistant.id);
+		const row = await db.message(assistant.id);
 		expect(row).toMatchObject({
 			status: 'stopped',
 			content: stopped.content,
 			reasoning: stopped.reasoning,
 			error: null,
-			tokensEstimated: 1
+			tokensEstimated: true
 		});
 		expect(row?.durationMs).toBeGreaterThan(0);
 		expect(row?.ttftMs).not.toBeNull();
 
 		// One usage row, stopped, with counts estimated from the text (the provider sent no usage).
-		const usage = db.usage(assistant.id);
+		const usage = await db.usage(assistant.id);
 		expect(usage).toMatchObject({
 			userId: ana.id,
 			chatId,
 			status: 'stopped',
-			tokensEstimated: 1,
+			tokensEstimated: true,
 			completionTokens: Math.ceil((stopped.reasoning + stopped.content).length / 4)
 		});
 		expect(usage?.promptTokens).toBeGreaterThan(0);
@@ -113,8 +113,8 @@ describe('stopping an answer', () => {
 		});
 		const done = await tab.final(assistant.id);
 		expect(done.status).toBe('done');
-		const before = db.messages(chatId);
-		const usageBefore = db.usage(assistant.id);
+		const before = await db.messages(chatId);
+		const usageBefore = await db.usage(assistant.id);
 
 		for (const messageId of [assistant.id, user.id]) {
 			const result = await call(ana.socket, 'chat:stop', { messageId });
@@ -123,9 +123,9 @@ describe('stopping an answer', () => {
 				error: { code: 'not_streaming', message: 'This answer is not streaming.' }
 			});
 		}
-		expect(db.messages(chatId)).toEqual(before);
-		expect(db.usage(assistant.id)).toEqual(usageBefore);
-		expect(db.usage(assistant.id)?.status).toBe('done');
+		expect(await db.messages(chatId)).toEqual(before);
+		expect(await db.usage(assistant.id)).toEqual(usageBefore);
+		expect((await db.usage(assistant.id))?.status).toBe('done');
 	});
 
 	it('stopping twice: the answer ends once, a late stop answers not_streaming', async () => {
@@ -148,9 +148,9 @@ describe('stopping an answer', () => {
 		for (const outcome of outcomes) expect(['stopped', 'not_streaming']).toContain(outcome);
 		const late = await call(ana.socket, 'chat:stop', { messageId: assistant.id });
 		expect(late.ok ? 'ok' : late.error.code).toBe('not_streaming');
-		expect(db.usage(assistant.id)?.status).toBe('stopped');
-		expect(db.message(assistant.id)?.status).toBe('stopped');
-		expect(db.messages(chatId)).toHaveLength(2);
+		expect((await db.usage(assistant.id))?.status).toBe('stopped');
+		expect((await db.message(assistant.id))?.status).toBe('stopped');
+		expect(await db.messages(chatId)).toHaveLength(2);
 	});
 
 	it('continuing a stopped answer from two tabs at once resumes it once', async () => {

@@ -38,10 +38,10 @@ beforeAll(async () => {
 		models.push({ ...model, displayName: patched.body.displayName });
 	}
 	bo = await newUser(server.url, 'Bo');
-	db = new ChatDb(server);
+	db = await ChatDb.open(server);
 });
 afterAll(async () => {
-	db?.close();
+	await db?.close();
 	for (const u of [ana, bo]) u?.socket.disconnect();
 	await disposeServer(server);
 	await fake?.close();
@@ -85,7 +85,7 @@ describe('usage rows', () => {
 		);
 		expect(done.status).toBe('done');
 		const promptTokens = promptWords(request);
-		const usage = db.usage(done.id);
+		const usage = await db.usage(done.id);
 		expect(usage).toMatchObject({
 			userId: ana.id,
 			chatId,
@@ -94,7 +94,7 @@ describe('usage rows', () => {
 			providerName,
 			promptTokens,
 			completionTokens: 40,
-			tokensEstimated: 0,
+			tokensEstimated: false,
 			status: 'done'
 		});
 		expect(usage?.costUsd).toBeCloseTo((promptTokens * 3 + 40 * 15) / 1e6, 12);
@@ -114,23 +114,23 @@ describe('usage rows', () => {
 	});
 
 	it('one row per answer, for each user and model', async () => {
-		const rowsBefore = db.usageCount();
+		const rowsBefore = await db.usageCount();
 		const a = await ask(ana, 'fake-reasoner', 'One [[tokens=4 reasoning=2]]');
 		const b = await ask(bo, 'fake-gpt', 'Two [[tokens=6]]');
 		const c = await ask(bo, 'fake-reasoner', 'Three [[tokens=8]]');
-		expect(db.usageCount()).toBe(rowsBefore + 3);
-		expect(db.usage(a.done.id)).toMatchObject({
+		expect(await db.usageCount()).toBe(rowsBefore + 3);
+		expect(await db.usage(a.done.id)).toMatchObject({
 			userId: ana.id,
 			model: 'Reasoner',
 			completionTokens: 6,
 			costUsd: (promptWords(a.request) * 0.5 + 6 * 2.5) / 1e6
 		});
-		expect(db.usage(b.done.id)).toMatchObject({
+		expect(await db.usage(b.done.id)).toMatchObject({
 			userId: bo.id,
 			chatId: b.chatId,
 			model: 'GPT (fake)'
 		});
-		expect(db.usage(c.done.id)).toMatchObject({
+		expect(await db.usage(c.done.id)).toMatchObject({
 			userId: bo.id,
 			chatId: c.chatId,
 			model: 'Reasoner'
@@ -149,10 +149,10 @@ describe('usage rows', () => {
 		const promptText = (request.body.messages ?? []).map((m) => m.content).join('\n');
 		const promptTokens = Math.ceil(promptText.length / 4);
 		const completionTokens = Math.ceil((fakeTokens(4, 'r') + fakeTokens(30)).length / 4);
-		expect(db.usage(done.id)).toMatchObject({
+		expect(await db.usage(done.id)).toMatchObject({
 			promptTokens,
 			completionTokens,
-			tokensEstimated: 1,
+			tokensEstimated: true,
 			costUsd: (promptTokens * 3 + completionTokens * 15) / 1e6,
 			status: 'done'
 		});
@@ -173,12 +173,12 @@ describe('reasoning', () => {
 			expect(done.reasoning).toBe(fakeTokens(7, 'r'));
 			expect(done.content).toBe(fakeTokens(10));
 			expect(tab.texts.get(done.id)).toEqual({ reasoning: done.reasoning, content: done.content });
-			expect(db.message(done.id)).toMatchObject({
+			expect(await db.message(done.id)).toMatchObject({
 				reasoning: fakeTokens(7, 'r'),
 				content: fakeTokens(10)
 			});
 			// The provider's count covers reasoning and content tokens.
-			expect(db.usage(done.id)?.completionTokens).toBe(17);
+			expect((await db.usage(done.id))?.completionTokens).toBe(17);
 		}
 	);
 });

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { NOTE_FIELD, noteSchema } from '#lib/shared/editor-schema.ts';
 import type { NoteSharing, NoteSummary } from '#lib/shared/notes.ts';
 import { newUser, ok, rest, waitForEvent, type TestUser } from './helpers/channels.ts';
-import { openDb, sqliteDate } from './helpers/db.ts';
+import { dbDate, withTestDb } from './helpers/database.ts';
 import { NOTE_TEST_LIMITS, RawNoteClient, sameSession } from './helpers/notes.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
@@ -224,17 +224,12 @@ describe('activity and the trash', () => {
 				).ok
 			).toBe(true);
 		}
-		const db = openDb(server);
-		try {
-			const rows = db
-				.prepare('SELECT userId, day, edits FROM NoteActivity WHERE noteId = ?')
-				.all(id);
-			expect(rows).toEqual([
-				{ userId: ana.id, day: new Date().toISOString().slice(0, 10), edits: 5 }
-			]);
-		} finally {
-			db.close();
-		}
+		const rows = await withTestDb(server, (db) =>
+			db.all('SELECT "userId", "day", "edits" FROM "NoteActivity" WHERE "noteId" = ?', id)
+		);
+		expect(rows).toEqual([
+			{ userId: ana.id, day: new Date().toISOString().slice(0, 10), edits: 5 }
+		]);
 		client.close();
 	});
 
@@ -247,34 +242,31 @@ describe('activity and the trash', () => {
 		);
 		client.close();
 		await bot('DELETE', `/notes/${id}`);
-		const db = openDb(server);
-		db.prepare('UPDATE Note SET deletedAt = ? WHERE id = ?').run(
-			sqliteDate(new Date(Date.now() - 2 * 24 * 60 * 60 * 1000)),
-			id
+		await withTestDb(server, (db) =>
+			db.run(
+				'UPDATE "Note" SET "deletedAt" = ? WHERE "id" = ?',
+				dbDate(new Date(Date.now() - 2 * 24 * 60 * 60 * 1000)),
+				id
+			)
 		);
-		db.close();
 
 		ana.socket.disconnect();
 		await server.stop();
 		server = await startServer({ env: ENV, dataDir: server.dataDir });
 		ana = { ...ana, http: sameSession(ana.http, server.url) };
-		const after = openDb(server);
-		try {
-			const count = (table: string) =>
+		await withTestDb(server, async (db) => {
+			const count = async (table: string, column = 'noteId') =>
 				(
-					after.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE noteId = ?`).get(id) as {
-						n: number;
-					}
-				).n;
-			expect(
-				(after.prepare('SELECT COUNT(*) AS n FROM Note WHERE id = ?').get(id) as { n: number }).n
-			).toBe(0);
-			expect(count('NoteSnapshot')).toBe(0);
-			expect(count('NoteUpdate')).toBe(0);
-			expect(count('NoteActivity')).toBe(1);
-		} finally {
-			after.close();
-		}
+					await db.get<{ n: number }>(
+						`SELECT COUNT(*) AS n FROM "${table}" WHERE "${column}" = ?`,
+						id
+					)
+				)?.n;
+			expect(await count('Note', 'id')).toBe(0);
+			expect(await count('NoteSnapshot')).toBe(0);
+			expect(await count('NoteUpdate')).toBe(0);
+			expect(await count('NoteActivity')).toBe(1);
+		});
 		expect((await bot('POST', `/notes/${id}/restore`)).status).toBe(404);
 	});
 });

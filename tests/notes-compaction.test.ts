@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { newUser, ok, type TestUser } from './helpers/channels.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import {
 	appendText,
 	content,
@@ -32,39 +32,37 @@ afterAll(async () => {
 });
 
 function storage(noteId: string) {
-	const db = openDb(server);
-	try {
-		const log = db
-			.prepare(
-				'SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS last FROM NoteUpdate WHERE noteId = ?'
-			)
-			.get(noteId) as { n: number; last: number };
-		const snapshot = db
-			.prepare('SELECT state, seq FROM NoteSnapshot WHERE noteId = ?')
-			.get(noteId) as { state: Buffer; seq: number };
+	return withTestDb(server, async (db) => {
+		const log = await db.get<{ n: number; last: number }>(
+			'SELECT COUNT(*) AS n, COALESCE(MAX("seq"), 0) AS last FROM "NoteUpdate" WHERE "noteId" = ?',
+			noteId
+		);
+		const snapshot = await db.get<{ state: Buffer; seq: number }>(
+			'SELECT "state", "seq" FROM "NoteSnapshot" WHERE "noteId" = ?',
+			noteId
+		);
+		if (!log || !snapshot) throw new Error(`note ${noteId} has no snapshot`);
 		return { log, snapshot };
-	} finally {
-		db.close();
-	}
+	});
 }
 
 /** The content a document stored in the database would show: snapshot plus log. */
-function storedContent(noteId: string): string {
-	const db = openDb(server);
-	try {
+function storedContent(noteId: string): Promise<string> {
+	return withTestDb(server, async (db) => {
 		const doc = new Y.Doc();
-		const { state } = db.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?').get(noteId) as {
-			state: Buffer;
-		};
-		Y.applyUpdate(doc, state);
-		const rows = db
-			.prepare('SELECT data FROM NoteUpdate WHERE noteId = ? ORDER BY seq')
-			.all(noteId) as { data: Buffer }[];
+		const snapshot = await db.get<{ state: Buffer }>(
+			'SELECT "state" FROM "NoteSnapshot" WHERE "noteId" = ?',
+			noteId
+		);
+		if (!snapshot) throw new Error(`note ${noteId} has no snapshot`);
+		Y.applyUpdate(doc, snapshot.state);
+		const rows = await db.all<{ data: Buffer }>(
+			'SELECT "data" FROM "NoteUpdate" WHERE "noteId" = ? ORDER BY "seq"',
+			noteId
+		);
 		for (const row of rows) Y.applyUpdate(doc, row.data);
 		return content(doc);
-	} finally {
-		db.close();
-	}
+	});
 }
 
 it('compacts the update log in the background without changing the content', async () => {
@@ -82,13 +80,13 @@ it('compacts the update log in the background without changing the content', asy
 		expect(result.ok).toBe(true);
 	}
 	const expected = content(client.doc);
-	expect(storage(noteId).log.n).toBeGreaterThan(0);
+	expect((await storage(noteId)).log.n).toBeGreaterThan(0);
 	// The background pass runs ~2 s after the last store and folds the log into the snapshot.
-	await until(() => storage(noteId).snapshot.seq >= 25, 'a compaction', 10_000);
-	const { log, snapshot } = storage(noteId);
+	await until(async () => (await storage(noteId)).snapshot.seq >= 25, 'a compaction', 10_000);
+	const { log, snapshot } = await storage(noteId);
 	expect(log.n).toBeLessThan(25);
 	expect(snapshot.seq).toBeGreaterThanOrEqual(25);
-	expect(storedContent(noteId)).toBe(expected);
+	expect(await storedContent(noteId)).toBe(expected);
 	expect(await serverContent(ana.http, noteId)).toBe(expected);
 	client.close();
 });
@@ -99,17 +97,17 @@ it('unloads an idle note after NOTE_UNLOAD_AFTER_MS with a final compaction, and
 	await client.join();
 	for (let i = 0; i < 10; i++) await client.edit((doc) => appendText(doc, `idle${i} `));
 	const expected = content(client.doc);
-	expect(storage(noteId).log.n).toBe(10);
+	expect((await storage(noteId)).log.n).toBe(10);
 
 	await ok(ana.socket, 'note:leave', { noteId });
 	await until(
 		() => server.logs.some((l) => l.msg === 'note unloaded' && l.noteId === noteId),
 		'the note to unload'
 	);
-	const { log, snapshot } = storage(noteId);
+	const { log, snapshot } = await storage(noteId);
 	expect(log.n).toBe(0);
 	expect(snapshot.seq).toBe(10);
-	expect(storedContent(noteId)).toBe(expected);
+	expect(await storedContent(noteId)).toBe(expected);
 
 	const loads = () => server.logs.filter((l) => l.msg === 'note loaded' && l.noteId === noteId);
 	expect(loads()).toHaveLength(1);
@@ -126,10 +124,10 @@ it('loads a note from its snapshot plus the log tail after a crash', async () =>
 	const client = new RawNoteClient(ana.socket, noteId);
 	await client.join();
 	for (let i = 0; i < 40; i++) await client.edit((doc) => appendText(doc, `t${i} `));
-	await until(() => storage(noteId).snapshot.seq >= 25, 'a compaction', 10_000);
+	await until(async () => (await storage(noteId)).snapshot.seq >= 25, 'a compaction', 10_000);
 	for (let i = 40; i < 50; i++) await client.edit((doc) => appendText(doc, `t${i} `));
 	const expected = content(client.doc);
-	const before = storage(noteId);
+	const before = await storage(noteId);
 	expect(before.log.n).toBeGreaterThan(0);
 	expect(before.snapshot.seq).toBeGreaterThan(0);
 

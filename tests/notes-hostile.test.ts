@@ -23,6 +23,7 @@ import {
 	sharedNote,
 	until
 } from './helpers/notes.ts';
+import { withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const REFUSALS: ErrorCode[] = ['malformed_update', 'out_of_sync'];
@@ -251,12 +252,12 @@ describe('notes stored before the checks', () => {
 	it('a number href, a string heading level and 1,000 levels of nesting load, render and export', async () => {
 		const ana = await newUser(server.url, 'Ana');
 		const noteId = (await ok(ana.socket, 'note:create', { title: 'Old note' })).id;
-		const { openDb } = await import('./helpers/db.ts');
-		const db = openDb(server);
-		try {
+		await withTestDb(server, async (db) => {
 			// The note as the old server stored it: its seed snapshot, then an unchecked update.
-			const seed = db.prepare('SELECT state FROM NoteSnapshot WHERE noteId = ?').get(noteId) as
-				{ state: Uint8Array } | undefined;
+			const seed = await db.get<{ state: Uint8Array }>(
+				'SELECT "state" FROM "NoteSnapshot" WHERE "noteId" = ?',
+				noteId
+			);
 			const doc = new Y.Doc();
 			if (seed) Y.applyUpdate(doc, seed.state);
 			const vector = Y.encodeStateVector(doc);
@@ -287,20 +288,17 @@ describe('notes stored before the checks', () => {
 				text.format(35, 4, { link: { href: 5 } });
 			});
 			const update = Y.encodeStateAsUpdate(doc, vector);
-			const seq =
-				((
-					db.prepare('SELECT max(seq) AS seq FROM NoteUpdate WHERE noteId = ?').get(noteId) as {
-						seq: number | null;
-					}
-				).seq ?? 0) + 1;
-			db.prepare('INSERT INTO NoteUpdate (noteId, seq, data, userId) VALUES (?, ?, ?, NULL)').run(
+			const last = await db.get<{ seq: number | null }>(
+				'SELECT max("seq") AS seq FROM "NoteUpdate" WHERE "noteId" = ?',
+				noteId
+			);
+			await db.run(
+				'INSERT INTO "NoteUpdate" ("noteId", "seq", "data", "userId") VALUES (?, ?, ?, NULL)',
 				noteId,
-				seq,
+				(last?.seq ?? 0) + 1,
 				update
 			);
-		} finally {
-			db.close();
-		}
+		});
 
 		const client = new RawNoteClient(ana.socket, noteId);
 		expect((await client.join()).ok).toBe(true);

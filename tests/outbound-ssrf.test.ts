@@ -13,7 +13,7 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 import { clientId, newUser, ok, rest, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 
@@ -93,13 +93,11 @@ async function testProvider(id: string) {
 }
 
 /** Points a saved row at a URL as a row saved before this guard existed would be. */
-function repoint(table: 'Provider' | 'Instance', id: string, baseUrl: string): void {
-	const db = openDb(server);
-	try {
-		db.prepare(`UPDATE ${table} SET baseUrl = ? WHERE id = ?`).run(baseUrl, id);
-	} finally {
-		db.close();
-	}
+async function repoint(table: 'Provider' | 'Instance', id: string, baseUrl: string) {
+	const changed = await withTestDb(server, (db) =>
+		db.run(`UPDATE "${table}" SET "baseUrl" = ? WHERE "id" = ?`, baseUrl, id)
+	);
+	expect(changed).toBe(1);
 }
 
 const ALLOW = (entry: string) =>
@@ -224,7 +222,7 @@ describe('rows saved before the guard are refused when used', () => {
 			own.length && own.every((a) => /^127\.|^::1$/.test(a.address)) ? [hostname()] : [];
 		const hosts = ['localhost', '127.0.0.1', '[::1]', ...ownName];
 		for (const url of hosts.map((host) => `http://${host}:${C}/v1`)) {
-			repoint('Provider', provider.id, url);
+			await repoint('Provider', provider.id, url);
 			const tested = await testProvider(provider.id);
 			expect(tested.ok).toBe(false);
 			expect(tested.reason).toMatch(
@@ -257,7 +255,7 @@ describe('rows saved before the guard are refused when used', () => {
 
 	it('test and sync of an instance pointing at localhost', async () => {
 		const instance = await addInstance(admin.http, owui);
-		repoint('Instance', instance.id, `http://localhost:${C}`);
+		await repoint('Instance', instance.id, `http://localhost:${C}`);
 		const tested = await rest<{ ok: boolean; code: string; reason: string }>(
 			admin,
 			'POST',

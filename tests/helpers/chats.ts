@@ -1,8 +1,7 @@
-import type Database from 'better-sqlite3';
 import type { ChatDelta, ChatMessageDto } from '#lib/shared/chats.ts';
 import { ok, type TestUser } from './channels.ts';
 import type { HttpClient, TestSocket } from './client.ts';
-import { openDb } from './db.ts';
+import { openTestDb, parseDbDate, type TestDb } from './database.ts';
 import type { TestServer } from './server.ts';
 
 /** Adds a provider pointing at the fake server and enables its models; returns the default model id. */
@@ -117,7 +116,7 @@ export async function until<T>(
 	}
 }
 
-/** A ChatMessage row as SQLite stores it (booleans as 0/1, dates as text). */
+/** A ChatMessage row, the same on both databases (see `ChatDb`). */
 export interface MessageRow {
 	id: string;
 	chatId: string;
@@ -131,13 +130,14 @@ export interface MessageRow {
 	modelName: string;
 	promptTokens: number | null;
 	completionTokens: number | null;
-	tokensEstimated: number;
+	tokensEstimated: boolean;
 	ttftMs: number | null;
 	durationMs: number | null;
+	createdAt: string;
 	updatedAt: string;
 }
 
-/** A UsageRecord row as SQLite stores it. */
+/** A UsageRecord row, the same on both databases (see `ChatDb`). */
 export interface UsageRow {
 	userId: string;
 	chatId: string | null;
@@ -146,56 +146,87 @@ export interface UsageRow {
 	model: string;
 	promptTokens: number;
 	completionTokens: number;
-	tokensEstimated: number;
+	tokensEstimated: boolean;
 	costUsd: number;
 	ttftMs: number | null;
 	durationMs: number | null;
 	status: string;
+	createdAt: string;
+	deletedAt: string | null;
+}
+
+const BOOLEAN_COLUMNS = ['tokensEstimated'];
+const DATE_COLUMNS = ['createdAt', 'updatedAt', 'deletedAt'];
+
+/**
+ * A row as the tests compare it on either database: booleans as booleans (SQLite stores 0/1) and
+ * dates as ISO-8601 text in UTC (SQLite stores text, PostgreSQL hands over Dates).
+ */
+function neutral<T>(row: Record<string, unknown> | undefined): T | undefined {
+	if (!row) return undefined;
+	const out = { ...row };
+	for (const column of BOOLEAN_COLUMNS) {
+		if (typeof out[column] === 'number') out[column] = out[column] === 1;
+	}
+	for (const column of DATE_COLUMNS) {
+		if (out[column] != null) out[column] = parseDbDate(out[column]).toISOString();
+	}
+	return out as T;
 }
 
 /**
- * Reads the server's database directly (a second SQLite connection beside the server's), so tests
- * see what was persisted rather than what the API chooses to show.
+ * Reads the server's database directly (a second connection beside the server's), so tests see
+ * what was persisted rather than what the API chooses to show.
  */
 export class ChatDb {
-	readonly #db: Database.Database;
+	readonly #db: TestDb;
 
-	constructor(server: TestServer) {
-		this.#db = openDb(server);
+	private constructor(db: TestDb) {
+		this.#db = db;
 	}
 
-	message(id: string): MessageRow | undefined {
-		return this.#db.prepare('SELECT * FROM ChatMessage WHERE id = ?').get(id) as
-			MessageRow | undefined;
+	static async open(server: TestServer): Promise<ChatDb> {
+		return new ChatDb(await openTestDb(server.databaseUrl));
+	}
+
+	async message(id: string): Promise<MessageRow | undefined> {
+		return neutral(await this.#db.get('SELECT * FROM "ChatMessage" WHERE "id" = ?', id));
 	}
 
 	/** The chat's messages, oldest first. */
-	messages(chatId: string): MessageRow[] {
-		return this.#db
-			.prepare('SELECT * FROM ChatMessage WHERE chatId = ? ORDER BY createdAt, id')
-			.all(chatId) as MessageRow[];
+	async messages(chatId: string): Promise<MessageRow[]> {
+		const rows = await this.#db.all(
+			'SELECT * FROM "ChatMessage" WHERE "chatId" = ? ORDER BY "createdAt", "id"',
+			chatId
+		);
+		return rows.map((row) => neutral<MessageRow>(row) as MessageRow);
 	}
 
 	/** How many chat messages exist in the whole database. */
-	messageCount(): number {
-		return (this.#db.prepare('SELECT count(*) AS n FROM ChatMessage').get() as { n: number }).n;
+	async messageCount(): Promise<number> {
+		return this.#count('ChatMessage');
 	}
 
-	usage(messageId: string): UsageRow | undefined {
-		return this.#db.prepare('SELECT * FROM UsageRecord WHERE messageId = ?').get(messageId) as
-			UsageRow | undefined;
+	async usage(messageId: string): Promise<UsageRow | undefined> {
+		return neutral(
+			await this.#db.get('SELECT * FROM "UsageRecord" WHERE "messageId" = ?', messageId)
+		);
 	}
 
-	usageCount(): number {
-		return (this.#db.prepare('SELECT count(*) AS n FROM UsageRecord').get() as { n: number }).n;
+	async usageCount(): Promise<number> {
+		return this.#count('UsageRecord');
 	}
 
-	chat(id: string): { title: string; currentLeafId: string | null } | undefined {
-		return this.#db.prepare('SELECT title, currentLeafId FROM Chat WHERE id = ?').get(id) as
-			{ title: string; currentLeafId: string | null } | undefined;
+	async chat(id: string): Promise<{ title: string; currentLeafId: string | null } | undefined> {
+		return this.#db.get('SELECT "title", "currentLeafId" FROM "Chat" WHERE "id" = ?', id);
 	}
 
-	close(): void {
-		this.#db.close();
+	close(): Promise<void> {
+		return this.#db.close();
+	}
+
+	async #count(table: string): Promise<number> {
+		const row = await this.#db.get<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`);
+		return row?.n ?? 0;
 	}
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '#lib/shared/events.ts';
 
@@ -139,6 +140,11 @@ export class HttpClient {
 			auth: options.token ? { token: options.token } : {}
 		});
 	}
+}
+
+/** The Session row id for a cookie token: its SHA-256 in hex, as the server stores it. */
+export function sessionId(token: string): string {
+	return createHash('sha256').update(token).digest('hex');
 }
 
 /** Resolves when the socket connects, rejects with the server's reason when it is refused. */

@@ -37,6 +37,18 @@ export async function createPostgresDatabase(prefix = 'test'): Promise<string> {
 	return `${postgresAdminUrl()}/${name}`;
 }
 
+/** Drops a database made by `createPostgresDatabase` (nothing may be connected to it). */
+export async function dropPostgresDatabase(url: string): Promise<void> {
+	const name = new URL(url).pathname.slice(1);
+	const admin = new pg.Client({ connectionString: `${postgresAdminUrl()}/postgres` });
+	await admin.connect();
+	try {
+		await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+	} finally {
+		await admin.end();
+	}
+}
+
 const URL_FILE = 'database-url';
 
 /**
@@ -94,6 +106,19 @@ export async function openTestDb(databaseUrl: string): Promise<TestDb> {
 		run: async (sql: string, ...params: unknown[]) => (await query(sql, params)).rowCount ?? 0,
 		close: () => client.end()
 	};
+}
+
+/** Opens a server's database, runs `use` on it and closes it again. */
+export async function withTestDb<T>(
+	server: { databaseUrl: string },
+	use: (db: TestDb) => Promise<T>
+): Promise<T> {
+	const db = await openTestDb(server.databaseUrl);
+	try {
+		return await use(db);
+	} finally {
+		await db.close();
+	}
 }
 
 /** `?` → `$1, $2, …` outside string literals. */

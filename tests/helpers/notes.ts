@@ -39,9 +39,13 @@ export function noteTransport(socket: TestSocket): NoteTransport {
 }
 
 /** Polls until `check` holds; fails with `what` after the timeout. */
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function until(
+	check: () => boolean | Promise<boolean>,
+	what: string,
+	timeoutMs = 10_000
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
+	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
