@@ -5,7 +5,7 @@
  * same usage reports; an interrupted copy continues and ends verified. Needs both databases
  * whatever PARLEY_TEST_DB says (POSTGRES_URL, from scripts/test.sh).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +169,7 @@ beforeAll(async () => {
 	openai = await startFakeOpenAI();
 	owui = await FakeOpenWebUI.start();
 	// The seeded workspace is always on SQLite, whichever database the suite runs on.
+	mkdirSync(path.join(dir, 'source'));
 	sqliteUrl = `file:${path.join(dir, 'source', 'parley.db')}`;
 	env = { ...ENV, ...allowOutbound(openai.url, owui.url) };
 	const server = await startServer({
@@ -413,5 +414,20 @@ describe('an interrupted copy', () => {
 		expect(second.stdout).toContain('Verified: every table matches.');
 		const types = await parleyTables(target);
 		expect(await dump(target, types)).toEqual(await dump(sqliteUrl, types));
+
+		// The autoincrement key goes on after the copied keys instead of colliding with them.
+		const copiedDb = await openTestDb(target);
+		try {
+			const [{ max }] = await copiedDb.all<{ max: number }>(
+				'SELECT MAX("key") AS "max" FROM "UsageUser"'
+			);
+			expect(max).toBeGreaterThan(0);
+			const [{ key }] = await copiedDb.all<{ key: number }>(
+				'INSERT INTO "UsageUser" ("instanceId", "userId") VALUES (\'local\', \'someone-new\') RETURNING "key"'
+			);
+			expect(key).toBe(max + 1);
+		} finally {
+			await copiedDb.close();
+		}
 	}, 120_000);
 });
