@@ -5,7 +5,8 @@
  * same usage reports; an interrupted copy continues and ends verified. Needs both databases
  * whatever PARLEY_TEST_DB says (POSTGRES_URL, from scripts/test.sh).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +267,19 @@ function verificationRows(stdout: string): Map<string, string[]> {
 	return rows;
 }
 
+/**
+ * The source's database file and what its write-ahead log holds, hashed. (SQLite may create an
+ * empty log for a reader: that holds nothing.)
+ */
+function sourceFiles(): Record<string, string> {
+	const file = sqliteUrl.slice('file:'.length);
+	return Object.fromEntries(
+		[file, `${file}-wal`]
+			.filter((f) => existsSync(f) && statSync(f).size > 0)
+			.map((f) => [path.basename(f), createHash('sha256').update(readFileSync(f)).digest('hex')])
+	);
+}
+
 describe('SQLite → PostgreSQL → SQLite', () => {
 	let pgUrl: string;
 	let backUrl: string;
@@ -275,12 +289,14 @@ describe('SQLite → PostgreSQL → SQLite', () => {
 		backUrl = `file:${path.join(dir, 'back', 'parley.db')}`;
 	});
 
-	it('copies every table to PostgreSQL and verifies it', async () => {
+	it('copies every table to PostgreSQL and verifies it, leaving the source as it was', async () => {
+		const before = sourceFiles();
 		const { code, stdout, stderr } = await runCli(['db', 'copy', '--to', pgUrl], {
 			...env,
 			DATABASE_URL: sqliteUrl
 		});
 		expect(code, stderr).toBe(0);
+		expect(sourceFiles()).toEqual(before);
 		expect(stderr).toMatch(/^Copying .*parley\.db → postgresql:\/\/127\.0\.0\.1:\d+\/copy_\w+\n/);
 		expect(stderr).toMatch(/^✓ UsageRecord\s+1,\d{3} rows\s+[\d,]+ rows\/s$/m);
 		expect(stdout).toMatch(
