@@ -150,11 +150,20 @@ async function copyTable(
 		const links = table.parent ? await detachLaterParents(target, table, table.parent, rows) : [];
 		state.lastKey = keyOf(rows[rows.length - 1]);
 		state.rows += rows.length;
-		await target.transaction(async () => {
-			await target.insert(table, rows);
-			await deferParents(target, table, links);
-			await recordBatch(target, table, state);
-		});
+		try {
+			await target.transaction(async () => {
+				await target.insert(table, rows);
+				await deferParents(target, table, links);
+				await recordBatch(target, table, state);
+			});
+		} catch (error) {
+			// Say where: a row the target refuses (a reference missing in the source, text PostgreSQL
+			// cannot hold) is found from its key. Everything before this batch stays copied.
+			throw new CopyError(
+				`Copying ${table.name} failed in the batch from key ${JSON.stringify(keyOf(rows[0]))}: ${(error as Error).message}`,
+				{ cause: error }
+			);
+		}
 		onEvent({ phase: 'copy', table: table.name, done: state.rows, total });
 	}
 }
