@@ -1,25 +1,33 @@
 /**
- * The usage dashboard on SQLite at scale: generates a year of usage (10,000 people, 10,000,000
- * channel messages and AI answers by default) into a temporary database through the app's tables,
- * builds the rollups with the app's rebuild, then times every dashboard widget and the whole page
- * from the rollups, and the same widget computed straight from the raw facts in the same run.
- * Goals: every widget < 100 ms p95, the page < 300 ms. See bench/README.md.
+ * The usage dashboard at scale, on SQLite or PostgreSQL: generates a year of usage (10,000 people,
+ * 10,000,000 channel messages and AI answers by default) into a temporary SQLite database through
+ * the app's tables (with --db=postgres, then copies those same rows into a fresh PostgreSQL
+ * database), builds the rollups with the app's rebuild, then times every dashboard widget and the
+ * whole page from the rollups, and the same widget computed straight from the raw facts in the same
+ * run. Goals: every widget < 100 ms p95, the page < 300 ms. See bench/README.md.
  *
- * Options (argv): --users=10000 --facts=10000000 --budget=300 (seconds for generating; the volume
- * is thinned when it would not fit) --days=365 --tz=Europe/Berlin --ranges=7d,30d,90d
- * --runs=20 --raw-runs=3 --raw-range=30d --db=<existing file> (skip generating) --no-rebuild (with
- * --db: use its rollups as they are) --keep (keep the file)
+ * Options (argv): --db=sqlite|postgres (PostgreSQL: the server at POSTGRES_URL, a URL without a
+ * database name, as scripts/lib/postgres.sh exports it; a database is created and dropped)
+ * --users=10000 --facts=10000000 --budget=300 (seconds for generating; the volume is thinned when
+ * it would not fit) --days=365 --tz=Europe/Berlin --ranges=7d,30d,90d --runs=20 --raw-runs=3
+ * --raw-range=30d --file=<existing SQLite file> (skip generating) --no-rebuild (with --file on
+ * SQLite: use its rollups as they are) --keep (keep the file and the PostgreSQL database)
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { parseDatabaseUrl } from '../src/lib/server/db/target.ts';
+import { parseDatabaseUrl, type DatabaseTarget } from '../src/lib/server/db/target.ts';
 import { rebuild } from '../src/lib/server/usage/rebuild.ts';
 import { UsageService } from '../src/lib/server/usage/usage.service.ts';
 import { DASHBOARD_REPORTS, REPORT_NAMES, type ReportName } from '../src/lib/shared/usage.ts';
 import { generate } from './lib/analytics-generate.ts';
 import { measure, table, type Row } from './lib/analytics-measure.ts';
+import {
+	copyToPostgres,
+	createBenchDatabase,
+	dropBenchDatabase
+} from './lib/analytics-postgres.ts';
 
 const { values: flags } = parseArgs({
 	allowNegative: true,
@@ -34,7 +42,8 @@ const { values: flags } = parseArgs({
 		runs: { type: 'string', default: '20' },
 		'raw-runs': { type: 'string', default: '3' },
 		'raw-range': { type: 'string', default: '30d' },
-		db: { type: 'string' },
+		db: { type: 'string', default: 'sqlite' },
+		file: { type: 'string' },
 		keep: { type: 'boolean', default: false }
 	}
 });
@@ -42,8 +51,17 @@ const WIDGET_GOAL_MS = 100;
 const PAGE_GOAL_MS = 300;
 const TOTAL_TIMEOUT_MS = 40 * 60_000;
 
-const dir = flags.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'parley-bench-analytics-'));
-const file = flags.db ?? path.join(dir as string, 'parley.db');
+if (flags.db !== 'sqlite' && flags.db !== 'postgres') {
+	throw new Error('--db must be sqlite or postgres');
+}
+const postgresAdmin = process.env.POSTGRES_URL?.replace(/\/$/, '');
+if (flags.db === 'postgres' && !postgresAdmin) {
+	throw new Error(
+		'--db=postgres needs POSTGRES_URL (source scripts/lib/postgres.sh; start_postgres)'
+	);
+}
+const dir = flags.file ? undefined : mkdtempSync(path.join(os.tmpdir(), 'parley-bench-analytics-'));
+const file = flags.file ?? path.join(dir as string, 'parley.db');
 function cleanup(): void {
 	if (dir && !flags.keep) rmSync(dir, { recursive: true, force: true });
 }
@@ -70,7 +88,7 @@ console.log(
 );
 
 // ---- data -----------------------------------------------------------------------------------
-if (!flags.db) {
+if (!flags.file) {
 	const started = performance.now();
 	let lastReport = started;
 	const made = await generate({
@@ -98,11 +116,24 @@ if (!flags.db) {
 		`generated ${made.facts.toLocaleString('en-US')} facts (${made.answers.toLocaleString('en-US')} answers, ${made.messages.toLocaleString('en-US')} channel messages), ${flags.users} people (+10% imported) over ${flags.days} days in ${seconds(ms)} (${Math.round(made.facts / (ms / 1000)).toLocaleString('en-US')} facts/s, indexes included)`
 	);
 } else if (!existsSync(file)) {
-	throw new Error(`--db ${file} does not exist`);
+	throw new Error(`--file ${file} does not exist`);
 }
-if (flags.rebuild) {
+let target: DatabaseTarget = parseDatabaseUrl(`file:${file}`);
+let postgresUrl: string | undefined;
+if (flags.db === 'postgres') {
 	const started = performance.now();
-	const result = await rebuild(parseDatabaseUrl(`file:${file}`));
+	postgresUrl = await createBenchDatabase(postgresAdmin as string);
+	target = parseDatabaseUrl(postgresUrl);
+	let rows = 0;
+	await copyToPostgres(file, postgresUrl, (_table, count) => (rows += count));
+	const ms = performance.now() - started;
+	console.log(
+		`copied ${rows.toLocaleString('en-US')} rows to PostgreSQL ${target.kind === 'postgres' ? target.database : ''} in ${seconds(ms)} (indexes and ANALYZE included)`
+	);
+}
+if (flags.rebuild || flags.db === 'postgres') {
+	const started = performance.now();
+	const result = await rebuild(target);
 	const ms = performance.now() - started;
 	console.log(
 		`rebuilt the rollups (parley usage rebuild): ${result.days} days, ${result.facts.toLocaleString('en-US')} facts in ${seconds(ms)} (${Math.round(result.facts / (ms / 1000)).toLocaleString('en-US')} facts/s)`
@@ -110,7 +141,8 @@ if (flags.rebuild) {
 }
 
 // ---- queries --------------------------------------------------------------------------------
-const usage = new UsageService(parseDatabaseUrl(`file:${file}`));
+const usage = new UsageService(target);
+console.log(`database: ${flags.db}`);
 const runs = Number(flags.runs);
 const rawRuns = Number(flags['raw-runs']);
 const widgets = REPORT_NAMES.filter((name) => name !== 'notes');
@@ -164,8 +196,9 @@ for (const range of flags.ranges.split(',')) {
 	);
 }
 await usage.close();
+if (postgresUrl && !flags.keep) await dropBenchDatabase(postgresUrl);
 if (failures) {
 	console.error(`\n${failures} widget(s) disagreed with the raw facts`);
 	process.exitCode = 1;
 }
-if (flags.keep) console.log(`\nkept the database: ${file}`);
+if (flags.keep) console.log(`\nkept the database: ${postgresUrl ?? file}`);

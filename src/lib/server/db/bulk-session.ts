@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { numberTypes } from './pg-types.ts';
+import { SqliteThread } from './sqlite-thread.ts';
 import { render, type Q } from './sql.ts';
 import type { DatabaseTarget, Dialect } from './target.ts';
 
@@ -30,55 +30,41 @@ export async function openBulkSession(target: DatabaseTarget): Promise<BulkSessi
 }
 
 /**
- * SQLite through better-sqlite3. Each statement runs synchronously on the calling thread; the
- * callers work a day at a time and yield between days.
+ * SQLite through better-sqlite3 in a worker thread (sqlite-thread.ts), so a day of rebuilding never
+ * holds up the server's event loop.
  */
 class SqliteSession implements BulkSession {
 	readonly dialect = 'sqlite' as const;
-	readonly #db: Database.Database;
-	readonly #statements = new Map<string, Database.Statement>();
+	readonly #thread: SqliteThread;
 
 	constructor(file: string) {
-		this.#db = new Database(file, { fileMustExist: true, timeout: 30_000 });
-		this.#db.pragma('journal_mode = WAL');
-		this.#db.pragma('cache_size = -262144');
-		this.#db.pragma('temp_store = MEMORY');
+		this.#thread = new SqliteThread({ file, readOnly: false });
 	}
 
-	#prepare(query: Q): { statement: Database.Statement; values: unknown[] } {
+	run(query: Q): Promise<number> {
 		const { text, values } = render(query, 'sqlite');
-		let statement = this.#statements.get(text);
-		if (!statement) {
-			statement = this.#db.prepare(text);
-			this.#statements.set(text, statement);
-		}
-		return { statement, values };
-	}
-
-	async run(query: Q): Promise<number> {
-		const { statement, values } = this.#prepare(query);
-		return statement.run(...values).changes;
+		return this.#thread.run(text, values);
 	}
 
 	async all<T>(query: Q): Promise<T[]> {
-		const { statement, values } = this.#prepare(query);
-		return statement.all(...values) as T[];
+		const { text, values } = render(query, 'sqlite');
+		return (await this.#thread.all(text, values)) as T[];
 	}
 
 	async transaction<T>(_tables: readonly string[], work: () => Promise<T>): Promise<T> {
-		this.#db.exec('BEGIN IMMEDIATE');
+		await this.#thread.exec('BEGIN IMMEDIATE');
 		try {
 			const result = await work();
-			this.#db.exec('COMMIT');
+			await this.#thread.exec('COMMIT');
 			return result;
 		} catch (error) {
-			if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+			await this.#thread.exec('ROLLBACK').catch(() => {});
 			throw error;
 		}
 	}
 
-	async close(): Promise<void> {
-		this.#db.close();
+	close(): Promise<void> {
+		return this.#thread.close();
 	}
 }
 

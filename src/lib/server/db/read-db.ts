@@ -1,9 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { numberTypes } from './pg-types.ts';
 import { render, type Q } from './sql.ts';
 import type { DatabaseTarget, Dialect } from './target.ts';
-import type { ReadAnswer, ReadJob } from './read-worker.ts';
+import { SqliteThread } from './sqlite-thread.ts';
 
 /**
  * A read-only connection of its own for aggregates that Prisma's raw API would only slow down (it
@@ -25,61 +24,23 @@ export function openReadDb(target: DatabaseTarget): ReadDb {
 /** SQLite: better-sqlite3 in a worker thread, one query at a time in order. */
 class SqliteReadDb implements ReadDb {
 	readonly dialect = 'sqlite' as const;
-	readonly #file: string;
-	readonly #pending = new Map<number, { resolve(rows: unknown[]): void; reject(e: Error): void }>();
-	#worker: Worker | null = null;
-	#nextId = 1;
+	readonly #thread: SqliteThread;
 
 	constructor(file: string) {
-		this.#file = file;
+		this.#thread = new SqliteThread({ file, readOnly: true });
 	}
 
-	#start(): Worker {
-		if (this.#worker) return this.#worker;
-		const worker = new Worker(new URL('./read-worker.ts', import.meta.url), {
-			workerData: { file: this.#file }
-		});
-		worker.on('message', (answer: ReadAnswer) => {
-			const pending = this.#pending.get(answer.id);
-			if (!pending) return;
-			this.#pending.delete(answer.id);
-			if ('error' in answer) pending.reject(new Error(answer.error));
-			else pending.resolve(answer.rows);
-		});
-		const fail = (error: Error) => {
-			if (this.#worker === worker) this.#worker = null;
-			for (const pending of this.#pending.values()) pending.reject(error);
-			this.#pending.clear();
-		};
-		worker.on('error', fail);
-		worker.on('exit', (code) => fail(new Error(`the SQLite read worker exited (${code})`)));
-		// Only a waiting query keeps the process alive.
-		worker.unref();
-		this.#worker = worker;
-		return worker;
-	}
-
-	all<T>(query: Q): Promise<T[]> {
+	async all<T>(query: Q): Promise<T[]> {
 		const { text, values } = render(query, 'sqlite');
-		const worker = this.#start();
-		const id = this.#nextId++;
-		return new Promise<unknown[]>((resolve, reject) => {
-			this.#pending.set(id, { resolve, reject });
-			if (this.#pending.size === 1) worker.ref();
-			worker.postMessage({ id, text, values } satisfies ReadJob);
-		}).finally(() => {
-			if (!this.#pending.size) this.#worker?.unref();
-		}) as Promise<T[]>;
+		return (await this.#thread.all(text, values)) as T[];
 	}
 
 	async get<T>(query: Q): Promise<T | undefined> {
 		return (await this.all<T>(query))[0];
 	}
 
-	async close(): Promise<void> {
-		const worker = this.#worker;
-		this.#worker = null;
-		await worker?.terminate();
+	close(): Promise<void> {
+		return this.#thread.close();
 	}
 }
 

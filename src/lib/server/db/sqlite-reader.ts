@@ -3,8 +3,9 @@ import { render, type Q } from './sql.ts';
 
 /**
  * A synchronous read-only connection to the SQLite file (`query_only`), with cached prepared
- * statements and plain numbers. It blocks its thread while a query runs, so on the server it lives
- * in a worker (read-worker.ts); `ReadDb` is the async handle request paths use.
+ * statements and plain numbers. It blocks the calling thread while a query runs: only the notes log
+ * reader still uses it (its owner is making that load asynchronous); the usage reports use the
+ * asynchronous `ReadDb` (read-db.ts), whose SQLite connection lives in a worker thread.
  */
 export class SqliteReader {
 	readonly #db: Database.Database;

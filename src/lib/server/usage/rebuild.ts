@@ -183,6 +183,11 @@ export async function rebuild(
 			options.onDay?.(day - first + 1, last - first);
 			await new Promise((resolve) => setImmediate(resolve));
 		}
+		// The rollups may have grown from nothing: PostgreSQL's planner would go on planning for
+		// empty tables (nested loops over sequential scans) until autovacuum caught up.
+		if (db.dialect === 'postgres') {
+			await db.run(raw(`ANALYZE ${ROLLUP_TABLES.map((t) => `"${t}"`).join(', ')}`));
+		}
 		return { days: last - first, facts: days.facts, ms: Math.round(performance.now() - started) };
 	} finally {
 		await db.close();

@@ -67,10 +67,14 @@ export class UsageRollups {
 				q`${ANSWER_KEY} WHERE "instanceId" = ${key.instanceId} AND "messageId" = ${key.messageId}`
 			);
 		const [before] = await find();
-		if (before) await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${before.id}`), -1));
+		if (before) {
+			await this.#lockChat(tx, before);
+			await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${before.id}`), -1));
+		}
 		const result = await write();
 		const [after] = await find();
 		if (!after) throw new Error(`usage row for ${key.messageId} was not written`);
+		if (!before) await this.#lockChat(tx, after);
 		if (!before && after.chatId) await this.#displaceChatStart(tx, after);
 		await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${after.id}`), 1));
 		if (before && !sameSlot(before, after)) {
@@ -79,6 +83,23 @@ export class UsageRollups {
 			throw new Error(`usage row ${before.id} changed its time, person, model or chat`);
 		}
 		return result;
+	}
+
+	/**
+	 * Which answer starts a chat depends on the chat's other answers, so two answers of one chat must
+	 * not be counted at the same time: on PostgreSQL (read committed) each would miss the other,
+	 * still uncommitted, and both would count as the start. A transaction lock per chat makes the
+	 * second wait until the first commits, and then see it. It is taken before any rollup row is
+	 * touched, so waiting for it never holds a lock the first one needs. SQLite runs one writer at a
+	 * time anyway.
+	 */
+	async #lockChat(tx: Sql, answer: AnswerKey): Promise<void> {
+		if (this.dialect !== 'postgres' || !answer.chatId) return;
+		const chat = `${answer.instanceId}\u001f${answer.chatId}`;
+		await this.#query(
+			tx,
+			q`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${chat}, 0))) l`
+		);
 	}
 
 	/** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
