@@ -140,6 +140,29 @@ export class AccountService {
 		return { revokedTokens };
 	}
 
+	/** Whether nobody has signed up yet (the first account becomes the admin). */
+	async isFirstRun(): Promise<boolean> {
+		return (await this.#db.user.findFirst({ select: { id: true } })) === null;
+	}
+
+	/**
+	 * The account as it is now, for a request or socket event authenticated earlier (a socket lives
+	 * for hours): refused once it is no longer active.
+	 */
+	async activeUser(userId: string): Promise<PublicUser> {
+		const row = await this.#db.user.findUnique({ where: { id: userId }, select: publicUserSelect });
+		if (!row || row.status !== 'active') {
+			throw new AppError('unauthorized', 'Your account is no longer active.');
+		}
+		return toPublicUser(row);
+	}
+
+	/** The account's role, or null when there is no such account. */
+	async roleOf(userId: string): Promise<Role | null> {
+		const row = await this.#db.user.findUnique({ where: { id: userId }, select: { role: true } });
+		return (row?.role as Role | undefined) ?? null;
+	}
+
 	/** Accounts waiting for an admin's approval. */
 	pendingCount(): Promise<number> {
 		return this.#db.user.count({ where: { status: 'pending' } });
