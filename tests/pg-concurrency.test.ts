@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
-import { connected } from './helpers/client.ts';
+import { connected, HttpClient, uniqueEmail } from './helpers/client.ts';
 import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import {
 	appendText,
@@ -141,5 +141,32 @@ describe('notes', () => {
 		server = await startServer({ env: NOTE_TEST_LIMITS, dataDir });
 		const text = await serverContent(sameSession(owner.http, server.url), note.id);
 		expect(results.map((r) => r.token).filter((token) => !text.includes(token))).toEqual([]);
+	});
+});
+
+describe('sign-ups racing', () => {
+	let fresh: TestServer | undefined;
+	afterAll(() => disposeServer(fresh));
+
+	it('on an empty workspace make exactly one admin; one email taken twice at once is a conflict, not a fault', async () => {
+		fresh = await startServer();
+		const url = fresh.url;
+		const clients = Array.from({ length: 6 }, () => new HttpClient(url));
+		const signedUp = await Promise.all(clients.map((client) => client.signUp()));
+		expect(signedUp.map((s) => s.response.status)).toEqual(clients.map(() => 303));
+		const roles = await Promise.all(
+			clients.map(
+				async (client) =>
+					(await client.json<{ user: { role: string } }>('/api/v1/me')).body.user.role
+			)
+		);
+		expect(roles.filter((role) => role === 'admin')).toHaveLength(1);
+
+		const email = uniqueEmail();
+		const same = await Promise.all(
+			Array.from({ length: 4 }, () => new HttpClient(url).signUp({ email }))
+		);
+		const statuses = same.map((s) => s.response.status).sort();
+		expect(statuses).toEqual([303, 409, 409, 409]);
 	});
 });
