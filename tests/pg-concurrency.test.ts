@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
 import { connected, HttpClient, uniqueEmail } from './helpers/client.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import {
 	appendText,
 	NOTE_TEST_LIMITS,
@@ -22,6 +22,7 @@ const SOCKETS = 10;
 const SENDS_PER_SOCKET = 10;
 const EDITORS = 4;
 const EDITS_PER_EDITOR = 40;
+const ROUNDS = 15;
 
 let server: TestServer;
 let users: TestUser[] = [];
@@ -107,6 +108,43 @@ describe('channels', () => {
 			expect(message.seq).toBe(byId.get(message.id)?.seq);
 		}
 		expect(catchUps.at(-1)?.changes.version).toBe(start + acked.length);
+	});
+});
+
+describe('changes to one message at once', () => {
+	it('a reply deleted twice and edited at the same moment is deleted once, stays empty, and counts down its thread once', async () => {
+		const [owner, author] = users;
+		const channel = await ok(owner.socket, 'channel:create', {
+			kind: 'private',
+			name: 'races',
+			memberIds: [author.id]
+		});
+		const send = (body: string, parentId: string | null) =>
+			ok(author.socket, 'message:send', {
+				channelId: channel.id,
+				clientId: clientId(),
+				body,
+				parentId
+			});
+		const root = await send('root', null);
+		const kept = await send('kept reply', root.id);
+		for (let round = 0; round < ROUNDS; round++) {
+			const reply = await send(`reply ${round}`, root.id);
+			const [byAuthor, byOwner, edit] = await Promise.all([
+				call(author.socket, 'message:delete', { messageId: reply.id }),
+				call(owner.socket, 'message:delete', { messageId: reply.id }),
+				call(author.socket, 'message:edit', { messageId: reply.id, body: 'edited' })
+			]);
+			const deletes = [byAuthor, byOwner];
+			expect(deletes.filter((r) => r.ok)).toHaveLength(1);
+			for (const result of [...deletes, edit]) {
+				if (!result.ok) expect(result.error.code).toBe('message_deleted');
+			}
+		}
+		const { parent, replies } = await ok(owner.socket, 'thread:history', { messageId: root.id });
+		expect(parent.replyCount).toBe(1);
+		expect(replies.filter((m) => !m.deletedAt).map((m) => m.id)).toEqual([kept.id]);
+		for (const reply of replies.filter((m) => m.deletedAt)) expect(reply.body).toBe('');
 	});
 });
 
