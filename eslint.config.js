@@ -84,6 +84,23 @@ export default ts.config(
 		}
 	},
 	{
+		// Transports (routes, hooks, the socket layer) call services; only services hold the client.
+		files: ['src/routes/**', 'src/hooks.server.ts', 'src/lib/server/realtime/**'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector: "MemberExpression[property.name='db'][object.property.name='app']",
+					message: 'Transports call services, not the database client (app.db).'
+				},
+				{
+					selector: "MemberExpression[property.name='db'][object.name='app']",
+					message: 'Transports call services, not the database client (app.db).'
+				}
+			]
+		}
+	},
+	{
 		files: ['**/*.js'],
 		...ts.configs.disableTypeChecked
 	}

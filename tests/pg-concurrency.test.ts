@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
-import { connected } from './helpers/client.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { connected, HttpClient, uniqueEmail } from './helpers/client.ts';
+import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import {
 	appendText,
 	NOTE_TEST_LIMITS,
@@ -22,6 +22,7 @@ const SOCKETS = 10;
 const SENDS_PER_SOCKET = 10;
 const EDITORS = 4;
 const EDITS_PER_EDITOR = 40;
+const ROUNDS = 15;
 
 let server: TestServer;
 let users: TestUser[] = [];
@@ -110,6 +111,43 @@ describe('channels', () => {
 	});
 });
 
+describe('changes to one message at once', () => {
+	it('a reply deleted twice and edited at the same moment is deleted once, stays empty, and counts down its thread once', async () => {
+		const [owner, author] = users;
+		const channel = await ok(owner.socket, 'channel:create', {
+			kind: 'private',
+			name: 'races',
+			memberIds: [author.id]
+		});
+		const send = (body: string, parentId: string | null) =>
+			ok(author.socket, 'message:send', {
+				channelId: channel.id,
+				clientId: clientId(),
+				body,
+				parentId
+			});
+		const root = await send('root', null);
+		const kept = await send('kept reply', root.id);
+		for (let round = 0; round < ROUNDS; round++) {
+			const reply = await send(`reply ${round}`, root.id);
+			const [byAuthor, byOwner, edit] = await Promise.all([
+				call(author.socket, 'message:delete', { messageId: reply.id }),
+				call(owner.socket, 'message:delete', { messageId: reply.id }),
+				call(author.socket, 'message:edit', { messageId: reply.id, body: 'edited' })
+			]);
+			const deletes = [byAuthor, byOwner];
+			expect(deletes.filter((r) => r.ok)).toHaveLength(1);
+			for (const result of [...deletes, edit]) {
+				if (!result.ok) expect(result.error.code).toBe('message_deleted');
+			}
+		}
+		const { parent, replies } = await ok(owner.socket, 'thread:history', { messageId: root.id });
+		expect(parent.replyCount).toBe(1);
+		expect(replies.filter((m) => !m.deletedAt).map((m) => m.id)).toEqual([kept.id]);
+		for (const reply of replies.filter((m) => m.deletedAt)) expect(reply.body).toBe('');
+	});
+});
+
 describe('notes', () => {
 	it(`${EDITORS} editors appending at once: every acknowledged update is in the note after a reload`, async () => {
 		const [owner, ...rest] = users;
@@ -141,5 +179,32 @@ describe('notes', () => {
 		server = await startServer({ env: NOTE_TEST_LIMITS, dataDir });
 		const text = await serverContent(sameSession(owner.http, server.url), note.id);
 		expect(results.map((r) => r.token).filter((token) => !text.includes(token))).toEqual([]);
+	});
+});
+
+describe('sign-ups racing', () => {
+	let fresh: TestServer | undefined;
+	afterAll(() => disposeServer(fresh));
+
+	it('on an empty workspace make exactly one admin; one email taken twice at once is a conflict, not a fault', async () => {
+		fresh = await startServer();
+		const url = fresh.url;
+		const clients = Array.from({ length: 6 }, () => new HttpClient(url));
+		const signedUp = await Promise.all(clients.map((client) => client.signUp()));
+		expect(signedUp.map((s) => s.response.status)).toEqual(clients.map(() => 303));
+		const roles = await Promise.all(
+			clients.map(
+				async (client) =>
+					(await client.json<{ user: { role: string } }>('/api/v1/me')).body.user.role
+			)
+		);
+		expect(roles.filter((role) => role === 'admin')).toHaveLength(1);
+
+		const email = uniqueEmail();
+		const same = await Promise.all(
+			Array.from({ length: 4 }, () => new HttpClient(url).signUp({ email }))
+		);
+		const statuses = same.map((s) => s.response.status).sort();
+		expect(statuses).toEqual([303, 409, 409, 409]);
 	});
 });

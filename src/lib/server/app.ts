@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
+import { DatabaseHealth } from './db/health.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { RealtimeBus } from './realtime/bus.ts';
 import { AccountService } from './auth/account.service.ts';
@@ -38,6 +39,8 @@ export interface App {
 	config: Config;
 	log: Logger;
 	db: Db;
+	/** Whether the database answers (/healthz). */
+	health: DatabaseHealth;
 	bus: RealtimeBus;
 	sessions: SessionService;
 	accounts: AccountService;
@@ -167,6 +170,7 @@ async function createApp(config: Config): Promise<App> {
 		config,
 		log,
 		db,
+		health: new DatabaseHealth(db),
 		bus,
 		sessions,
 		accounts,

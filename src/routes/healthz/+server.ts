@@ -4,14 +4,10 @@ import type { RequestHandler } from './$types';
 
 /** Liveness and readiness: 200 when the database answers, 503 when it does not. */
 export const GET: RequestHandler = async ({ locals }) => {
-	let database: 'ok' | 'error' = 'ok';
-	try {
-		await locals.app.db.$queryRawUnsafe('SELECT 1');
-	} catch (error) {
-		locals.log.error({ err: error }, 'health check: database unavailable');
-		database = 'error';
-	}
-	const ok = database === 'ok';
+	const check = await locals.app.health.check();
+	if (!check.ok) locals.log.error({ err: check.error }, 'health check: database unavailable');
+	const ok = check.ok;
+	const database = ok ? 'ok' : 'error';
 	return json(
 		{
 			status: ok ? 'ok' : 'degraded',

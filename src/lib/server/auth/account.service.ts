@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import { type Db, Prisma } from '../db/client.ts';
 import { containsText } from '../db/text-filter.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
@@ -56,27 +56,51 @@ export class AccountService {
 		await this.#limits.checkSignup(ip);
 		const passwordHash = await hashPassword(input.password);
 		const { requireApproval } = await this.#settings.get();
-		const user = await this.#db.$transaction(async (tx) => {
-			if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
-				throw new AppError('conflict', 'An account with this email already exists.', {
-					fields: { email: 'An account with this email already exists.' }
-				});
-			}
-			const first = (await tx.user.count()) === 0;
-			return tx.user.create({
-				data: {
-					email: input.email,
-					displayName: input.displayName,
-					passwordHash,
-					avatarColor: AVATAR_COLORS[Math.floor(Math.random() * AVATAR_COLORS.length)],
-					role: first ? 'admin' : 'user',
-					status: first || !requireApproval ? 'active' : 'pending'
-				},
-				select: publicUserSelect
-			});
-		});
+		const user = await this.#createAccount({ ...input, passwordHash }, requireApproval);
 		const { token, session } = await this.#sessions.create(user.id);
 		return { user: toPublicUser(user), token, session };
+	}
+
+	/**
+	 * The first account becomes the admin. Serializable, so two sign-ups racing on an empty
+	 * database cannot both see it empty: on PostgreSQL (where transactions really overlap) one of
+	 * them fails with a write conflict and runs again; SQLite serializes writers anyway. A
+	 * unique-violation aborts PostgreSQL's transaction, so the taken email is answered out here.
+	 */
+	async #createAccount(
+		input: { email: string; displayName: string; passwordHash: string },
+		requireApproval: boolean
+	) {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.#db.$transaction(
+					async (tx) => {
+						const taken = await tx.user.findUnique({
+							where: { email: input.email },
+							select: { id: true }
+						});
+						if (taken) emailTaken();
+						const first = (await tx.user.count()) === 0;
+						return tx.user.create({
+							data: {
+								email: input.email,
+								displayName: input.displayName,
+								passwordHash: input.passwordHash,
+								avatarColor: AVATAR_COLORS[Math.floor(Math.random() * AVATAR_COLORS.length)],
+								role: first ? 'admin' : 'user',
+								status: first || !requireApproval ? 'active' : 'pending'
+							},
+							select: publicUserSelect
+						});
+					},
+					{ isolationLevel: Prisma.TransactionIsolationLevel.Serializable }
+				);
+			} catch (error) {
+				if (isPrismaError(error, 'P2002')) emailTaken();
+				if (isPrismaError(error, 'P2034') && attempt < SIGNUP_ATTEMPTS) continue;
+				throw error;
+			}
+		}
 	}
 
 	/** Checks a password (rate limited per IP and per account) and opens a session. */
@@ -138,6 +162,29 @@ export class AccountService {
 			? await this.#apiTokens.revokeAll(userId, 'password_changed')
 			: 0;
 		return { revokedTokens };
+	}
+
+	/** Whether nobody has signed up yet (the first account becomes the admin). */
+	async isFirstRun(): Promise<boolean> {
+		return (await this.#db.user.findFirst({ select: { id: true } })) === null;
+	}
+
+	/**
+	 * The account as it is now, for a request or socket event authenticated earlier (a socket lives
+	 * for hours): refused once it is no longer active.
+	 */
+	async activeUser(userId: string): Promise<PublicUser> {
+		const row = await this.#db.user.findUnique({ where: { id: userId }, select: publicUserSelect });
+		if (!row || row.status !== 'active') {
+			throw new AppError('unauthorized', 'Your account is no longer active.');
+		}
+		return toPublicUser(row);
+	}
+
+	/** The account's role, or null when there is no such account. */
+	async roleOf(userId: string): Promise<Role | null> {
+		const row = await this.#db.user.findUnique({ where: { id: userId }, select: { role: true } });
+		return (row?.role as Role | undefined) ?? null;
 	}
 
 	/** Accounts waiting for an admin's approval. */
@@ -208,4 +255,17 @@ export class AccountService {
 		}
 		return user;
 	}
+}
+
+/** Tries of a sign-up that lost a write conflict to another (PostgreSQL). */
+const SIGNUP_ATTEMPTS = 5;
+
+function emailTaken(): never {
+	throw new AppError('conflict', 'An account with this email already exists.', {
+		fields: { email: 'An account with this email already exists.' }
+	});
+}
+
+function isPrismaError(error: unknown, code: string): boolean {
+	return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }

@@ -246,6 +246,15 @@ export class ChannelService {
 		}
 	}
 
+	/** The channels a user is a member of now: the rooms their new socket joins. */
+	async channelIdsOf(userId: string): Promise<string[]> {
+		const rows = await this.#db.channelMember.findMany({
+			where: { userId, removedAt: null },
+			select: { channelId: true }
+		});
+		return rows.map((row) => row.channelId);
+	}
+
 	async #activeUsers(ids: string[]): Promise<string[]> {
 		if (ids.length === 0) return [];
 		const rows = await this.#db.user.findMany({

@@ -141,11 +141,10 @@ export class MessageService {
 	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
 		const body = normalizeBody(input.body);
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const { row } = await this.#loadForChange(tx, input.messageId, user);
+			const { row, version } = await this.#loadForChange(tx, input.messageId, user);
 			if (row.authorId !== user.id) {
 				throw new AppError('forbidden', 'You can only edit your own messages.');
 			}
-			const version = await bumpVersion(tx, row.channelId);
 			const updated = await tx.message.update({
 				where: { id: row.id },
 				data: { body, editedAt: new Date(), version },
@@ -161,7 +160,7 @@ export class MessageService {
 	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
 		const { changed, version } = await this.#db.$transaction(async (tx) => {
 			// Admins moderate every channel, whether or not they belong to it.
-			const { row, access } = await this.#loadForChange(tx, input.messageId, user, true);
+			const { row, access, version } = await this.#loadForChange(tx, input.messageId, user, true);
 			const allowed =
 				row.authorId === user.id || user.role === 'admin' || access.member?.role === 'owner';
 			if (!allowed) {
@@ -170,7 +169,6 @@ export class MessageService {
 					'Only the author, the channel owner or an admin can delete this.'
 				);
 			}
-			const version = await bumpVersion(tx, row.channelId);
 			await tx.reaction.deleteMany({ where: { messageId: row.id } });
 			const deleted = await tx.message.update({
 				where: { id: row.id },
@@ -208,9 +206,8 @@ export class MessageService {
 			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
 		}
 		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const { row } = await this.#loadForChange(tx, input.messageId, user);
+			const { row, version } = await this.#loadForChange(tx, input.messageId, user);
 			const key = { messageId: row.id, userId: user.id, emoji: input.emoji };
-			const version = await bumpVersion(tx, row.channelId);
 			const { count } = await tx.reaction.deleteMany({ where: key });
 			if (count === 0) await tx.reaction.create({ data: key });
 			const updated = await tx.message.update({
@@ -234,7 +231,10 @@ export class MessageService {
 
 	/**
 	 * A live message in a channel the user may write to: as a member, or as an admin when
-	 * `moderating`.
+	 * `moderating`; with the channel's next version, whose counter row stays locked until the
+	 * transaction ends. The message is read again under that lock: on PostgreSQL transactions
+	 * overlap, and a delete that committed after the first read (but before the lock) would
+	 * otherwise be edited, reacted to or deleted a second time (counting its thread down twice).
 	 */
 	async #loadForChange(
 		tx: Prisma.TransactionClient,
@@ -250,7 +250,10 @@ export class MessageService {
 		if (!(moderating && user.role === 'admin')) requireMember(access);
 		requireWritable(access);
 		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		return { row, access };
+		const version = await bumpVersion(tx, row.channelId);
+		const current = await tx.message.findUniqueOrThrow({ where: { id: messageId } });
+		if (current.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
+		return { row: current, access, version };
 	}
 
 	async #checkThreadRoot(

@@ -36,7 +36,11 @@ export class ChannelReader {
 			where: {
 				channelId: input.channelId,
 				parentId: null,
-				seq: newerFirst ? { lt: input.before ?? Number.MAX_SAFE_INTEGER } : { gt: input.after }
+				// No bound for the newest page: a "below anything" number would not fit PostgreSQL's
+				// integer column.
+				...(newerFirst
+					? input.before !== undefined && { seq: { lt: input.before } }
+					: { seq: { gt: input.after } })
 			},
 			orderBy: { seq: newerFirst ? 'desc' : 'asc' },
 			take: input.limit + 1,

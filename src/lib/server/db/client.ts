@@ -19,9 +19,15 @@ const BUSY_TIMEOUT_MS = 5000;
 const POSTGRES_POOL_SIZE = 10;
 const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 
-/** Which database a client talks to, for the few calls whose arguments differ between the two. */
+/** The clients createDb opened on PostgreSQL (Prisma's client is no instance of its class). */
+const postgresClients = new WeakSet<Db>();
+
+/**
+ * Which database a client from createDb talks to (not a transaction's client), for the few calls
+ * whose arguments differ between the two.
+ */
 export function dialectOf(db: Db): Dialect {
-	return (db as unknown) instanceof PostgresPrismaClient ? 'postgres' : 'sqlite';
+	return postgresClients.has(db) ? 'postgres' : 'sqlite';
 }
 
 /** Opens the database a target names. */
@@ -70,6 +76,7 @@ async function openPostgres(url: string): Promise<Db> {
 		}
 	);
 	const db = new PostgresPrismaClient({ adapter }) as unknown as Db;
+	postgresClients.add(db);
 	await db.$queryRawUnsafe('SELECT 1');
 	return db;
 }

@@ -7,16 +7,6 @@ import { isPlainObject } from '../plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
 import type { AppSocket, EventHandler, EventHandlers } from './define.ts';
-import { publicUserSelect, toPublicUser } from '../auth/user-row.ts';
-import type { PublicUser } from '#lib/shared/types.ts';
-
-async function currentUser(app: App, userId: string): Promise<PublicUser> {
-	const row = await app.db.user.findUnique({ where: { id: userId }, select: publicUserSelect });
-	if (!row || row.status !== 'active') {
-		throw new AppError('unauthorized', 'Your account is no longer active.');
-	}
-	return toPublicUser(row);
-}
 
 /**
  * Registers handlers on a socket. For every event: rate limit (per user, over all their sockets),
@@ -73,7 +63,7 @@ async function run(
 		}
 		const parsed = v.safeParse(clientEvents[name].input, args[0]);
 		if (!parsed.success) throw validationError(parsed.issues);
-		const user = () => currentUser(app, userId);
+		const user = () => app.accounts.activeUser(userId);
 		const data = await handler({ app, socket, userId, user }, parsed.output);
 		return { ok: true, data };
 	} catch (error) {

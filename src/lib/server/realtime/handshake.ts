@@ -126,14 +126,11 @@ export async function initialRooms(app: App, data: SocketData): Promise<string[]
 	const list = [rooms.user(data.userId)];
 	if (data.sessionId) list.push(rooms.session(data.sessionId));
 	if (data.tokenId) list.push(tokenRoom(data.tokenId));
-	const [user, memberships] = await Promise.all([
-		app.db.user.findUnique({ where: { id: data.userId }, select: { role: true } }),
-		app.db.channelMember.findMany({
-			where: { userId: data.userId, removedAt: null },
-			select: { channelId: true }
-		})
+	const [role, channelIds] = await Promise.all([
+		app.accounts.roleOf(data.userId),
+		app.channels.channelIdsOf(data.userId)
 	]);
-	if (user?.role === 'admin') list.push(rooms.admin);
-	for (const { channelId } of memberships) list.push(rooms.channel(channelId));
+	if (role === 'admin') list.push(rooms.admin);
+	for (const channelId of channelIds) list.push(rooms.channel(channelId));
 	return list;
 }

@@ -3,7 +3,15 @@ import { DM_MAX_MEMBERS } from '../channels.ts';
 
 export const id = v.pipe(v.string('Expected an id.'), v.minLength(1), v.maxLength(64));
 /** A seq or version cursor. Past 2^53 a number is no longer exact, and SQLite's integers end at 2^63. */
-export const seq = v.pipe(v.number(), v.safeInteger('Expected a whole number.'), v.minValue(0));
+/** The largest seq or version a channel can reach: PostgreSQL's `integer`, what the columns are. */
+const SEQ_MAX = 2_147_483_647;
+
+export const seq = v.pipe(
+	v.number(),
+	v.safeInteger('Expected a whole number.'),
+	v.minValue(0),
+	v.maxValue(SEQ_MAX, `Expected at most ${SEQ_MAX}.`)
+);
 
 export const channelName = v.pipe(
 	v.string('Name the channel.'),

@@ -10,7 +10,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	if (locals.user) redirect(303, '/');
-	return { firstRun: (await locals.app.db.user.count()) === 0 };
+	return { firstRun: await locals.app.accounts.isFirstRun() };
 };
 
 export const actions = {
