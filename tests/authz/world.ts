@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ok, clientId, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
 import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
-import { openDb } from '../helpers/db.ts';
+import { databaseDigest as rawDigest, withTestDb } from '../helpers/database.ts';
 import { setUpProvider } from '../helpers/chats.ts';
 import { startFakeOpenAI } from '../fakes/openai.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from '../helpers/server.ts';
@@ -217,34 +217,9 @@ const VOLATILE: Record<string, string[]> = {
 	ApiToken: ['lastUsedAt']
 };
 
-const hexBuffers = (_key: string, value: unknown) =>
-	Buffer.isBuffer(value) ? value.toString('hex') : value;
-
 /** A digest of every row of every table: equal before and after means nothing was written. */
-export function databaseDigest(world: World): string {
-	const db = openDb(world.server);
-	try {
-		const tables = db
-			.prepare(
-				`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma%' ORDER BY name`
-			)
-			.all() as { name: string }[];
-		const hash = createHash('sha256');
-		for (const { name } of tables) {
-			const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<
-				string,
-				unknown
-			>[];
-			const skip = new Set(VOLATILE[name] ?? []);
-			for (const row of rows) {
-				const kept = Object.entries(row).filter(([column]) => !skip.has(column));
-				hash.update(`${name}:${JSON.stringify(kept, hexBuffers)}\n`);
-			}
-		}
-		return hash.digest('hex');
-	} finally {
-		db.close();
-	}
+export function databaseDigest(world: World): Promise<string> {
+	return withTestDb(world.server, (db) => rawDigest(db, VOLATILE));
 }
 
 /** What `who` must never receive anywhere. */
