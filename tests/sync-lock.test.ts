@@ -56,22 +56,27 @@ test('two runs of one instance cannot happen at once (same server)', async () =>
 
 test('the CLI and the server share the lock, both ways', async () => {
 	const env = cliEnv(server, allowOutbound(fake.url));
-	// The server runs; the CLI is refused with exit code 3 and the holder.
+	// The server runs (its chat requests held until the CLI gave up); the CLI is refused with exit
+	// code 3 and the holder.
+	const releaseServer = fake.hold('chat');
 	const running = await start(true);
 	expect(running.status).toBe(202);
 	const refused = await startCli(['sync', '--instance', name], env).exited;
-	expect(refused.code).toBe(3);
+	releaseServer();
+	expect(refused.code, refused.stdout + refused.stderr).toBe(3);
 	expect(refused.stderr).toMatch(
 		new RegExp(`A sync of ${name} is already running \\(by process \\d+ on `)
 	);
 	await waitForRun(admin, instanceId, running.body.run.id);
 
-	// The CLI runs (a full run: slow enough); the server is refused.
+	// The CLI runs (its chat requests held until the server was refused); the server is refused.
+	const releaseCli = fake.hold('chat');
 	const cli = startCli(['sync', '--instance', name, '--full'], env);
 	await expect.poll(() => withTestDb(server, lockCount), { timeout: 15_000, interval: 50 }).toBe(1);
 	const blocked = await start();
 	expect(blocked.status).toBe(409);
 	expect(blocked.body.error?.message).toMatch(/already running \(by process \d+ on /);
+	releaseCli();
 	const done = await cli.exited;
 	expect(done.code, done.stderr).toBe(0);
 	expect(done.stdout).toMatch(new RegExp(`^${name}: succeeded in \\d+\\.\\d s`));
