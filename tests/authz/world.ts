@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ok, clientId, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
-import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
+import { ok, clientId, newUser, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
+import { HttpClient } from '../helpers/client.ts';
 import { databaseDigest as rawDigest, withTestDb } from '../helpers/database.ts';
 import { setUpProvider } from '../helpers/chats.ts';
 import { startFakeOpenAI } from '../fakes/openai.ts';
@@ -42,21 +42,10 @@ export interface World {
 	};
 }
 
-export interface Actor extends TestUser {
-	email: string;
-}
+/** A signed-up user with a socket, as every actor of the world is. */
+export type Actor = TestUser;
 
 const canary = (tag: string) => `canary-${tag}-${randomBytes(6).toString('hex')}`;
-
-async function signUp(server: TestServer, name: string, email = uniqueEmail()): Promise<Actor> {
-	const http = new HttpClient(server.url);
-	const signed = await http.signUp({ displayName: name, email });
-	if (signed.response.status !== 303) throw new Error(`${name} could not sign up`);
-	const me = await http.json<{ user: { id: string } }>('/api/v1/me');
-	const socket = http.socket();
-	await connected(socket);
-	return { http, socket, id: me.body.user.id, name, email };
-}
 
 /** A fresh server with a fake OpenAI provider, and the world built in it. */
 export async function openWorld(): Promise<World> {
@@ -74,10 +63,10 @@ async function buildWorld(
 	fakeUrl: string,
 	close: (world: World) => Promise<void>
 ): Promise<World> {
-	const admin = await signUp(server, 'Ada Admin');
+	const admin = await newUser(server.url, 'Ada Admin');
 	const oliveEmail = `${canary('olive')}@example.test`;
-	const olive = await signUp(server, 'Olive Owner', oliveEmail);
-	const mallory = await signUp(server, 'Mallory Member');
+	const olive = await newUser(server.url, 'Olive Owner', { email: oliveEmail });
+	const mallory = await newUser(server.url, 'Mallory Member');
 
 	const pennyEmail = `${canary('penny')}@example.test`;
 	await admin.http.json('/api/v1/admin/settings', {
