@@ -194,9 +194,9 @@ function expectRefused(who: Who, response: Response, label: string) {
 }
 
 async function unchanged(label: string, act: () => Promise<void>) {
-	const before = databaseDigest(world);
+	const before = await databaseDigest(world);
 	await act();
-	expect(databaseDigest(world), `${label} changed the database`).toBe(before);
+	expect(await databaseDigest(world), `${label} changed the database`).toBe(before);
 }
 
 describe('form actions', () => {

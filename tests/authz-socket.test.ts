@@ -62,7 +62,7 @@ describe('events naming another person’s things', () => {
 				if (rule[who] === 'allow' && rule.write) continue;
 				const actor: TestUser = who === 'member' ? world.mallory : world.admin;
 				const label = `${who} ${name}`;
-				const before = databaseDigest(world);
+				const before = await databaseDigest(world);
 				let answer: unknown;
 				const delivered = await deliveredToOlive(async () => {
 					answer = await call(actor.socket, name, rule.payload(world, who) as never);
@@ -75,7 +75,7 @@ describe('events naming another person’s things', () => {
 				}
 				expect(ack.ok, `${label}: ${asText(ack)}`).toBe(false);
 				expect(REFUSALS, `${label}: ${asText(ack)}`).toContain(ack.error?.code);
-				expect(databaseDigest(world), `${label} changed the database`).toBe(before);
+				expect(await databaseDigest(world), `${label} changed the database`).toBe(before);
 				expect(delivered, `${label} reached the owner`).toEqual([]);
 			}
 		});
@@ -95,7 +95,7 @@ describe('a note shared with a member as viewer', () => {
 		const doc = new Y.Doc();
 		doc.getXmlFragment(NOTE_FIELD).insert(0, [new Y.XmlText('vandalised')]);
 		const message = encodeUpdate(Y.encodeStateAsUpdate(doc));
-		const before = databaseDigest(world);
+		const before = await databaseDigest(world);
 		const delivered = await deliveredToOlive(async () => {
 			for (const [event, payload] of [
 				['note:sync', { noteId, message }],
@@ -110,7 +110,7 @@ describe('a note shared with a member as viewer', () => {
 				);
 			}
 		});
-		expect(databaseDigest(world)).toBe(before);
+		expect(await databaseDigest(world)).toBe(before);
 		expect(delivered).toEqual([]);
 		await ok(mallory.socket, 'note:leave', { noteId });
 	});

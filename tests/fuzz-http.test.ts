@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
@@ -12,7 +11,7 @@ import {
 } from './helpers/channels.ts';
 import { setUpProvider } from './helpers/chats.ts';
 import { newUser } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { openTestDb, type TestDb } from './helpers/database.ts';
 import {
 	compact,
 	databaseProblems,
@@ -75,7 +74,7 @@ async function fieldNames(): Promise<string[]> {
 }
 
 let server: TestServer;
-let db: Database.Database;
+let db: TestDb;
 let fake: FakeOpenAI;
 let admin: TestUser;
 let memberToken: string;
@@ -88,7 +87,7 @@ beforeAll(async () => {
 	server = await startServer({
 		env: { ...RELAXED_LIMITS, SYNC_SCHEDULER_TICK_MS: '0', ...allowOutbound(fake.url) }
 	});
-	db = openDb(server);
+	db = await openTestDb(server.databaseUrl);
 	admin = await newChannelUser(server.url, 'Fuzz Admin');
 	const member = await newUser(server.url, { displayName: 'Fuzz Member' });
 	const spare = await newUser(server.url, { displayName: 'Fuzz Spare' });
@@ -111,7 +110,7 @@ beforeAll(async () => {
 
 	const modelId = await setUpProvider(admin.http, fake.url);
 	const providerId = String(
-		db.prepare('SELECT providerId FROM ProviderModel WHERE id = ?').pluck().get(modelId)
+		(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
 	);
 	const instance = await admin.http.json<{ id: string }>('/api/v1/admin/instances', {
 		method: 'POST',
@@ -152,7 +151,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	admin?.socket.disconnect();
-	db?.close();
+	await db?.close();
 	await disposeServer(server);
 	await fake?.close();
 });
@@ -381,7 +380,7 @@ suite('fuzzing every JSON endpoint', () => {
 		}, 180_000);
 	}
 
-	it('leaves a consistent database', () => {
-		expect(databaseProblems(db)).toEqual({ integrity: 'ok', foreignKeys: [] });
+	it('leaves a consistent database', async () => {
+		expect(await databaseProblems(db)).toEqual({ integrity: 'ok', foreignKeys: [] });
 	});
 });

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import {
 } from './helpers/channels.ts';
 import { setUpProvider } from './helpers/chats.ts';
 import { connected } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { openTestDb, type TestDb } from './helpers/database.ts';
 import {
 	compact,
 	databaseProblems,
@@ -25,6 +24,7 @@ import {
 	fuzzParameters,
 	healthWithin,
 	overTheWire,
+	writeCounter,
 	type EmitCase,
 	type IdPools
 } from './helpers/fuzz.ts';
@@ -36,9 +36,9 @@ import { allowOutbound, disposeServer, startServer, type TestServer } from './he
  * PAYLOADS generated payloads, BATCH at a time (runBatch). Per payload: an acknowledgement arrives,
  * it has the contract's shape and is never `internal`, and a payload that cannot pass the event's
  * schema as the server receives it is refused with `validation`. A refused payload commits nothing
- * to the database (checked with SQLite's `data_version`, which moves on any commit by the server).
- * Per event: /healthz answers within 1 s, the server logged no error, and SQLite's integrity and
- * foreign-key checks pass.
+ * to the database (checked with a write counter: SQLite's `data_version`, which moves on any commit
+ * by the server, or row triggers on PostgreSQL). Per event: /healthz answers within 1 s, the server
+ * logged no error, and the database's integrity and foreign-key checks pass.
  */
 const PAYLOADS = 1000;
 const BATCH = 25;
@@ -46,7 +46,9 @@ const BATCH = 25;
 const MAX_MESSAGE_BYTES = 4 * 1_048_576 - 1024;
 
 let server: TestServer;
-let db: Database.Database;
+let db: TestDb;
+/** Moves whenever the server commits a transaction that changed the database. */
+let dataVersion: () => Promise<number>;
 let fake: FakeOpenAI;
 let admin: TestUser;
 let member: TestUser;
@@ -66,12 +68,13 @@ beforeAll(async () => {
 			...allowOutbound(fake.url)
 		}
 	});
-	db = openDb(server);
+	db = await openTestDb(server.databaseUrl);
+	dataVersion = await writeCounter(db);
 	admin = await newChannelUser(server.url, 'Fuzz Admin');
 	member = await newChannelUser(server.url, 'Fuzz Member');
 	modelId = await setUpProvider(admin.http, fake.url);
 	providerId = String(
-		db.prepare('SELECT providerId FROM ProviderModel WHERE id = ?').pluck().get(modelId)
+		(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
 	);
 	await setProvider(false);
 }, 120_000);
@@ -87,7 +90,7 @@ beforeEach(async () => {
 afterAll(async () => {
 	admin?.socket.disconnect();
 	member?.socket.disconnect();
-	db?.close();
+	await db?.close();
 	await disposeServer(server);
 	await fake?.close();
 });
@@ -222,9 +225,6 @@ async function emit(event: ClientEventName, { sent, valid }: Prepared): Promise<
 }
 
 /** Changes whenever the server commits a transaction that changed the database. */
-function dataVersion(): number {
-	return Number(db.pragma('data_version', { simple: true }));
-}
 
 function describeCase(outcome: Outcome): string {
 	return `args ${compact(outcome.sent.args)} → ${compact(outcome.ack)}`;
@@ -259,29 +259,31 @@ async function runBatch(event: ClientEventName, batch: EmitCase[], run: number) 
 	);
 	const outcomes: Outcome[] = [];
 	const refusable = prepared.filter((p) => !p.valid);
-	let version = dataVersion();
+	let version = await dataVersion();
 	const refused = await Promise.all(refusable.map((p) => emit(event, p)));
 	refused.forEach(checkAck);
 	outcomes.push(...refused);
-	expect(dataVersion(), 'a payload the schema refuses wrote to the database').toBe(version);
+	expect(await dataVersion(), 'a payload the schema refuses wrote to the database').toBe(version);
 
 	const acceptable = prepared.filter((p) => p.valid);
 	if (run % 2 === 0) {
-		version = dataVersion();
+		version = await dataVersion();
 		const answered = await Promise.all(acceptable.map((p) => emit(event, p)));
 		answered.forEach(checkAck);
 		outcomes.push(...answered);
 		if (!answered.some((o) => o.ack?.ok === true)) {
-			expect(dataVersion(), 'refused payloads wrote to the database').toBe(version);
+			expect(await dataVersion(), 'refused payloads wrote to the database').toBe(version);
 		}
 	} else {
 		for (const p of acceptable) {
-			version = dataVersion();
+			version = await dataVersion();
 			const outcome = await emit(event, p);
 			checkAck(outcome);
 			outcomes.push(outcome);
 			if (outcome.ack?.ok !== true) {
-				expect(dataVersion(), `a refused payload wrote: ${describeCase(outcome)}`).toBe(version);
+				expect(await dataVersion(), `a refused payload wrote: ${describeCase(outcome)}`).toBe(
+					version
+				);
 			}
 		}
 	}
@@ -325,7 +327,7 @@ describe('fuzzing every client→server socket event', () => {
 				(line) => line.event === undefined || line.event === event
 			);
 			expect(errors).toEqual([]);
-			expect(databaseProblems(db)).toEqual({ integrity: 'ok', foreignKeys: [] });
+			expect(await databaseProblems(db)).toEqual({ integrity: 'ok', foreignKeys: [] });
 		}, 180_000);
 	}
 });

@@ -13,9 +13,9 @@ import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 import { clientId, call, newUser, rest, type TestUser } from './helpers/channels.ts';
 import { newChat, setUpProvider } from './helpers/chats.ts';
-import { runCli } from './helpers/cli.ts';
+import { cliEnv, runCli } from './helpers/cli.ts';
 import { HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { TEST_DB, databaseUrlFor, openTestDb, withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance } from './helpers/sync.ts';
 
@@ -52,23 +52,42 @@ function dataDir(): string {
 	return dir;
 }
 
-/** The database file and its WAL, as bytes. */
-function files(dir: string): Buffer {
-	return Buffer.concat(
-		['parley.db', 'parley.db-wal']
-			.map((f) => path.join(dir, f))
-			.filter(existsSync)
-			.map((f) => readFileSync(f))
-	);
+/** A data folder and the database its servers use. */
+async function storage(dir: string): Promise<{ dataDir: string; databaseUrl: string }> {
+	return { dataDir: dir, databaseUrl: await databaseUrlFor(dir) };
 }
 
-function query<T>(server: TestServer | string, sql: string, ...args: unknown[]): T[] {
-	const db = openDb(typeof server === 'string' ? ({ dataDir: server } as TestServer) : server);
-	try {
-		return db.prepare(sql).all(...args) as T[];
-	} finally {
-		db.close();
+/**
+ * The bytes the database keeps on disk. SQLite: the file and its WAL. PostgreSQL: every file of the
+ * database's folder in the cluster, after a checkpoint wrote all changed pages out (the cluster's
+ * WAL is shared by every test database, so it is left out).
+ */
+async function files(dir: string): Promise<Buffer> {
+	if (TEST_DB === 'sqlite') {
+		return Buffer.concat(
+			['parley.db', 'parley.db-wal']
+				.map((f) => path.join(dir, f))
+				.filter(existsSync)
+				.map((f) => readFileSync(f))
+		);
 	}
+	return withTestDb(await storage(dir), async (db) => {
+		await db.run('CHECKPOINT');
+		// Files can go while they are listed (a VACUUM FULL replaces them): those read as NULL.
+		const rows = await db.all<{ bytes: Buffer | null }>(
+			`SELECT pg_read_binary_file("file", 0, (pg_stat_file("file", true))."size", true) AS "bytes" FROM (SELECT 'base/' || "oid" || '/' || pg_ls_dir('base/' || "oid") AS "file" FROM "pg_database" WHERE "datname" = current_database()) AS "files"`
+		);
+		return Buffer.concat(rows.flatMap((row) => (row.bytes ? [row.bytes] : [])));
+	});
+}
+
+async function query<T>(
+	server: TestServer | string,
+	sql: string,
+	...args: unknown[]
+): Promise<T[]> {
+	const target = typeof server === 'string' ? await storage(server) : server;
+	return withTestDb(target, (db) => db.all<T>(sql, ...args));
 }
 
 async function providerTest(user: TestUser, id: string) {
@@ -126,13 +145,14 @@ describe('encrypted at rest', () => {
 		await rest(admin, 'DELETE', `/admin/providers/${doomed.body.id}`);
 		await addInstance(admin.http, owui);
 		expect(await providerTest(admin, ids.a)).toEqual({ ok: true, models: 2 });
-		const bytes = files(server.dataDir);
+		const bytes = await files(server.dataDir);
+		expect(bytes.length).toBeGreaterThan(0);
 		for (const key of [KEYS.a, KEYS.old, KEYS.gone, owui.options.adminKey]) {
 			expect(bytes.includes(key), key).toBe(false);
 		}
-		const rows = query<{ apiKey: string }>(
+		const rows = await query<{ apiKey: string }>(
 			server,
-			"SELECT apiKey FROM Provider UNION ALL SELECT apiKey FROM Instance WHERE apiKey <> ''"
+			`SELECT "apiKey" FROM "Provider" UNION ALL SELECT "apiKey" FROM "Instance" WHERE "apiKey" <> ''`
 		);
 		expect(rows.length).toBe(2);
 		for (const row of rows) expect(row.apiKey).toMatch(/^enc:v1:[0-9a-f]{12}:[\w-]+$/);
@@ -149,16 +169,17 @@ describe('encrypted at rest', () => {
 		await setUpProvider(admin.http, fakes.b.url, KEYS.b);
 		await setUpProvider(admin.http, fakes.c.url, KEYS.c);
 		const ids = await providerIds(admin);
-		const [b] = query<{ apiKey: string }>(
+		const [b] = await query<{ apiKey: string }>(
 			server,
-			'SELECT apiKey FROM Provider WHERE id = ?',
+			'SELECT "apiKey" FROM "Provider" WHERE "id" = ?',
 			ids.b
 		);
-		const db = openDb(server);
 		const flipped = b.apiKey.slice(0, -2) + (b.apiKey.at(-2) === 'A' ? 'B' : 'A') + b.apiKey.at(-1);
-		db.prepare('UPDATE Provider SET apiKey = ? WHERE id = ?').run(flipped, ids.b);
-		db.prepare('UPDATE Provider SET apiKey = ? WHERE id = ?').run(b.apiKey, ids.c);
-		db.close();
+		await withTestDb(server, async (db) => {
+			const update = 'UPDATE "Provider" SET "apiKey" = ? WHERE "id" = ?';
+			expect(await db.run(update, flipped, ids.b)).toBe(1);
+			expect(await db.run(update, b.apiKey, ids.c)).toBe(1);
+		});
 		const before = fakes.b.requests.length + fakes.c.requests.length;
 		for (const id of [ids.b, ids.c]) {
 			const tested = await providerTest(admin, id);
@@ -212,19 +233,29 @@ describe('upgrading a database with plaintext keys', () => {
 		const first = await startServer({ env, dataDir: dir });
 		await first.stop();
 		// As an older version wrote it: plaintext keys, one of them deleted (its bytes linger).
-		const db = openDb({ dataDir: dir } as TestServer);
-		db.pragma('secure_delete = OFF');
-		const insert = db.prepare(
-			"INSERT INTO Provider (id, name, baseUrl, apiKey, enabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, 1, '2026-01-01T00:00:00.000+00:00', '2026-01-01T00:00:00.000+00:00')"
-		);
-		insert.run('legacy-a', 'Legacy A', fakes.a.url, KEYS.a);
-		insert.run('legacy-gone', 'Legacy gone', fakes.b.url, `${KEYS.gone}${'x'.repeat(3000)}`);
-		db.prepare("DELETE FROM Provider WHERE id = 'legacy-gone'").run();
-		db.pragma('user_version = 0');
-		db.pragma('wal_checkpoint(TRUNCATE)');
-		db.close();
-		expect(files(dir).includes(KEYS.a)).toBe(true);
-		expect(files(dir).includes(KEYS.gone)).toBe(true);
+		const db = await openTestDb((await storage(dir)).databaseUrl);
+		if (db.dialect === 'sqlite') await db.all('PRAGMA secure_delete = OFF');
+		const insert = (id: string, name: string, baseUrl: string, apiKey: string) =>
+			db.run(
+				`INSERT INTO "Provider" ("id", "name", "baseUrl", "apiKey", "enabled", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00.000+00:00', '2026-01-01T00:00:00.000+00:00')`,
+				id,
+				name,
+				baseUrl,
+				apiKey,
+				true
+			);
+		await insert('legacy-a', 'Legacy A', fakes.a.url, KEYS.a);
+		// Long (over a page of its own), and random so that PostgreSQL stores it uncompressed.
+		const padding = randomBytes(2250).toString('base64');
+		await insert('legacy-gone', 'Legacy gone', fakes.b.url, `${KEYS.gone}${padding}`);
+		await db.run(`DELETE FROM "Provider" WHERE "id" = 'legacy-gone'`);
+		if (db.dialect === 'sqlite') {
+			await db.run('PRAGMA user_version = 0');
+			await db.all('PRAGMA wal_checkpoint(TRUNCATE)');
+		}
+		await db.close();
+		expect((await files(dir)).includes(KEYS.a)).toBe(true);
+		expect((await files(dir)).includes(KEYS.gone)).toBe(true);
 
 		const server = await startServer({ env, dataDir: dir });
 		try {
@@ -233,12 +264,19 @@ describe('upgrading a database with plaintext keys', () => {
 					values: 1
 				}
 			);
-			expect(server.logs.some((l) => String(l.msg).startsWith('compacted the database'))).toBe(
-				true
+			const [legacy] = await query<{ apiKey: string }>(
+				dir,
+				`SELECT "apiKey" FROM "Provider" WHERE "id" = 'legacy-a'`
 			);
-			const bytes = files(dir);
-			expect(bytes.includes(KEYS.a)).toBe(false);
-			expect(bytes.includes(KEYS.gone)).toBe(false);
+			expect(legacy.apiKey).toMatch(/^enc:v1:[0-9a-f]{12}:[\w-]+$/);
+			// Only a SQLite file can come from before encryption: PostgreSQL is not compacted.
+			const compacted = server.logs.some((l) => String(l.msg).startsWith('compacted the database'));
+			expect(compacted).toBe(TEST_DB === 'sqlite');
+			if (TEST_DB === 'sqlite') {
+				const bytes = await files(dir);
+				expect(bytes.includes(KEYS.a)).toBe(false);
+				expect(bytes.includes(KEYS.gone)).toBe(false);
+			}
 			const admin = await newUser(server.url, 'Admin');
 			expect(await providerTest(admin, 'legacy-a')).toEqual({ ok: true, models: 2 });
 			admin.socket.disconnect();
@@ -307,12 +345,14 @@ describe('parley secrets rotate', () => {
 			await setUpProvider(admin.http, fakes.b.url, KEYS.b);
 			await addInstance(admin.http, owui);
 			const ids = await providerIds(admin);
-			const keyIds = () =>
-				query<{ apiKey: string }>(
-					dir,
-					'SELECT apiKey FROM Provider UNION ALL SELECT apiKey FROM Instance'
+			const keyIds = async () =>
+				(
+					await query<{ apiKey: string }>(
+						dir,
+						'SELECT "apiKey" FROM "Provider" UNION ALL SELECT "apiKey" FROM "Instance"'
+					)
 				).map((r) => r.apiKey.split(':')[2]);
-			const [oldId] = keyIds();
+			const [oldId] = await keyIds();
 			const oldKey = readFileSync(path.join(dir, 'secret.key'), 'utf8');
 
 			// A rotation cut off after it promoted the new key: the running server reads both.
@@ -321,31 +361,32 @@ describe('parley secrets rotate', () => {
 			writeFileSync(path.join(dir, 'secret.key'), `${next}\n`, { mode: 0o600 });
 			expect(await providerTest(admin, ids.a)).toEqual({ ok: true, models: 2 });
 			await rest(admin, 'PATCH', `/admin/providers/${ids.b}`, { apiKey: KEYS.b });
-			const mixed = keyIds();
+			const mixed = await keyIds();
 			expect(new Set(mixed).size).toBe(2);
 			expect(mixed).toContain(oldId);
 
-			const resumed = await runCli(['secrets', 'rotate'], { ...env, DATA_DIR: dir });
+			const resumed = await runCli(['secrets', 'rotate'], cliEnv(server, env));
 			expect(resumed.code, resumed.stderr).toBe(0);
 			expect(resumed.stdout).toMatch(
 				new RegExp(
 					`^Resumed the rotation: 2 API keys re-encrypted under key ([0-9a-f]{12}) \\(1 already were\\)\\.\\nRetired key ${oldId}\\.`
 				)
 			);
-			const newId = keyIds()[0];
-			expect(new Set(keyIds())).toEqual(new Set([newId]));
+			const [newId] = await keyIds();
+			expect(new Set(await keyIds())).toEqual(new Set([newId]));
 			expect(existsSync(path.join(dir, 'secret.key.previous'))).toBe(false);
 			expect(await providerTest(admin, ids.a)).toEqual({ ok: true, models: 2 });
 
 			// A fresh rotation, from the start.
-			const again = await runCli(['secrets', 'rotate'], { ...env, DATA_DIR: dir });
+			const again = await runCli(['secrets', 'rotate'], cliEnv(server, env));
 			expect(again.code, again.stderr).toBe(0);
 			expect(again.stdout).toMatch(/^Rotated: 3 API keys re-encrypted under key [0-9a-f]{12}\./);
-			expect(new Set(keyIds()).size).toBe(1);
-			expect(keyIds()[0]).not.toBe(newId);
+			expect(new Set(await keyIds()).size).toBe(1);
+			expect((await keyIds())[0]).not.toBe(newId);
 			expect(statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
 			expect(await providerTest(admin, ids.b)).toEqual({ ok: true, models: 2 });
-			for (const key of [KEYS.a, KEYS.b]) expect(files(dir).includes(key)).toBe(false);
+			const bytes = await files(dir);
+			for (const key of [KEYS.a, KEYS.b]) expect(bytes.includes(key)).toBe(false);
 			admin.socket.disconnect();
 		} finally {
 			await disposeServer(server);
@@ -366,7 +407,7 @@ describe('parley secrets rotate', () => {
 		server = await startServer({ env: both, dataDir: dir });
 		admin.http = Object.assign(new HttpClient(server.url), { cookies: admin.http.cookies });
 		expect(await providerTest(admin, a)).toEqual({ ok: true, models: 2 });
-		const rotated = await runCli(['secrets', 'rotate'], { ...both, DATA_DIR: dir });
+		const rotated = await runCli(['secrets', 'rotate'], cliEnv(server, both));
 		expect(rotated.code, rotated.stderr).toBe(0);
 		expect(rotated.stdout).toMatch(/remove SECRET_KEY_PREVIOUS from every Parley process/);
 		await server.stop();

@@ -3,7 +3,7 @@ import type { ConnectionTest, InstanceView, SyncProgress, SyncRunDto } from '#li
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { HttpClient, newUser, openSocket, type TestSocket } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 
@@ -195,11 +195,12 @@ describe('managing instances', () => {
 		});
 		expect(edited.body.nextSyncAt).not.toBeNull();
 		expect((await syncNow(admin, instance.id)).status).toBe('succeeded');
-		const db = openDb(server);
-		const names = db
-			.prepare('SELECT DISTINCT providerName FROM UsageRecord WHERE instanceId = ?')
-			.all(instance.id) as { providerName: string }[];
-		db.close();
+		const names = await withTestDb(server, (db) =>
+			db.all(
+				'SELECT DISTINCT "providerName" FROM "UsageRecord" WHERE "instanceId" = ?',
+				instance.id
+			)
+		);
 		expect(names).toEqual([{ providerName: 'Main renamed' }]);
 		await asAdmin(`/api/v1/admin/instances/${instance.id}`, {
 			method: 'PATCH',
@@ -228,8 +229,7 @@ describe('managing instances', () => {
 	test('deleting an instance removes everything imported from it', async () => {
 		const gone = await asAdmin(`/api/v1/admin/instances/${instance.id}`, { method: 'DELETE' });
 		expect(gone.status).toBe(204);
-		const db = openDb(server);
-		try {
+		await withTestDb(server, async (db) => {
 			for (const table of [
 				'InstanceUser',
 				'InstanceChat',
@@ -238,14 +238,13 @@ describe('managing instances', () => {
 				'UsageRecord',
 				'SyncRun'
 			]) {
-				const { n } = db
-					.prepare(`SELECT count(*) n FROM ${table} WHERE instanceId = ?`)
-					.get(instance.id) as { n: number };
-				expect(n, table).toBe(0);
+				const row = await db.get<{ n: number }>(
+					`SELECT count(*) AS n FROM "${table}" WHERE "instanceId" = ?`,
+					instance.id
+				);
+				expect(row?.n, table).toBe(0);
 			}
-		} finally {
-			db.close();
-		}
+		});
 		expect((await asAdmin(`/api/v1/admin/instances/${instance.id}`)).status).toBe(404);
 	});
 });

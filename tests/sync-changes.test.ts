@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
 
@@ -30,15 +30,9 @@ afterAll(async () => {
 	await fake.close();
 });
 
-function expectExact() {
-	const db = openDb(server);
-	try {
-		const expected = expectedTotals(fake);
-		const actual = actualTotals(db, instanceId);
-		expect(actual).toEqual(expected);
-	} finally {
-		db.close();
-	}
+async function expectExact() {
+	const actual = await withTestDb(server, (db) => actualTotals(db, instanceId));
+	expect(actual).toEqual(expectedTotals(fake));
 }
 
 const chatsOf = (userId: string) =>
@@ -85,37 +79,45 @@ test('added, updated and hard-deleted chats and users: exactly those changes, on
 		failed: 0
 	});
 	expect(run.counts.messages.deleted).toBeGreaterThanOrEqual(1);
-	expectExact();
+	await expectExact();
 
-	const db = openDb(server);
-	try {
-		const chat = db
-			.prepare('SELECT deletedAt FROM InstanceChat WHERE instanceId = ? AND remoteId = ?')
-			.get(instanceId, deletedChat.id) as { deletedAt: string | null };
-		expect(chat.deletedAt).not.toBeNull();
-		const user = db
-			.prepare('SELECT deletedAt FROM InstanceUser WHERE instanceId = ? AND remoteId = ?')
-			.get(instanceId, goneUser.id) as { deletedAt: string | null };
-		expect(user.deletedAt).not.toBeNull();
+	await withTestDb(server, async (db) => {
+		const chat = await db.get<{ deletedAt: unknown }>(
+			'SELECT "deletedAt" FROM "InstanceChat" WHERE "instanceId" = ? AND "remoteId" = ?',
+			instanceId,
+			deletedChat.id
+		);
+		expect(chat?.deletedAt).not.toBeNull();
+		expect(chat?.deletedAt).toBeDefined();
+		const user = await db.get<{ deletedAt: unknown }>(
+			'SELECT "deletedAt" FROM "InstanceUser" WHERE "instanceId" = ? AND "remoteId" = ?',
+			instanceId,
+			goneUser.id
+		);
+		expect(user?.deletedAt).not.toBeNull();
+		expect(user?.deletedAt).toBeDefined();
 		// Soft deletes keep the rows, marked, so history stays auditable.
-		const kept = db
-			.prepare(
-				'SELECT count(*) n, sum(deletedAt IS NOT NULL) d FROM UsageRecord WHERE instanceId = ? AND userId = ?'
-			)
-			.get(instanceId, goneUser.id) as { n: number; d: number };
-		expect(kept.n).toBeGreaterThan(0);
-		expect(kept.d).toBe(kept.n);
-		const answer = db
-			.prepare('SELECT deletedAt FROM UsageRecord WHERE instanceId = ? AND messageId = ?')
-			.get(instanceId, `${pruned.id}-${droppedAnswer}`) as { deletedAt: string | null };
-		expect(answer.deletedAt).not.toBeNull();
-		const title = db
-			.prepare('SELECT title FROM InstanceChat WHERE instanceId = ? AND remoteId = ?')
-			.get(instanceId, renamed.id) as { title: string };
-		expect(title.title).toBe('Renamed chat');
-	} finally {
-		db.close();
-	}
+		const kept = await db.get<{ n: number; d: number }>(
+			'SELECT count(*) AS n, count("deletedAt") AS d FROM "UsageRecord" WHERE "instanceId" = ? AND "userId" = ?',
+			instanceId,
+			goneUser.id
+		);
+		expect(kept?.n).toBeGreaterThan(0);
+		expect(kept?.d).toBe(kept?.n);
+		const answer = await db.get<{ deletedAt: unknown }>(
+			'SELECT "deletedAt" FROM "UsageRecord" WHERE "instanceId" = ? AND "messageId" = ?',
+			instanceId,
+			`${pruned.id}-${droppedAnswer}`
+		);
+		expect(answer?.deletedAt).not.toBeNull();
+		expect(answer?.deletedAt).toBeDefined();
+		const title = await db.get<{ title: string }>(
+			'SELECT "title" FROM "InstanceChat" WHERE "instanceId" = ? AND "remoteId" = ?',
+			instanceId,
+			renamed.id
+		);
+		expect(title?.title).toBe('Renamed chat');
+	});
 });
 
 test('an old chat deleted past the watermark of a user with many pages is still noticed', async () => {
@@ -128,7 +130,7 @@ test('an old chat deleted past the watermark of a user with many pages is still 
 	expect(run.status).toBe('succeeded');
 	expect(run.counts.chats).toMatchObject({ added: 0, updated: 0, deleted: 1 });
 	expect(fake.count('chat')).toBe(0);
-	expectExact();
+	await expectExact();
 });
 
 test('a chat that comes back (restored) is imported again and counts once', async () => {
@@ -139,7 +141,7 @@ test('a chat that comes back (restored) is imported again and counts once', asyn
 	fake.data.chats.set(chat.id, chat);
 	const run = await syncNow(admin, instanceId);
 	expect(run.counts.chats).toMatchObject({ updated: 1, deleted: 0 });
-	expectExact();
+	await expectExact();
 });
 
 test('a full re-sync of an unchanged instance reports nothing updated; a real change still counts', async () => {
@@ -170,5 +172,5 @@ test('a full re-sync of an unchanged instance reports nothing updated; a real ch
 		failed: 0
 	});
 	expect(changed.counts.messages).toMatchObject({ added: 2, updated: 0, deleted: 0 });
-	expectExact();
+	await expectExact();
 });

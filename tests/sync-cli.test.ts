@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { runCli } from './helpers/cli.ts';
+import { cliEnv, runCli } from './helpers/cli.ts';
 import { newUser } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals } from './helpers/sync.ts';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 	await addInstance(admin, fake, { name: 'Other', apiKey: 'sk-wrong' });
 	// The CLI works on the database alone: the web server need not run.
 	await server.stop();
-	env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
+	env = cliEnv(server, allowOutbound(fake.url));
 });
 
 afterAll(async () => {
@@ -37,12 +37,8 @@ test('`parley sync --instance NAME` imports with progress on stderr and a summar
 	expect(stderr).toMatch(/✓ Chats /);
 	expect(stdout).toMatch(/^Team Chat: succeeded in \d+\.\d s, \d+ requests\n/);
 	expect(stdout).toContain('  Users            +5 added, 0 updated, 0 deleted, 0 unchanged');
-	const db = openDb(server);
-	try {
-		expect(actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
-	} finally {
-		db.close();
-	}
+	const actual = await withTestDb(server, (db) => actualTotals(db, instanceId));
+	expect(actual).toEqual(expectedTotals(fake));
 });
 
 test('`parley sync status` lists instances, last runs and totals', async () => {

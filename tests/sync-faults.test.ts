@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FakeOpenWebUI, Route } from './fakes/open-webui.ts';
 import { World, type FakeChat } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { parseDbDate, withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, startFakes, syncNow } from './helpers/sync.ts';
 
@@ -49,30 +49,26 @@ function span(fake: FakeOpenWebUI, route: Route): number {
 }
 
 function totals(instanceId: string) {
-	const db = openDb(server);
-	try {
-		return actualTotals(db, instanceId);
-	} finally {
-		db.close();
-	}
+	return withTestDb(server, (db) => actualTotals(db, instanceId));
 }
 
 /** Whether anything of a chat reached the database. */
-function imported(instanceId: string, chatId: string): number {
-	const db = openDb(server);
-	try {
-		const q = (table: string, column: string) =>
+function imported(instanceId: string, chatId: string): Promise<number> {
+	return withTestDb(server, async (db) => {
+		const q = async (table: string, column: string) =>
 			(
-				db
-					.prepare(`SELECT count(*) n FROM ${table} WHERE instanceId = ? AND ${column} = ?`)
-					.get(instanceId, chatId) as { n: number }
-			).n;
+				await db.get<{ n: number }>(
+					`SELECT count(*) AS n FROM "${table}" WHERE "instanceId" = ? AND "${column}" = ?`,
+					instanceId,
+					chatId
+				)
+			)?.n ?? 0;
 		return (
-			q('InstanceChat', 'remoteId') + q('InstanceMessage', 'chatId') + q('UsageRecord', 'chatId')
+			(await q('InstanceChat', 'remoteId')) +
+			(await q('InstanceMessage', 'chatId')) +
+			(await q('UsageRecord', 'chatId'))
 		);
-	} finally {
-		db.close();
-	}
+	});
 }
 
 const chatPath = (chat: FakeChat) => new RegExp(`^/api/v1/chats/${chat.id}$`);
@@ -88,7 +84,7 @@ describe('transient failures', () => {
 		expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(2);
 		expect(fake.requests.filter((r) => r.status >= 500)).toHaveLength(3);
 		expect(fake.count('chat')).toBe(fake.data.chats.size + 2);
-		expect(totals(id)).toEqual(expectedTotals(fake));
+		expect(await totals(id)).toEqual(expectedTotals(fake));
 	});
 
 	test('a chat that times out on every try fails alone; the rest is imported', async () => {
@@ -162,7 +158,7 @@ describe('push back (429, 503): the rate adapts, Retry-After is honoured', () =>
 		const retry = fake.requests.filter((r) => r.path === refusal.path && r.at > refusal.at);
 		expect(retry).toHaveLength(1);
 		expect(retry[0].at - refusal.at).toBeGreaterThanOrEqual(1900);
-		expect(totals(id)).toEqual(expectedTotals(fake));
+		expect(await totals(id)).toEqual(expectedTotals(fake));
 	});
 });
 
@@ -180,7 +176,7 @@ describe('bad answers for one item: a clear error, nothing partial, the run goes
 				message: expect.stringMatching(/not valid JSON/) as string
 			})
 		]);
-		expect(imported(id, broken.id)).toBe(0);
+		expect(await imported(id, broken.id)).toBe(0);
 		expect(run.counts.chats).toMatchObject({ added: fake.data.chats.size - 1, failed: 1 });
 	});
 
@@ -192,7 +188,7 @@ describe('bad answers for one item: a clear error, nothing partial, the run goes
 		const run = await syncNow(admin, id);
 		expect(run.status).toBe('partial');
 		expect(run.errors[0].message).toBe(`message ${second.id} has no "role".`);
-		expect(imported(id, chat.id)).toBe(0);
+		expect(await imported(id, chat.id)).toBe(0);
 	});
 
 	test('a chat larger than the size limit', async () => {
@@ -203,7 +199,7 @@ describe('bad answers for one item: a clear error, nothing partial, the run goes
 		expect(run.status).toBe('partial');
 		expect(run.errors[0]).toMatchObject({ remoteId: huge.id });
 		expect(run.errors[0].message).toMatch(/over the 64 KB limit \(SYNC_MAX_RESPONSE_BYTES\)/);
-		expect(imported(id, huge.id)).toBe(0);
+		expect(await imported(id, huge.id)).toBe(0);
 	});
 
 	test('timestamps in the future are clamped to the chat’s time, with a warning', async () => {
@@ -219,12 +215,14 @@ describe('bad answers for one item: a clear error, nothing partial, the run goes
 				message: expect.stringMatching(/in the future/) as string
 			})
 		]);
-		const db = openDb(server);
-		const row = db
-			.prepare('SELECT createdAt FROM InstanceMessage WHERE instanceId = ? AND remoteId = ?')
-			.get(id, `${chat.id}-${first.id}`) as { createdAt: string };
-		db.close();
-		expect(new Date(row.createdAt).getTime()).toBe(chat.updated_at * 1000);
+		const row = await withTestDb(server, (db) =>
+			db.get<{ createdAt: unknown }>(
+				'SELECT "createdAt" FROM "InstanceMessage" WHERE "instanceId" = ? AND "remoteId" = ?',
+				id,
+				`${chat.id}-${first.id}`
+			)
+		);
+		expect(parseDbDate(row?.createdAt).getTime()).toBe(chat.updated_at * 1000);
 	});
 });
 
@@ -265,6 +263,6 @@ describe('failures that stop the run, with the reason on the run', () => {
 		const again = await syncNow(admin, id);
 		expect(again.status).toBe('succeeded');
 		expect(again.counts.chats.added + run.counts.chats.added).toBe(fake.data.chats.size);
-		expect(totals(id)).toEqual(expectedTotals(fake));
+		expect(await totals(id)).toEqual(expectedTotals(fake));
 	});
 });

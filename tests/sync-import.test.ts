@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { openTestDb, withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, rowCounts, syncNow } from './helpers/sync.ts';
 
@@ -37,18 +37,13 @@ describe('a first sync', () => {
 		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
 		expect(run.trigger).toBe('manual');
 		const expected = expectedTotals(fake);
-		const db = openDb(server);
-		try {
-			const actual = actualTotals(db, instanceId);
-			expect(actual.users).toBe(expected.users);
-			expect(actual.chats).toBe(expected.chats);
-			expect(actual.messages).toEqual(expected.messages);
-			expect(actual.byModel).toEqual(expected.byModel);
-			expect(actual.byUser).toEqual(expected.byUser);
-			expect(actual.byDay).toEqual(expected.byDay);
-		} finally {
-			db.close();
-		}
+		const actual = await withTestDb(server, (db) => actualTotals(db, instanceId));
+		expect(actual.users).toBe(expected.users);
+		expect(actual.chats).toBe(expected.chats);
+		expect(actual.messages).toEqual(expected.messages);
+		expect(actual.byModel).toEqual(expected.byModel);
+		expect(actual.byUser).toEqual(expected.byUser);
+		expect(actual.byDay).toEqual(expected.byDay);
 		expect(run.counts.users.added).toBe(expected.users);
 		expect(run.counts.chats.added).toBe(expected.chats);
 		const messageCount = Object.values(expected.messages).reduce((a, b) => a + b, 0);
@@ -59,32 +54,28 @@ describe('a first sync', () => {
 	});
 
 	test('imports models, knowledge bases, files and feedback', async () => {
-		const db = openDb(server);
-		try {
-			const kinds = db
-				.prepare(
-					'SELECT kind, count(*) n FROM InstanceItem WHERE instanceId = ? AND deletedAt IS NULL GROUP BY kind'
-				)
-				.all(instanceId) as { kind: string; n: number }[];
+		await withTestDb(server, async (db) => {
+			const kinds = await db.all<{ kind: string; n: number }>(
+				'SELECT "kind", count(*) AS n FROM "InstanceItem" WHERE "instanceId" = ? AND "deletedAt" IS NULL GROUP BY "kind"',
+				instanceId
+			);
 			expect(Object.fromEntries(kinds.map((k) => [k.kind, k.n]))).toEqual({
 				model: fake.data.models.length,
 				knowledge: fake.data.knowledge.size,
 				file: fake.data.files.size,
 				feedback: fake.data.feedback.size
 			});
-		} finally {
-			db.close();
-		}
+		});
 	});
 
 	test('usage rows carry the seam the usage dashboard reads', async () => {
-		const db = openDb(server);
-		try {
-			const row = db
-				.prepare(
-					"SELECT * FROM UsageRecord WHERE instanceId = ? AND tokensEstimated = 0 AND status = 'done' LIMIT 1"
-				)
-				.get(instanceId) as Record<string, unknown>;
+		await withTestDb(server, async (db) => {
+			const row = await db.get(
+				`SELECT * FROM "UsageRecord" WHERE "instanceId" = ? AND "tokensEstimated" = ? AND "status" = 'done' LIMIT 1`,
+				instanceId,
+				false
+			);
+			if (!row) throw new Error('no usage row with counts from the instance');
 			expect(row.providerName).toBe('Acme');
 			expect(row.costUsd).toBe(0);
 			expect(row.deletedAt).toBeNull();
@@ -92,20 +83,20 @@ describe('a first sync', () => {
 			expect(chat).toBeDefined();
 			expect(row.userId).toBe(chat?.user_id);
 			expect(String(row.messageId).startsWith(`${row.chatId}-`)).toBe(true);
-			const names = db
-				.prepare('SELECT count(*) n FROM InstanceUser WHERE instanceId = ? AND remoteId = ?')
-				.get(instanceId, row.userId) as { n: number };
-			expect(names.n).toBe(1);
-		} finally {
-			db.close();
-		}
+			const names = await db.get<{ n: number }>(
+				'SELECT count(*) AS n FROM "InstanceUser" WHERE "instanceId" = ? AND "remoteId" = ?',
+				instanceId,
+				row.userId
+			);
+			expect(names?.n).toBe(1);
+		});
 	});
 });
 
 describe('a re-sync of an unchanged instance', () => {
 	test('lists everything but fetches no chat body and changes nothing', async () => {
-		const db = openDb(server);
-		const before = rowCounts(db, instanceId);
+		const db = await openTestDb(server.databaseUrl);
+		const before = await rowCounts(db, instanceId);
 		fake.resetRequests();
 		const run = await syncNow(admin, instanceId);
 		expect(run.status).toBe('succeeded');
@@ -128,13 +119,13 @@ describe('a re-sync of an unchanged instance', () => {
 				failed: 0
 			});
 		}
-		expect(rowCounts(db, instanceId)).toEqual(before);
-		db.close();
+		expect(await rowCounts(db, instanceId)).toEqual(before);
+		await db.close();
 	});
 
 	test('a full sync re-reads every chat without duplicating anything', async () => {
-		const db = openDb(server);
-		const before = rowCounts(db, instanceId);
+		const db = await openTestDb(server.databaseUrl);
+		const before = await rowCounts(db, instanceId);
 		fake.resetRequests();
 		const run = await syncNow(admin, instanceId, { full: true });
 		expect(run.status).toBe('succeeded');
@@ -146,7 +137,7 @@ describe('a re-sync of an unchanged instance', () => {
 			unchanged: fake.data.chats.size
 		});
 		expect(run.counts.messages).toMatchObject({ added: 0, updated: 0, deleted: 0 });
-		expect(rowCounts(db, instanceId)).toEqual(before);
-		db.close();
+		expect(await rowCounts(db, instanceId)).toEqual(before);
+		await db.close();
 	});
 });

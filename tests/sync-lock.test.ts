@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { startCli } from './helpers/cli.ts';
+import { cliEnv, startCli } from './helpers/cli.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb, sqliteDate } from './helpers/db.ts';
+import { dbDate, withTestDb, type TestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, waitForRun } from './helpers/sync.ts';
 
@@ -29,6 +29,9 @@ afterAll(async () => {
 	await fake.close();
 });
 
+const lockCount = async (db: TestDb) =>
+	(await db.get<{ n: number }>('SELECT count(*) AS n FROM "SyncLock"'))?.n;
+
 const start = (full = false) =>
 	admin.json<{ run: SyncRunDto } & { error?: { code: string; message: string } }>(
 		`/api/v1/admin/instances/${instanceId}/sync`,
@@ -52,46 +55,36 @@ test('two runs of one instance cannot happen at once (same server)', async () =>
 });
 
 test('the CLI and the server share the lock, both ways', async () => {
-	const env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
-	// The server runs; the CLI is refused with exit code 3 and the holder.
+	const env = cliEnv(server, allowOutbound(fake.url));
+	// The server runs (its chat requests held until the CLI gave up); the CLI is refused with exit
+	// code 3 and the holder.
+	const releaseServer = fake.hold('chat');
 	const running = await start(true);
 	expect(running.status).toBe(202);
 	const refused = await startCli(['sync', '--instance', name], env).exited;
-	expect(refused.code).toBe(3);
+	releaseServer();
+	expect(refused.code, refused.stdout + refused.stderr).toBe(3);
 	expect(refused.stderr).toMatch(
 		new RegExp(`A sync of ${name} is already running \\(by process \\d+ on `)
 	);
 	await waitForRun(admin, instanceId, running.body.run.id);
 
-	// The CLI runs (a full run: slow enough); the server is refused.
+	// The CLI runs (its chat requests held until the server was refused); the server is refused.
+	const releaseCli = fake.hold('chat');
 	const cli = startCli(['sync', '--instance', name, '--full'], env);
-	await expect
-		.poll(
-			async () => {
-				const db = openDb(server);
-				try {
-					return (db.prepare('SELECT count(*) n FROM SyncLock').get() as { n: number }).n;
-				} finally {
-					db.close();
-				}
-			},
-			{ timeout: 15_000, interval: 50 }
-		)
-		.toBe(1);
+	await expect.poll(() => withTestDb(server, lockCount), { timeout: 15_000, interval: 50 }).toBe(1);
 	const blocked = await start();
 	expect(blocked.status).toBe(409);
 	expect(blocked.body.error?.message).toMatch(/already running \(by process \d+ on /);
+	releaseCli();
 	const done = await cli.exited;
 	expect(done.code, done.stderr).toBe(0);
 	expect(done.stdout).toMatch(new RegExp(`^${name}: succeeded in \\d+\\.\\d s`));
 
-	const db = openDb(server);
-	try {
-		expect(actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
-		expect((db.prepare('SELECT count(*) n FROM SyncLock').get() as { n: number }).n).toBe(0);
-	} finally {
-		db.close();
-	}
+	await withTestDb(server, async (db) => {
+		expect(await actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
+		expect(await lockCount(db)).toBe(0);
+	});
 	const { body } = await admin.json<{ runs: SyncRunDto[] }>(
 		`/api/v1/admin/instances/${instanceId}/runs`
 	);
@@ -99,7 +92,7 @@ test('the CLI and the server share the lock, both ways', async () => {
 });
 
 test('a CLI run killed with SIGKILL: the run that takes its lock over records it as interrupted', async () => {
-	const env = { DATA_DIR: server.dataDir, ...allowOutbound(fake.url) };
+	const env = cliEnv(server, allowOutbound(fake.url));
 	let bodies = 0;
 	const midRun = new Promise<void>((resolve) => {
 		fake.onRequest = (request) => {
@@ -113,25 +106,22 @@ test('a CLI run killed with SIGKILL: the run that takes its lock over records it
 	const exited = await cli.exited;
 	expect(exited.code).toBeNull();
 
-	const runRow = () => {
-		const db = openDb(server);
-		try {
-			return db
-				.prepare(
-					"SELECT id, status, error, finishedAt FROM SyncRun WHERE trigger = 'cli' ORDER BY startedAt DESC LIMIT 1"
-				)
-				.get() as { id: string; status: string; error: string | null; finishedAt: number | null };
-		} finally {
-			db.close();
-		}
+	const runRow = async () => {
+		const row = await withTestDb(server, (db) =>
+			db.get<{ id: string; status: string; error: string | null; finishedAt: unknown }>(
+				`SELECT "id", "status", "error", "finishedAt" FROM "SyncRun" WHERE "trigger" = 'cli' ORDER BY "startedAt" DESC LIMIT 1`
+			)
+		);
+		if (!row) throw new Error('no run of the CLI was recorded');
+		return row;
 	};
-	const killed = runRow();
+	const killed = await runRow();
 	// Nobody has looked yet: the dead process's run still says running, and its lock is there.
 	expect(killed.status).toBe('running');
 
 	const next = await start();
 	expect(next.status).toBe(202);
-	expect(runRow()).toMatchObject({
+	expect(await runRow()).toMatchObject({
 		id: killed.id,
 		status: 'interrupted',
 		error: expect.stringMatching(
@@ -145,36 +135,39 @@ test('a CLI run killed with SIGKILL: the run that takes its lock over records it
 		`/api/v1/admin/instances/${instanceId}/runs`
 	);
 	expect(body.runs.filter((r) => r.status === 'running')).toEqual([]);
-	const db = openDb(server);
-	try {
-		expect(actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
-	} finally {
-		db.close();
-	}
+	await withTestDb(server, async (db) => {
+		expect(await actualTotals(db, instanceId)).toEqual(expectedTotals(fake));
+	});
 });
 
 test('a lock of another host is waited for while renewed, and taken over once it expired', async () => {
 	// A run of a Parley on another machine sharing the database: its pid cannot be checked here.
 	const runId = '019400aa-0000-7000-8000-00000000beef';
-	const plant = (expiresAt: number) => {
-		const db = openDb(server);
-		try {
-			db.prepare(
-				"INSERT OR REPLACE INTO SyncRun (id, instanceId, trigger, status, startedAt) VALUES (?, ?, 'schedule', 'running', ?)"
-			).run(runId, instanceId, sqliteDate(new Date(Date.now() - 120_000)));
-			db.prepare(
-				"INSERT OR REPLACE INTO SyncLock (instanceId, runId, host, pid, heartbeatAt, expiresAt) VALUES (?, ?, 'elsewhere.example', 4242, ?, ?)"
-			).run(instanceId, runId, expiresAt - 60_000, expiresAt);
-		} finally {
-			db.close();
-		}
-	};
-	plant(Date.now() + 60_000);
+	// Replaces the run and the lock with fresh rows, as if that Parley had just written them.
+	const plant = (expiresAt: number) =>
+		withTestDb(server, async (db) => {
+			await db.run('DELETE FROM "SyncLock" WHERE "instanceId" = ?', instanceId);
+			await db.run('DELETE FROM "SyncRun" WHERE "id" = ?', runId);
+			await db.run(
+				`INSERT INTO "SyncRun" ("id", "instanceId", "trigger", "status", "startedAt") VALUES (?, ?, 'schedule', 'running', ?)`,
+				runId,
+				instanceId,
+				dbDate(new Date(Date.now() - 120_000))
+			);
+			await db.run(
+				`INSERT INTO "SyncLock" ("instanceId", "runId", "host", "pid", "heartbeatAt", "expiresAt") VALUES (?, ?, 'elsewhere.example', 4242, ?, ?)`,
+				instanceId,
+				runId,
+				expiresAt - 60_000,
+				expiresAt
+			);
+		});
+	await plant(Date.now() + 60_000);
 	const refused = await start();
 	expect(refused.status).toBe(409);
 	expect(refused.body.error?.message).toMatch(/by process 4242 on elsewhere\.example/);
 
-	plant(Date.now() - 1000);
+	await plant(Date.now() - 1000);
 	const next = await start();
 	expect(next.status).toBe(202);
 	const { body } = await admin.json<{ runs: SyncRunDto[] }>(

@@ -8,7 +8,7 @@ import type { SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 
@@ -42,18 +42,15 @@ afterAll(async () => {
 });
 
 /** The imported models that are not marked deleted. */
-function liveModels(): string[] {
-	const db = openDb(server);
-	try {
-		const rows = db
-			.prepare(
-				"SELECT remoteId FROM InstanceItem WHERE instanceId = ? AND kind = 'model' AND deletedAt IS NULL ORDER BY remoteId"
-			)
-			.all(instanceId) as { remoteId: string }[];
-		return rows.map((r) => r.remoteId);
-	} finally {
-		db.close();
-	}
+async function liveModels(): Promise<string[]> {
+	const rows = await withTestDb(server, (db) =>
+		db.all<{ remoteId: string }>(
+			`SELECT "remoteId" FROM "InstanceItem" WHERE "instanceId" = ? AND "kind" = 'model' AND "deletedAt" IS NULL`,
+			instanceId
+		)
+	);
+	// Sorted here: the two databases may collate text differently.
+	return rows.map((r) => r.remoteId).sort();
 }
 
 async function sync(): Promise<SyncRunDto> {
@@ -71,7 +68,7 @@ test('a 60 % shrink (one connection down) deletes nothing at once; the same list
 	fake.connectionsDown = new Set(['ollama']);
 	const first = await sync();
 	expect(first.counts.models).toMatchObject({ deleted: 0 });
-	expect(liveModels()).toHaveLength(10);
+	expect(await liveModels()).toHaveLength(10);
 	expect(fake.count('workspace-models')).toBe(1);
 	expect(warnings(first)).toEqual([
 		expect.stringMatching(
@@ -83,20 +80,26 @@ test('a 60 % shrink (one connection down) deletes nothing at once; the same list
 	// workspace list still has, stays.
 	const later = await sync();
 	expect(later.counts.models).toMatchObject({ deleted: 5 });
-	expect(liveModels()).toEqual(['claude-sonnet', 'gpt-4o', 'llama3.1:8b', 'support-bot', 'writer']);
+	expect(await liveModels()).toEqual([
+		'claude-sonnet',
+		'gpt-4o',
+		'llama3.1:8b',
+		'support-bot',
+		'writer'
+	]);
 
 	// Ollama answers again: its models come back.
 	fake.connectionsDown = new Set();
 	const back = await sync();
 	expect(back.counts.models).toMatchObject({ added: 0, updated: 5, deleted: 0 });
-	expect(liveModels()).toHaveLength(10);
+	expect(await liveModels()).toHaveLength(10);
 });
 
 test('a model really deleted is marked deleted at once', async () => {
 	world.deleteModel('phi4');
 	const run = await sync();
 	expect(run.counts.models).toMatchObject({ deleted: 1, unchanged: 9 });
-	expect(liveModels()).not.toContain('phi4');
+	expect(await liveModels()).not.toContain('phi4');
 	expect(warnings(run)).toEqual([]);
 	// A trusted list lacking no preset needs no second source.
 	expect(fake.count('workspace-models')).toBe(0);
@@ -108,7 +111,7 @@ test('an empty list (right after a restart) deletes only what the workspace list
 	world.deleteModel('writer');
 	const run = await sync();
 	expect(run.counts.models).toMatchObject({ deleted: 1 });
-	expect(liveModels()).toEqual([
+	expect(await liveModels()).toEqual([
 		'claude-sonnet',
 		'deepseek-r1',
 		'gemma3:4b',
@@ -127,7 +130,7 @@ test('an empty list (right after a restart) deletes only what the workspace list
 	// Still empty on the next run: still nothing deleted.
 	const again = await sync();
 	expect(again.counts.models).toMatchObject({ deleted: 0 });
-	expect(liveModels()).toHaveLength(8);
+	expect(await liveModels()).toHaveLength(8);
 
 	fake.connectionsDown = new Set();
 	const up = await sync();
@@ -140,7 +143,7 @@ test('an empty list with no workspace list to ask (an older version): nothing is
 	fake.fault({ route: 'workspace-models', html: true });
 	const run = await sync();
 	expect(run.counts.models).toMatchObject({ deleted: 0 });
-	expect(liveModels()).toHaveLength(8);
+	expect(await liveModels()).toHaveLength(8);
 	expect(warnings(run)).toEqual([
 		expect.stringMatching(
 			/^The workspace model list \(\/api\/v1\/models\/list\) could not be read to confirm deletions: .*web page/

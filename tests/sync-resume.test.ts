@@ -3,7 +3,7 @@ import type { SyncRunDto } from '#lib/shared/sync.ts';
 import type { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { HttpClient, newUser } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import {
 	actualTotals,
@@ -46,21 +46,18 @@ async function instance() {
 }
 
 /** Exact totals, and exactly one row per remote entity (no duplicates from the retry). */
-function expectExact(fake: FakeOpenWebUI, instanceId: string) {
-	const db = openDb(server);
-	try {
+async function expectExact(fake: FakeOpenWebUI, instanceId: string) {
+	await withTestDb(server, async (db) => {
 		const expected = expectedTotals(fake);
-		expect(actualTotals(db, instanceId)).toEqual(expected);
+		expect(await actualTotals(db, instanceId)).toEqual(expected);
 		const messages = Object.values(expected.messages).reduce((a, b) => a + b, 0);
-		expect(rowCounts(db, instanceId)).toMatchObject({
+		expect(await rowCounts(db, instanceId)).toMatchObject({
 			InstanceUser: expected.users,
 			InstanceChat: expected.chats,
 			InstanceMessage: messages,
 			UsageRecord: expected.messages.assistant
 		});
-	} finally {
-		db.close();
-	}
+	});
 }
 
 async function runs(instanceId: string): Promise<SyncRunDto[]> {
@@ -79,9 +76,7 @@ test('a server killed mid-run (SIGKILL) restarts, records the run as interrupted
 	await startSync(admin, id);
 	await killed;
 	fake.onRequest = undefined;
-	const partial = openDb(server);
-	const before = rowCounts(partial, id);
-	partial.close();
+	const before = await withTestDb(server, (db) => rowCounts(db, id));
 	expect(before.InstanceChat).toBeLessThan(fake.data.chats.size);
 
 	server = await startServer({ env, dataDir: server.dataDir });
@@ -98,11 +93,11 @@ test('a server killed mid-run (SIGKILL) restarts, records the run as interrupted
 	expect(next.status, JSON.stringify(next.errors)).toBe('succeeded');
 	expect(next.counts.chats.added).toBe(fake.data.chats.size - before.InstanceChat);
 	expect(fake.count('chat')).toBe(fake.data.chats.size - before.InstanceChat);
-	expectExact(fake, id);
-	const db = openDb(server);
-	const locks = db.prepare('SELECT count(*) n FROM SyncLock').get() as { n: number };
-	db.close();
-	expect(locks.n).toBe(0);
+	await expectExact(fake, id);
+	const locks = await withTestDb(server, (db) =>
+		db.get<{ n: number }>('SELECT count(*) AS n FROM "SyncLock"')
+	);
+	expect(locks?.n).toBe(0);
 });
 
 test('a run stopped by an admin is recorded as cancelled; the next run ends exact', async () => {
@@ -129,7 +124,7 @@ test('a run stopped by an admin is recorded as cancelled; the next run ends exac
 	expect((await waitForRun(admin, id, run.id)).status).toBe('cancelled');
 	const next = await syncNow(admin, id);
 	expect(next.status).toBe('succeeded');
-	expectExact(fake, id);
+	await expectExact(fake, id);
 });
 
 test('a graceful shutdown mid-run records the run as interrupted', async () => {
@@ -154,7 +149,7 @@ test('a graceful shutdown mid-run records the run as interrupted', async () => {
 		error: 'Parley stopped during the run; the next run resumes.'
 	});
 	expect((await syncNow(admin, id)).status).toBe('succeeded');
-	expectExact(fake, id);
+	await expectExact(fake, id);
 });
 
 test('stopping when nothing runs is a 404', async () => {

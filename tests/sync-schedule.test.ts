@@ -3,7 +3,7 @@ import type { InstanceView, SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb, sqliteDate } from './helpers/db.ts';
+import { dbDate, withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, waitForRun } from './helpers/sync.ts';
 
@@ -28,10 +28,11 @@ afterAll(async () => {
 const runsOf = async (id: string) =>
 	(await admin.json<{ runs: SyncRunDto[] }>(`/api/v1/admin/instances/${id}/runs`)).body.runs;
 
-function setNextSync(id: string, at: Date) {
-	const db = openDb(server);
-	db.prepare('UPDATE Instance SET nextSyncAt = ? WHERE id = ?').run(sqliteDate(at), id);
-	db.close();
+async function setNextSync(id: string, at: Date) {
+	const changed = await withTestDb(server, (db) =>
+		db.run('UPDATE "Instance" SET "nextSyncAt" = ? WHERE "id" = ?', dbDate(at), id)
+	);
+	expect(changed).toBe(1);
 }
 
 test('an instance syncs on its schedule, and the next one is an interval later', async () => {
@@ -41,7 +42,7 @@ test('an instance syncs on its schedule, and the next one is an interval later',
 	await new Promise((r) => setTimeout(r, 800));
 	expect(await runsOf(instance.id)).toEqual([]);
 
-	setNextSync(instance.id, new Date(Date.now() - 1000));
+	await setNextSync(instance.id, new Date(Date.now() - 1000));
 	await expect.poll(async () => (await runsOf(instance.id)).length, { timeout: 10_000 }).toBe(1);
 	const [started] = await runsOf(instance.id);
 	expect(started.trigger).toBe('schedule');
@@ -59,7 +60,7 @@ test('an instance syncs on its schedule, and the next one is an interval later',
 test('an instance that is not scheduled never syncs on its own', async () => {
 	const instance = await addInstance(admin, fake, { scheduled: false });
 	expect(instance.nextSyncAt).toBeNull();
-	setNextSync(instance.id, new Date(Date.now() - 1000));
+	await setNextSync(instance.id, new Date(Date.now() - 1000));
 	await new Promise((r) => setTimeout(r, 1000));
 	expect(await runsOf(instance.id)).toEqual([]);
 });

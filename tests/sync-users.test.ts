@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FakeOpenWebUI, PAGE } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { newUser, type HttpClient } from './helpers/client.ts';
-import { openDb } from './helpers/db.ts';
+import { withTestDb } from './helpers/database.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 
@@ -35,23 +35,21 @@ afterAll(async () => {
 	await fake.close();
 });
 
-function imported(): string[] {
-	const db = openDb(server);
-	try {
-		const rows = db
-			.prepare('SELECT remoteId FROM InstanceUser WHERE instanceId = ? AND deletedAt IS NULL')
-			.all(instanceId) as { remoteId: string }[];
-		return rows.map((r) => r.remoteId).sort();
-	} finally {
-		db.close();
-	}
+async function imported(): Promise<string[]> {
+	const rows = await withTestDb(server, (db) =>
+		db.all<{ remoteId: string }>(
+			'SELECT "remoteId" FROM "InstanceUser" WHERE "instanceId" = ? AND "deletedAt" IS NULL',
+			instanceId
+		)
+	);
+	return rows.map((r) => r.remoteId).sort();
 }
 
 test('users sharing one created_at second across page boundaries are all imported, once', async () => {
 	expect(fake.data.users.size).toBeGreaterThan(2 * PAGE.users);
 	const run = await syncNow(admin, instanceId);
 	expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
-	expect(imported()).toEqual([...fake.data.users.keys()].sort());
+	expect(await imported()).toEqual([...fake.data.users.keys()].sort());
 	expect(run.counts.users).toMatchObject({ added: 75, updated: 0, unchanged: 0, deleted: 0 });
 	expect(run.counts.chats.added).toBe(fake.data.chats.size);
 
@@ -59,7 +57,7 @@ test('users sharing one created_at second across page boundaries are all importe
 	const again = await syncNow(admin, instanceId);
 	expect(again.status, JSON.stringify(again.errors)).toBe('succeeded');
 	expect(again.counts.users).toMatchObject({ added: 0, deleted: 0, unchanged: 75 });
-	expect(imported()).toHaveLength(75);
+	expect(await imported()).toHaveLength(75);
 });
 
 test('a sign-up during the listing shifts the pages; a second reading finds who was skipped', async () => {
@@ -77,7 +75,7 @@ test('a sign-up during the listing shifts the pages; a second reading finds who 
 	fake.onRequest = undefined;
 	expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
 	expect(run.counts.users).toMatchObject({ added: 1, deleted: 0, unchanged: 75 });
-	expect(imported()).toHaveLength(76);
+	expect(await imported()).toHaveLength(76);
 	// Read twice by the listing (the connection check reads one page first).
 	const readings = fake.requests.filter(
 		(r) => r.route === 'users' && r.query.get('page') === '1' && r.query.get('order_by') === 'email'

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { ok, clientId, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
-import { HttpClient, connected, uniqueEmail } from '../helpers/client.ts';
-import { openDb } from '../helpers/db.ts';
+import { randomBytes } from 'node:crypto';
+import { ok, clientId, newUser, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
+import { HttpClient } from '../helpers/client.ts';
+import { databaseDigest as rawDigest, withTestDb } from '../helpers/database.ts';
 import { setUpProvider } from '../helpers/chats.ts';
 import { startFakeOpenAI } from '../fakes/openai.ts';
 import { allowOutbound, disposeServer, startServer, type TestServer } from '../helpers/server.ts';
@@ -42,21 +42,10 @@ export interface World {
 	};
 }
 
-export interface Actor extends TestUser {
-	email: string;
-}
+/** A signed-up user with a socket, as every actor of the world is. */
+export type Actor = TestUser;
 
 const canary = (tag: string) => `canary-${tag}-${randomBytes(6).toString('hex')}`;
-
-async function signUp(server: TestServer, name: string, email = uniqueEmail()): Promise<Actor> {
-	const http = new HttpClient(server.url);
-	const signed = await http.signUp({ displayName: name, email });
-	if (signed.response.status !== 303) throw new Error(`${name} could not sign up`);
-	const me = await http.json<{ user: { id: string } }>('/api/v1/me');
-	const socket = http.socket();
-	await connected(socket);
-	return { http, socket, id: me.body.user.id, name, email };
-}
 
 /** A fresh server with a fake OpenAI provider, and the world built in it. */
 export async function openWorld(): Promise<World> {
@@ -74,10 +63,10 @@ async function buildWorld(
 	fakeUrl: string,
 	close: (world: World) => Promise<void>
 ): Promise<World> {
-	const admin = await signUp(server, 'Ada Admin');
+	const admin = await newUser(server.url, 'Ada Admin');
 	const oliveEmail = `${canary('olive')}@example.test`;
-	const olive = await signUp(server, 'Olive Owner', oliveEmail);
-	const mallory = await signUp(server, 'Mallory Member');
+	const olive = await newUser(server.url, 'Olive Owner', { email: oliveEmail });
+	const mallory = await newUser(server.url, 'Mallory Member');
 
 	const pennyEmail = `${canary('penny')}@example.test`;
 	await admin.http.json('/api/v1/admin/settings', {
@@ -217,34 +206,9 @@ const VOLATILE: Record<string, string[]> = {
 	ApiToken: ['lastUsedAt']
 };
 
-const hexBuffers = (_key: string, value: unknown) =>
-	Buffer.isBuffer(value) ? value.toString('hex') : value;
-
 /** A digest of every row of every table: equal before and after means nothing was written. */
-export function databaseDigest(world: World): string {
-	const db = openDb(world.server);
-	try {
-		const tables = db
-			.prepare(
-				`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma%' ORDER BY name`
-			)
-			.all() as { name: string }[];
-		const hash = createHash('sha256');
-		for (const { name } of tables) {
-			const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all() as Record<
-				string,
-				unknown
-			>[];
-			const skip = new Set(VOLATILE[name] ?? []);
-			for (const row of rows) {
-				const kept = Object.entries(row).filter(([column]) => !skip.has(column));
-				hash.update(`${name}:${JSON.stringify(kept, hexBuffers)}\n`);
-			}
-		}
-		return hash.digest('hex');
-	} finally {
-		db.close();
-	}
+export function databaseDigest(world: World): Promise<string> {
+	return withTestDb(world.server, (db) => rawDigest(db, VOLATILE));
 }
 
 /** What `who` must never receive anywhere. */

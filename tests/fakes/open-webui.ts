@@ -53,6 +53,8 @@ export interface Fault {
 	drop?: boolean;
 	/** Never answer. */
 	hang?: boolean;
+	/** Answer once this settles (see `hold`). */
+	until?: Promise<void>;
 	/** With `status`: quote the Authorization header received in the detail (a leaky proxy). */
 	echo?: boolean;
 	/** Answer `text/plain` with this body (an internal service's page), with `status` or 200. */
@@ -203,6 +205,20 @@ export class FakeOpenWebUI {
 		this.faults.push({ ...fault });
 	}
 
+	/**
+	 * Holds every request of `route` (ahead of other faults) until the returned function is called,
+	 * so a run stays in progress for as long as a test needs it to.
+	 */
+	hold(route: Route): () => void {
+		let release = () => {};
+		const gate: Fault = { route, until: new Promise<void>((resolve) => (release = resolve)) };
+		this.faults.unshift(gate);
+		return () => {
+			this.faults = this.faults.filter((f) => f !== gate);
+			release();
+		};
+	}
+
 	/** Stops answering (connections refused) until `resume()`, like an instance that went away. */
 	async suspend(): Promise<void> {
 		for (const socket of this.#sockets) socket.destroy();
@@ -251,6 +267,7 @@ export class FakeOpenWebUI {
 		this.onRequest?.(record);
 		const fault = this.#takeFault(route, url.pathname);
 		if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+		if (fault?.until) await fault.until;
 		if (fault?.hang) return;
 		if (fault?.drop) return void req.socket.destroy();
 		const answer = (

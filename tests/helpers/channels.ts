@@ -5,7 +5,7 @@ import type {
 	ServerToClientEvents
 } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
-import { connected, HttpClient, type TestSocket } from './client.ts';
+import { connected, newUser as signedUp, type HttpClient, type TestSocket } from './client.ts';
 
 /** Emits an event and resolves with its ack. */
 export function call<E extends ClientEventName>(
@@ -35,16 +35,23 @@ export interface TestUser {
 	socket: TestSocket;
 	id: string;
 	name: string;
+	email: string;
+	password: string;
 }
 
-/** Signs a new user up and connects a socket for them. */
-export async function newUser(baseUrl: string, name: string): Promise<TestUser> {
-	const http = new HttpClient(baseUrl);
-	await http.signUp({ displayName: name });
-	const me = await http.json<{ user: { id: string } }>('/api/v1/me');
-	const socket = http.socket();
+/**
+ * Signs a new user up (as `newUser` of client.ts does: the first one of a server is its admin) and
+ * connects a socket for them.
+ */
+export async function newUser(
+	baseUrl: string,
+	name: string,
+	fields: { email?: string; password?: string } = {}
+): Promise<TestUser> {
+	const { client, id, email, password } = await signedUp(baseUrl, { ...fields, displayName: name });
+	const socket = client.socket();
 	await connected(socket);
-	return { http, socket, id: me.body.user.id, name };
+	return { http: client, socket, id, name, email, password };
 }
 
 /** Another socket (tab or device) for the same user. */

@@ -11,7 +11,7 @@ export interface CliRun {
 	exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `node bin/parley.ts …` on a data folder (the same variables as the server reads). */
+/** Starts `node bin/parley.ts …` with these variables (the same as the server reads; see `cliEnv`). */
 export function startCli(args: string[], env: Record<string, string>): CliRun {
 	const child = spawn(process.execPath, ['bin/parley.ts', ...args], {
 		cwd: ROOT,
@@ -26,6 +26,17 @@ export function startCli(args: string[], env: Record<string, string>): CliRun {
 		child.once('close', (code) => resolve({ code, stdout: out, stderr: err }))
 	);
 	return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * The environment that points the CLI at a test server's data: its folder and its database (the
+ * server's DATABASE_URL, so it also finds a PostgreSQL database), plus `extra`.
+ */
+export function cliEnv(
+	server: { dataDir: string; databaseUrl: string },
+	extra: Record<string, string> = {}
+): Record<string, string> {
+	return { DATA_DIR: server.dataDir, DATABASE_URL: server.databaseUrl, ...extra };
 }
 
 export function runCli(args: string[], env: Record<string, string>) {

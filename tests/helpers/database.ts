@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
@@ -119,6 +119,43 @@ export async function withTestDb<T>(
 	} finally {
 		await db.close();
 	}
+}
+
+/** The application's tables (Prisma's own left out), by name. */
+export async function tableNames(db: TestDb): Promise<string[]> {
+	const rows = await db.all<{ name: string }>(
+		db.dialect === 'sqlite'
+			? `SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%'`
+			: `SELECT "table_name" AS "name" FROM "information_schema"."tables" WHERE "table_schema" = current_schema() AND "table_type" = 'BASE TABLE'`
+	);
+	return rows
+		.map((row) => row.name)
+		.filter((name) => !name.startsWith('_prisma'))
+		.sort();
+}
+
+const hexBuffers = (_key: string, value: unknown) =>
+	Buffer.isBuffer(value) ? value.toString('hex') : value;
+
+/**
+ * A digest of every row of every table, leaving out the columns in `skip` (by table): equal before
+ * and after means nothing was written. Rows are sorted here, so neither database's storage order
+ * matters.
+ */
+export async function databaseDigest(
+	db: TestDb,
+	skip: Record<string, string[]> = {}
+): Promise<string> {
+	const hash = createHash('sha256');
+	for (const name of await tableNames(db)) {
+		const left = new Set(skip[name] ?? []);
+		const lines = (await db.all(`SELECT * FROM "${name}"`)).map((row) => {
+			const kept = Object.entries(row).filter(([column]) => !left.has(column));
+			return `${name}:${JSON.stringify(kept, hexBuffers)}\n`;
+		});
+		for (const line of lines.sort()) hash.update(line);
+	}
+	return hash.digest('hex');
 }
 
 /** `?` → `$1, $2, …` outside string literals. */

@@ -1,7 +1,7 @@
-import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import type * as v from 'valibot';
+import { tableNames, type TestDb } from './database.ts';
 
 /**
  * Shared pieces of the fuzz suites (tests/fuzz-*.test.ts): fast-check settings, generators of
@@ -335,15 +335,72 @@ export function overTheWire(
 	});
 }
 
-/** `PRAGMA integrity_check` and `foreign_key_check` of the server's database. */
-export function databaseProblems(db: Database.Database): {
+/**
+ * The server's database checked for damage: SQLite's `integrity_check` and `foreign_key_check`.
+ * PostgreSQL checks foreign keys itself and has no integrity pragma; there, indexes and constraints
+ * must all be valid and every foreign key's rows must have their parent (as `foreign_key_check`).
+ */
+export async function databaseProblems(db: TestDb): Promise<{
 	integrity: unknown;
 	foreignKeys: unknown[];
-} {
-	return {
-		integrity: db.pragma('integrity_check', { simple: true }),
-		foreignKeys: db.pragma('foreign_key_check') as unknown[]
-	};
+}> {
+	if (db.dialect === 'sqlite') {
+		const [first] = await db.all<{ integrity_check: string }>('PRAGMA integrity_check');
+		return {
+			integrity: first?.integrity_check,
+			foreignKeys: await db.all('PRAGMA foreign_key_check')
+		};
+	}
+	const invalid = await db.all(
+		`SELECT "indexrelid"::regclass::text AS "name" FROM "pg_index" WHERE NOT "indisvalid" UNION ALL SELECT "conname"::text FROM "pg_constraint" WHERE NOT "convalidated"`
+	);
+	const keys = await db.all<{
+		name: string;
+		child: string;
+		parent: string;
+		columns: string[];
+		refs: string[];
+	}>(
+		`SELECT "c"."conname"::text AS "name", "c"."conrelid"::regclass::text AS "child", "c"."confrelid"::regclass::text AS "parent",
+			(SELECT array_agg("a"."attname"::text ORDER BY "k"."i") FROM unnest("c"."conkey") WITH ORDINALITY AS "k"("n", "i") JOIN "pg_attribute" AS "a" ON "a"."attrelid" = "c"."conrelid" AND "a"."attnum" = "k"."n") AS "columns",
+			(SELECT array_agg("a"."attname"::text ORDER BY "k"."i") FROM unnest("c"."confkey") WITH ORDINALITY AS "k"("n", "i") JOIN "pg_attribute" AS "a" ON "a"."attrelid" = "c"."confrelid" AND "a"."attnum" = "k"."n") AS "refs"
+		FROM "pg_constraint" AS "c" WHERE "c"."contype" = 'f' AND "c"."connamespace" = current_schema()::regnamespace`
+	);
+	const foreignKeys: unknown[] = [];
+	for (const key of keys) {
+		const set = key.columns.map((column) => `"c"."${column}" IS NOT NULL`).join(' AND ');
+		const match = key.columns.map((column, i) => `"p"."${key.refs[i]}" = "c"."${column}"`);
+		const orphans = await db.get<{ n: number }>(
+			`SELECT count(*) AS n FROM ${key.child} AS "c" WHERE ${set} AND NOT EXISTS (SELECT 1 FROM ${key.parent} AS "p" WHERE ${match.join(' AND ')})`
+		);
+		if (orphans?.n) foreignKeys.push({ table: key.child, constraint: key.name, rows: orphans.n });
+	}
+	return { integrity: invalid.length ? invalid : 'ok', foreignKeys };
+}
+
+/**
+ * A counter that moves whenever a transaction that changed rows commits, whoever ran it. SQLite:
+ * `data_version` (it moves on any other connection's commit that changed the file). PostgreSQL
+ * counts no such thing per database, so a row trigger on every table logs each changed row into a
+ * table of the test's own (in the same transaction: a rolled-back write leaves no trace either).
+ */
+export async function writeCounter(db: TestDb): Promise<() => Promise<number>> {
+	if (db.dialect === 'sqlite') {
+		return async () =>
+			Number((await db.get<{ data_version: number }>('PRAGMA data_version'))?.data_version);
+	}
+	const tables = await tableNames(db);
+	await db.run('CREATE TABLE "_test_writes" ("n" integer)');
+	await db.run(
+		`CREATE FUNCTION "_test_count_write"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO "_test_writes" VALUES (1); RETURN NULL; END $$`
+	);
+	for (const table of tables) {
+		await db.run(
+			`CREATE TRIGGER "_test_write" AFTER INSERT OR UPDATE OR DELETE ON "${table}" FOR EACH ROW EXECUTE FUNCTION "_test_count_write"()`
+		);
+	}
+	return async () =>
+		(await db.get<{ n: number }>('SELECT count(*) AS n FROM "_test_writes"'))?.n ?? 0;
 }
 
 /** The server's log lines since `from` that report an error: level ≥ 50, or a failed handler. */

@@ -11,22 +11,32 @@ import { LoadFromDatabase } from '#lib/server/notes/hooks/load.ts';
 import { LoadedNote, type StoredUpdate } from '#lib/server/notes/loaded-note.ts';
 import { seedState } from '#lib/server/notes/seed.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
+import { createPostgresDatabase, dropPostgresDatabase, TEST_DB } from './database.ts';
 
 /**
- * A real, migrated SQLite database in a temporary folder, for the note hooks' own tests (they run
- * in-process against Prisma, without an HTTP server).
+ * A real, migrated database for the note hooks' own tests (they run in-process against Prisma,
+ * without an HTTP server): a SQLite file in a temporary folder, or a fresh PostgreSQL database under
+ * PARLEY_TEST_DB=postgres. `file` is the SQLite file (undefined on PostgreSQL).
  */
-export async function notesTestDb(): Promise<{ db: Db; file: string; close(): Promise<void> }> {
+export async function notesTestDb(): Promise<{
+	db: Db;
+	file: string | undefined;
+	close(): Promise<void>;
+}> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-notes-spec-'));
-	const file = path.join(dir, 'parley.db');
-	const target = parseDatabaseUrl(`file:${file}`);
+	const url =
+		TEST_DB === 'postgres'
+			? await createPostgresDatabase('notes_spec')
+			: `file:${path.join(dir, 'parley.db')}`;
+	const target = parseDatabaseUrl(url);
 	await applyMigrations(target);
 	const db = await createDb(target);
 	return {
 		db,
-		file,
+		file: target.kind === 'sqlite' ? target.file : undefined,
 		async close() {
 			await db.$disconnect();
+			if (target.kind === 'postgres') await dropPostgresDatabase(url);
 			rmSync(dir, { recursive: true, force: true });
 		}
 	};

@@ -2,11 +2,11 @@
  * Helpers for the Open WebUI sync tests: set up an instance on a Parley server, run a sync and wait
  * for its record, and compare what Parley imported with what the fake instance holds.
  */
-import type Database from 'better-sqlite3';
 import type { InstanceView, SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from '../fakes/open-webui.ts';
 import type { FakeChat, FakeMessage } from '../fakes/open-webui-data.ts';
 import type { HttpClient } from './client.ts';
+import { parseDbDate, type TestDb } from './database.ts';
 
 /**
  * Fakes started before the server, so their ports can be listed in OUTBOUND_ALLOW
@@ -146,51 +146,64 @@ export function expectedTotals(fake: FakeOpenWebUI): Totals {
 
 type Row = Record<string, number | string>;
 
+/** The UTC day (YYYY-MM-DD) of a DateTime column's value. */
+const dayOf = (value: unknown) => parseDbDate(value).toISOString().slice(0, 10);
+
 /** What Parley imported for an instance, leaving out soft-deleted rows (as reports do). */
-export function actualTotals(db: Database.Database, instanceId: string): Totals {
-	const all = <T = Row>(sql: string) => db.prepare(sql).all(instanceId) as T[];
-	const one = (sql: string) => (db.prepare(sql).get(instanceId) as { n: number }).n;
+export async function actualTotals(db: TestDb, instanceId: string): Promise<Totals> {
+	const all = <T = Row>(sql: string) => db.all<T>(sql, instanceId);
+	const one = async (sql: string) => (await db.get<{ n: number }>(sql, instanceId))?.n ?? 0;
 	const totals: Totals = {
-		users: one('SELECT count(*) n FROM InstanceUser WHERE instanceId = ? AND deletedAt IS NULL'),
-		chats: one('SELECT count(*) n FROM InstanceChat WHERE instanceId = ? AND deletedAt IS NULL'),
+		users: await one(
+			'SELECT count(*) AS n FROM "InstanceUser" WHERE "instanceId" = ? AND "deletedAt" IS NULL'
+		),
+		chats: await one(
+			'SELECT count(*) AS n FROM "InstanceChat" WHERE "instanceId" = ? AND "deletedAt" IS NULL'
+		),
 		messages: {},
 		byModel: {},
 		byUser: {},
 		byDay: {}
 	};
-	for (const r of all(
-		'SELECT role, count(*) n FROM InstanceMessage WHERE instanceId = ? AND deletedAt IS NULL GROUP BY role'
+	for (const r of await all(
+		'SELECT "role", count(*) AS n FROM "InstanceMessage" WHERE "instanceId" = ? AND "deletedAt" IS NULL GROUP BY "role"'
 	)) {
 		totals.messages[r.role] = Number(r.n);
 	}
 	const usage = (column: string) =>
 		all(
-			`SELECT ${column} k, sum(promptTokens) p, sum(completionTokens) c, count(*) n FROM UsageRecord WHERE instanceId = ? AND deletedAt IS NULL GROUP BY k`
+			`SELECT "${column}" AS k, sum("promptTokens") AS p, sum("completionTokens") AS c, count(*) AS n FROM "UsageRecord" WHERE "instanceId" = ? AND "deletedAt" IS NULL GROUP BY "${column}"`
 		);
-	for (const r of usage('model')) totals.byModel[r.k] = [Number(r.p), Number(r.c), Number(r.n)];
-	for (const r of usage('userId')) totals.byUser[r.k] = [Number(r.p), Number(r.c), Number(r.n)];
-	for (const r of usage('substr(createdAt, 1, 10)')) {
-		add(totals.byDay, String(r.k), [Number(r.n), 0]);
+	for (const r of await usage('model')) {
+		totals.byModel[r.k] = [Number(r.p), Number(r.c), Number(r.n)];
 	}
-	for (const r of all(
-		"SELECT substr(createdAt, 1, 10) k, count(*) n FROM InstanceMessage WHERE instanceId = ? AND deletedAt IS NULL AND role = 'user' GROUP BY k"
+	for (const r of await usage('userId')) {
+		totals.byUser[r.k] = [Number(r.p), Number(r.c), Number(r.n)];
+	}
+	// Days are cut in JavaScript: SQLite stores DateTime as text, PostgreSQL as timestamptz.
+	for (const r of await all<{ createdAt: unknown }>(
+		'SELECT "createdAt" FROM "UsageRecord" WHERE "instanceId" = ? AND "deletedAt" IS NULL'
 	)) {
-		add(totals.byDay, String(r.k), [0, Number(r.n)]);
+		add(totals.byDay, dayOf(r.createdAt), [1, 0]);
+	}
+	for (const r of await all<{ createdAt: unknown }>(
+		`SELECT "createdAt" FROM "InstanceMessage" WHERE "instanceId" = ? AND "deletedAt" IS NULL AND "role" = 'user'`
+	)) {
+		add(totals.byDay, dayOf(r.createdAt), [0, 1]);
 	}
 	return totals;
 }
 
 /** Rows per table for an instance, deleted included: re-runs must never add duplicates. */
-export function rowCounts(db: Database.Database, instanceId: string): Record<string, number> {
+export async function rowCounts(db: TestDb, instanceId: string): Promise<Record<string, number>> {
 	const tables = ['InstanceUser', 'InstanceChat', 'InstanceMessage', 'InstanceItem', 'UsageRecord'];
-	return Object.fromEntries(
-		tables.map((t) => [
-			t,
-			(
-				db.prepare(`SELECT count(*) n FROM ${t} WHERE instanceId = ?`).get(instanceId) as {
-					n: number;
-				}
-			).n
-		])
-	);
+	const counts: Record<string, number> = {};
+	for (const table of tables) {
+		const row = await db.get<{ n: number }>(
+			`SELECT count(*) AS n FROM "${table}" WHERE "instanceId" = ?`,
+			instanceId
+		);
+		counts[table] = row?.n ?? 0;
+	}
+	return counts;
 }
