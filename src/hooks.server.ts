@@ -14,7 +14,8 @@ import {
 	guardRoutes,
 	jsonMethodNotAllowed,
 	noStoreWhenSignedIn,
-	refuseCrossSiteWrites
+	refuseCrossSiteWrites,
+	refuseNulInUrl
 } from '#lib/server/http/guards.ts';
 
 export const init: ServerInit = async () => {
@@ -107,6 +108,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 export const handle = sequence(
 	requestContext,
 	databaseUnavailable,
+	refuseNulInUrl,
 	authenticate,
 	noStoreWhenSignedIn,
 	jsonMethodNotAllowed,

@@ -97,6 +97,27 @@ describe('message bodies', () => {
 		expect(longest.body).toHaveLength(16_000);
 	});
 
+	it('refuses the NUL character everywhere alike (PostgreSQL text cannot hold it)', async () => {
+		const withNul = 'before\u0000after';
+		await refused(
+			'validation',
+			attempt('message:send', { channelId: general, clientId: clientId(), body: withNul })
+		);
+		await refused('validation', attempt('message:edit', { messageId: root.id, body: withNul }));
+		await refused('validation', attempt('channel:history', { channelId: `${general}\u0000` }));
+		const before = await everything();
+		const viaBody = await rest(ana, 'POST', `/channels/${general}/messages`, {
+			clientId: clientId(),
+			body: withNul
+		});
+		expect(viaBody).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+		for (const path of [`/messages/%00/thread`, `/channels/${general}/messages?before=%00`]) {
+			const viaUrl = await rest(ana, 'GET', path);
+			expect(viaUrl, path).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+		}
+		expect(await everything()).toEqual(before);
+	});
+
 	it('stores script tags, javascript: links and raw HTML verbatim', async () => {
 		const bodies = [
 			'<script>alert("x")</script>',

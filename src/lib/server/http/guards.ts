@@ -2,6 +2,7 @@ import { error, json, redirect } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
 import type { ErrorBody } from '#lib/shared/errors.ts';
 import { accessProblem, loginUrl, requiredAccess } from './access.ts';
+import { NUL_REFUSED, urlHasNul } from '../nul.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -85,4 +86,16 @@ export const noStoreWhenSignedIn: Handle = async ({ event, resolve }) => {
 		response.headers.set('cache-control', 'no-store');
 	}
 	return response;
+};
+
+/**
+ * A path or query with an encoded U+0000 names nothing Parley stores (PostgreSQL text cannot hold
+ * one): refused before any load or endpoint turns it into a query.
+ */
+export const refuseNulInUrl: Handle = async ({ event, resolve }) => {
+	if (!urlHasNul(event.url)) return resolve(event);
+	if (isApi(event.url.pathname)) {
+		return json({ error: { code: 'validation', message: NUL_REFUSED } }, { status: 400 });
+	}
+	error(400, NUL_REFUSED);
 };
