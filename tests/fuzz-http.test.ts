@@ -29,7 +29,7 @@ import { allowOutbound, disposeServer, startServer, type TestServer } from './he
  * broken JSON, huge and oversized bodies, odd content types), hostile query strings, real and
  * random path parameters, as an admin, a member's API token or nobody. Every answer is below 500,
  * and every error is the API's JSON error body. After each endpoint /healthz answers within 1 s
- * and the server logged no error; at the end SQLite's checks pass.
+ * and the server logged no error; at the end the database's integrity and foreign-key checks pass.
  */
 const REQUESTS = 200;
 const BATCH = 20;

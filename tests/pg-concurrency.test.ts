@@ -148,6 +148,38 @@ describe('changes to one message at once', () => {
 	});
 });
 
+describe('archiving during a burst of sends', () => {
+	it('no message lands after the archive: each send is in before it or refused', async () => {
+		const [owner, ...others] = users;
+		const channel = await ok(owner.socket, 'channel:create', {
+			kind: 'private',
+			name: 'closing',
+			memberIds: others.map((u) => u.id)
+		});
+		const sends = users.flatMap((user) =>
+			Array.from({ length: 3 }, (_, i) =>
+				call(user.socket, 'message:send', {
+					channelId: channel.id,
+					clientId: clientId(),
+					body: `last words ${i}`,
+					parentId: null
+				})
+			)
+		);
+		await ok(owner.socket, 'channel:update', { channelId: channel.id, archived: true });
+		const results = await Promise.all(sends);
+		for (const result of results) {
+			if (!result.ok) expect(result.error.code).toBe('channel_archived');
+		}
+		const changes = await ok(owner.socket, 'channel:sync', { channelId: channel.id, since: 0 });
+		const archivedAt = changes.channel?.version ?? 0;
+		expect(changes.channel?.archived).toBe(true);
+		expect(changes.messages.filter((m) => m.version > archivedAt)).toEqual([]);
+		const stored = new Set(changes.messages.map((m) => m.id));
+		for (const result of results) if (result.ok) expect(stored.has(result.data.id)).toBe(true);
+	});
+});
+
 describe('notes', () => {
 	it(`${EDITORS} editors appending at once: every acknowledged update is in the note after a reload`, async () => {
 		const [owner, ...rest] = users;

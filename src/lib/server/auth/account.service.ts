@@ -1,4 +1,5 @@
 import { type Db, Prisma } from '../db/client.ts';
+import { isWriteConflict } from '../db/conflict.ts';
 import { containsText } from '../db/text-filter.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
@@ -97,7 +98,11 @@ export class AccountService {
 				);
 			} catch (error) {
 				if (isPrismaError(error, 'P2002')) emailTaken();
-				if (isPrismaError(error, 'P2034') && attempt < SIGNUP_ATTEMPTS) continue;
+				if (isWriteConflict(error) && attempt < SIGNUP_ATTEMPTS) {
+					// A moment's jitter, so the losers do not collide again in lockstep.
+					await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+					continue;
+				}
 				throw error;
 			}
 		}
@@ -258,7 +263,7 @@ export class AccountService {
 }
 
 /** Tries of a sign-up that lost a write conflict to another (PostgreSQL). */
-const SIGNUP_ATTEMPTS = 5;
+const SIGNUP_ATTEMPTS = 10;
 
 function emailTaken(): never {
 	throw new AppError('conflict', 'An account with this email already exists.', {

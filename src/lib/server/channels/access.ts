@@ -53,9 +53,11 @@ export function requireManager(access: ChannelAccess, user: PublicUser): void {
 }
 
 export function requireWritable(access: ChannelAccess): void {
-	if (access.channel.archivedAt) {
-		throw new AppError('channel_archived', 'This channel is archived and read-only.');
-	}
+	refuseArchived(access.channel.archivedAt);
+}
+
+function refuseArchived(archivedAt: Date | null): void {
+	if (archivedAt) throw new AppError('channel_archived', 'This channel is archived and read-only.');
 }
 
 /**
@@ -68,5 +70,20 @@ export async function bumpVersion(tx: Tx, channelId: string): Promise<number> {
 		data: { version: { increment: 1 } },
 		select: { version: true }
 	});
+	return version;
+}
+
+/**
+ * bumpVersion for a write into the channel (a message, an edit, a reaction): once the counter row
+ * is locked, the channel is checked again for being archived, because on PostgreSQL an archive can
+ * commit between the caller's first check and the lock.
+ */
+export async function bumpVersionWritable(tx: Tx, channelId: string): Promise<number> {
+	const { version, archivedAt } = await tx.channel.update({
+		where: { id: channelId },
+		data: { version: { increment: 1 } },
+		select: { version: true, archivedAt: true }
+	});
+	refuseArchived(archivedAt);
 	return version;
 }

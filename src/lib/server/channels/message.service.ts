@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { MESSAGE_MAX_LENGTH, type MessageDto } from '#lib/shared/channels.ts';
 import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
-import { bumpVersion, loadAccess, requireMember, requireWritable } from './access.ts';
+import { bumpVersionWritable, loadAccess, requireMember, requireWritable } from './access.ts';
 import { messageInclude, toMessageDto } from './dto.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
 
@@ -69,7 +69,7 @@ export class MessageService {
 				requireWritable(access);
 				const parentId = input.parentId ?? null;
 				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
-				const version = await bumpVersion(tx, input.channelId);
+				const version = await bumpVersionWritable(tx, input.channelId);
 				const now = new Date();
 				const created = await tx.message.create({
 					data: {
@@ -250,7 +250,7 @@ export class MessageService {
 		if (!(moderating && user.role === 'admin')) requireMember(access);
 		requireWritable(access);
 		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		const version = await bumpVersion(tx, row.channelId);
+		const version = await bumpVersionWritable(tx, row.channelId);
 		const current = await tx.message.findUniqueOrThrow({ where: { id: messageId } });
 		if (current.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
 		return { row: current, access, version };
