@@ -17,7 +17,7 @@ import { openTestDb } from '../tests/helpers/database.ts';
 import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
 import type { MemorySample } from './lib/ipc.ts';
 import type { ServerKind } from './lib/notes-ipc.ts';
-import { guard, runMain } from './lib/harness.ts';
+import { guard, median, percentile, runMain, table } from './lib/harness.ts';
 import { ROOT, settle, sleep, startServer, startWorker, trackDir } from './lib/notes-process.ts';
 
 const { values: flags } = parseArgs({
@@ -183,11 +183,6 @@ interface FanoutResult {
 	sent: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-	if (!sorted.length) return NaN;
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 async function fanout(kind: ServerKind, n: number, setup: Setup): Promise<FanoutResult> {
 	const server = await startServer(kind, serverEnv(kind, setup));
 	const doc = kind === 'parley' ? setup.fanout[n] : `fanout-${n}`;
@@ -321,18 +316,6 @@ async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const median = (values: number[]) =>
-	[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-function table(rows: string[][]): string {
-	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
-	return [
-		line(rows[0]),
-		widths.map((w) => '-'.repeat(w)).join('  '),
-		...rows.slice(1).map(line)
-	].join('\n');
-}
 
 async function main(): Promise<void> {
 	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { HttpClient } from '../tests/helpers/client.ts';
 import { setUpProvider } from '../tests/helpers/chats.ts';
-import { BENCH_SECRET_KEY } from './lib/harness.ts';
+import { BENCH_SECRET_KEY, table } from './lib/harness.ts';
 import type {
 	ClientReply,
 	ClientRequest,
@@ -384,16 +384,6 @@ async function runPhase(
 }
 
 // ---- output -------------------------------------------------------------------------------------
-
-function table(rows: string[][]): string {
-	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-	const line = (row: string[]) => row.map((cell, c) => cell.padStart(widths[c])).join('  ');
-	return [
-		line(rows[0]),
-		widths.map((w) => '-'.repeat(w)).join('  '),
-		...rows.slice(1).map(line)
-	].join('\n');
-}
 
 const ms = (value: number) => value.toFixed(2);
 const pct = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;

@@ -4,6 +4,7 @@
  * process's CPU time over a run is the work itself; on a loaded machine it is steadier than wall
  * time, and both are printed. On PostgreSQL the CPU column shows this process's share only.
  */
+import { percentile, table as textTable } from './harness.ts';
 
 export interface Timing {
 	runs: number;
@@ -16,12 +17,6 @@ export interface Timing {
 function cpuMs(): number {
 	const { user, system } = process.cpuUsage();
 	return (user + system) / 1000;
-}
-
-/** Nearest-rank percentile of a sorted copy. */
-export function percentileOf(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /** Runs `fn` once to warm up (not counted, unless `warmUp` is false), then `runs` times. */
@@ -41,10 +36,10 @@ export async function measure(
 	}
 	return {
 		runs,
-		wallP50: percentileOf(wall, 0.5),
-		wallP95: percentileOf(wall, 0.95),
-		cpuP50: percentileOf(cpu, 0.5),
-		cpuP95: percentileOf(cpu, 0.95)
+		wallP50: percentile(wall, 50),
+		wallP95: percentile(wall, 95),
+		cpuP50: percentile(cpu, 50),
+		cpuP95: percentile(cpu, 95)
 	};
 }
 
@@ -83,8 +78,5 @@ export function table(rows: Row[]): string {
 			r.rollup.cpuP95 < r.goalMs && r.rollup.wallP95 >= r.goalMs ? ', cpu ok' : ''
 		})`
 	]);
-	const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-	const line = (cells: string[]) =>
-		cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+	return textTable([header, ...body], 1);
 }

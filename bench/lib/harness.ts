@@ -249,6 +249,15 @@ export async function startServer(kind: Kind, options: ServerOptions = {}): Prom
 export const kib = (bytes: number) => `${(bytes / 1024).toFixed(2)} KiB`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** Nearest-rank percentile (`p` in percent) of the values, which need not be sorted; NaN if none. */
+export function percentile(values: readonly number[], p: number): number {
+	if (!values.length) return NaN;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
 /** A text table, right-aligned but for the first `leftColumns`; the first row is the header. */
 export function table(rows: string[][], leftColumns = 0): string {
 	const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
