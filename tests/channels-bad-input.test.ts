@@ -97,20 +97,22 @@ describe('message bodies', () => {
 		expect(longest.body).toHaveLength(16_000);
 	});
 
-	it('refuses the NUL character everywhere alike (PostgreSQL text cannot hold it)', async () => {
-		const withNul = 'before\u0000after';
-		await refused(
-			'validation',
-			attempt('message:send', { channelId: general, clientId: clientId(), body: withNul })
-		);
-		await refused('validation', attempt('message:edit', { messageId: root.id, body: withNul }));
-		await refused('validation', attempt('channel:history', { channelId: `${general}\u0000` }));
-		const before = await everything();
-		const viaBody = await rest(ana, 'POST', `/channels/${general}/messages`, {
+	it('stores U+0000 in text as U+FFFD on both databases, and refuses it in paths', async () => {
+		const sent = await send(general, 'before\u0000after');
+		expect(sent.body).toBe('before\uFFFDafter');
+		const viaBody = await rest<MessageDto>(ana, 'POST', `/channels/${general}/messages`, {
 			clientId: clientId(),
-			body: withNul
+			body: '\u0000'
 		});
-		expect(viaBody).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });
+		expect(viaBody).toMatchObject({ status: 201, body: { body: '\uFFFD' } });
+		const page = await ok(bo.socket, 'channel:history', {
+			channelId: general,
+			after: sent.seq - 1
+		});
+		expect(page.messages.map((m) => m.body)).toEqual(['before\uFFFDafter', '\uFFFD']);
+		const before = await everything();
+		const odd = await call(ana.socket, 'channel:history', { channelId: `${general}\u0000` });
+		expect(odd.ok).toBe(false);
 		for (const path of [`/messages/%00/thread`, `/channels/${general}/messages?before=%00`]) {
 			const viaUrl = await rest(ana, 'GET', path);
 			expect(viaUrl, path).toMatchObject({ status: 400, body: { error: { code: 'validation' } } });

@@ -168,8 +168,9 @@ class RenderGate {
 describe('AI chats', () => {
 	it('stream every vector harmlessly, chunk by chunk, and show it harmlessly after a reload', async () => {
 		const prompts = groups(MARKDOWN_CORPUS, TABS);
-		// A text area turns CR LF into LF, and the server trims what it is sent.
-		const key = (text: string) => text.replace(/\r\n?/g, '\n').trim();
+		// A text area turns CR LF into LF; the server trims what it is sent and stores U+0000 as U+FFFD.
+		const key = (text: string) =>
+			text.replace(/\r\n?/g, '\n').replaceAll('\u0000', '\uFFFD').trim();
 		const gates = new Map(prompts.map((prompt) => [key(prompt), new RenderGate()]));
 		// The model echoes each prompt back, one word per chunk; titles are its first line.
 		fake.setScenario((body) => {

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { ErrorBody, ErrorCode } from '#lib/shared/errors.ts';
-import { containsNul, NUL_REFUSED } from './nul.ts';
+import { withoutNul } from './nul.ts';
 
 const STATUS: Record<ErrorCode, number> = {
 	bad_request: 400,
@@ -85,8 +85,7 @@ export function validationError(issues: v.BaseIssue<unknown>[]): AppError {
 
 /** Parses input with a schema or throws a validation AppError. */
 export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
-	if (containsNul(input)) throw new AppError('validation', NUL_REFUSED);
-	const result = v.safeParse(schema, input);
+	const result = v.safeParse(schema, withoutNul(input));
 	if (!result.success) throw validationError(result.issues);
 	return result.output;
 }

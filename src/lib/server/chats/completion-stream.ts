@@ -1,6 +1,7 @@
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { externalCount } from '../db/int-column.ts';
 import { ProviderError } from './provider-error.ts';
+import { withoutNul } from '../nul.ts';
 
 /** What a streaming completion yields, in order. */
 export type StreamEvent =
@@ -165,7 +166,8 @@ export class CompletionStreamParser {
 	}
 
 	/** Joins text to the previous piece of the same kind: one read becomes one delta per kind. */
-	#text(type: 'content' | 'reasoning', value: string): void {
+	#text(type: 'content' | 'reasoning', raw: string): void {
+		const value = withoutNul(raw);
 		const last = this.#queue.at(-1);
 		if (last?.type === type) last.text += value;
 		else this.#queue.push({ type, text: value });

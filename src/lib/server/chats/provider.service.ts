@@ -85,8 +85,9 @@ export class ProviderService {
 	}
 
 	async remove(id: string): Promise<void> {
-		await this.#require(id);
-		await this.#db.provider.delete({ where: { id } });
+		// One statement: of two removals racing, the second finds nothing (a 404, not a failed delete).
+		const { count } = await this.#db.provider.deleteMany({ where: { id } });
+		if (!count) throw new AppError('not_found', 'No such provider.');
 		await this.#secrets.refreshRedactor();
 	}
 
@@ -124,11 +125,18 @@ export class ProviderService {
 			throw error;
 		}
 		for (const remoteId of remoteIds) {
-			await this.#db.providerModel.upsert({
-				where: { providerId_remoteId: { providerId: id, remoteId } },
-				create: { providerId: id, remoteId, displayName: remoteId },
-				update: {}
-			});
+			try {
+				await this.#db.providerModel.upsert({
+					where: { providerId_remoteId: { providerId: id, remoteId } },
+					create: { providerId: id, remoteId, displayName: remoteId },
+					update: {}
+				});
+			} catch (error) {
+				// A refresh running beside this one added it first (Prisma's upsert reads, then inserts).
+				if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) {
+					throw error;
+				}
+			}
 		}
 		return this.#one(id);
 	}

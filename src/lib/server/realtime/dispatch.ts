@@ -7,7 +7,7 @@ import { isPlainObject } from '../plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
 import type { AppSocket, EventHandler, EventHandlers } from './define.ts';
-import { containsNul, NUL_REFUSED } from '../nul.ts';
+import { withoutNul } from '../nul.ts';
 
 /**
  * Registers handlers on a socket. For every event: rate limit (per user, over all their sockets),
@@ -62,8 +62,7 @@ async function run(
 				'Send the payload as an object, not an array or a single value.'
 			);
 		}
-		if (containsNul(args[0])) throw new AppError('validation', NUL_REFUSED);
-		const parsed = v.safeParse(clientEvents[name].input, args[0]);
+		const parsed = v.safeParse(clientEvents[name].input, withoutNul(args[0]));
 		if (!parsed.success) throw validationError(parsed.issues);
 		const user = () => app.accounts.activeUser(userId);
 		const data = await handler({ app, socket, userId, user }, parsed.output);

@@ -3,6 +3,7 @@ import type { OutboundClient, Response } from '../outbound/client.ts';
 import { refusalOf } from '../outbound/refusal.ts';
 import { remoteDetail, remoteLine } from '../outbound/remote-text.ts';
 import { RequestLimiter, sleep } from './limiter.ts';
+import { withoutNul } from '../nul.ts';
 
 /** Why a request to an Open WebUI instance failed. */
 export type RemoteFailure =
@@ -173,7 +174,7 @@ export class OpenWebUIClient {
 			);
 		}
 		try {
-			return JSON.parse(text) as unknown;
+			return withoutNul(JSON.parse(text) as unknown);
 		} catch {
 			// Not the parser's message: it quotes the text it choked on.
 			throw new RemoteError('bad_response', target, 'the answer is not valid JSON.', {
