@@ -6,10 +6,9 @@
  * DATA_DIR as before.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { createPostgresDatabase } from '../../tests/helpers/database.ts';
 
 export type BenchDatabase = 'sqlite' | 'postgres';
 
@@ -54,13 +53,5 @@ function startCluster(): { url: string; pid: number; dir: string } {
 export async function databaseEnv(db: BenchDatabase): Promise<Record<string, string>> {
 	if (db === 'sqlite') return {};
 	cluster ??= startCluster();
-	const name = `bench_${randomBytes(5).toString('hex')}`;
-	const admin = new pg.Client({ connectionString: `${cluster.url}/postgres` });
-	await admin.connect();
-	try {
-		await admin.query(`CREATE DATABASE "${name}"`);
-	} finally {
-		await admin.end();
-	}
-	return { DATABASE_URL: `${cluster.url}/${name}` };
+	return { DATABASE_URL: await createPostgresDatabase('bench', cluster.url) };
 }

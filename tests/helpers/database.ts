@@ -24,17 +24,23 @@ function postgresAdminUrl(): string {
 	return url.replace(/\/$/, '');
 }
 
-/** Creates an empty PostgreSQL database and returns its URL. */
-export async function createPostgresDatabase(prefix = 'test'): Promise<string> {
+/**
+ * Creates an empty PostgreSQL database and returns its URL. `cluster` is a superuser URL without a
+ * database: the suite's (POSTGRES_URL) unless given.
+ */
+export async function createPostgresDatabase(
+	prefix = 'test',
+	cluster = postgresAdminUrl()
+): Promise<string> {
 	const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-	const admin = new pg.Client({ connectionString: `${postgresAdminUrl()}/postgres` });
+	const admin = new pg.Client({ connectionString: `${cluster}/postgres` });
 	await admin.connect();
 	try {
 		await admin.query(`CREATE DATABASE "${name}"`);
 	} finally {
 		await admin.end();
 	}
-	return `${postgresAdminUrl()}/${name}`;
+	return `${cluster}/${name}`;
 }
 
 /** Drops a database made by `createPostgresDatabase` (nothing may be connected to it). */

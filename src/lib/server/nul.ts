@@ -6,6 +6,8 @@
  * carried by accident. Paths and queries naming things by it are refused instead (nothing is
  * named so).
  */
+import { isPlainObject } from './plain-object.ts';
+
 export const NUL_REFUSED = 'Paths and queries must not contain the NUL character (U+0000).';
 
 /** `value` with every U+0000 in its strings (nested objects and arrays too) replaced by U+FFFD. */
@@ -13,10 +15,9 @@ export function withoutNul<T>(value: T, depth = 0): T {
 	if (typeof value === 'string') {
 		return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
 	}
-	if (typeof value !== 'object' || value === null || depth > 64) return value;
+	if (depth > 64) return value;
 	if (Array.isArray(value)) return value.map((item: unknown) => withoutNul(item, depth + 1)) as T;
-	const prototype: unknown = Object.getPrototypeOf(value);
-	if (prototype !== Object.prototype && prototype !== null) return value;
+	if (!isPlainObject(value)) return value;
 	const copy: Record<string, unknown> = {};
 	for (const [key, item] of Object.entries(value)) copy[key] = withoutNul(item, depth + 1);
 	return copy as T;

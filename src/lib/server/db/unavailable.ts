@@ -1,3 +1,5 @@
+import { causes } from './causes.ts';
+
 /**
  * Whether an error means the database could not be reached (PostgreSQL restarting or failing over,
  * a dropped connection, a full pool) rather than a fault in the request. Transports answer these
@@ -5,14 +7,12 @@
  * transaction never committed.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-	for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-		const { code, kind, message } = e as { code?: unknown; kind?: unknown; message?: unknown };
+	for (const { code, kind, message } of causes(error)) {
 		if (typeof code === 'string' && (PRISMA_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code))) {
 			return true;
 		}
 		if (typeof kind === 'string' && ADAPTER_KINDS.has(kind)) return true;
 		if (typeof message === 'string' && MESSAGES.test(message)) return true;
-		e = (e as { cause?: unknown }).cause;
 	}
 	return false;
 }
