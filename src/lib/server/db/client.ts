@@ -5,6 +5,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/sqlite/client.ts';
 import { PrismaClient as PostgresPrismaClient } from '../generated/postgresql/client.ts';
+import { adapterSql, SharedAdapterFactory, type SqlDb } from './adapter-sql.ts';
 import type { DatabaseTarget, Dialect } from './target.ts';
 
 /**
@@ -30,9 +31,20 @@ export function dialectOf(db: Db): Dialect {
 	return postgresClients.has(db) ? 'postgres' : 'sqlite';
 }
 
+/** The Prisma client and the seam's statements on the same connection (adapter-sql.ts). */
+export interface Database {
+	db: Db;
+	sql: SqlDb;
+}
+
 /** Opens the database a target names. */
-export async function createDb(target: DatabaseTarget): Promise<Db> {
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 	return target.kind === 'sqlite' ? openSqlite(target.file) : openPostgres(target.url);
+}
+
+/** Opens the database a target names, for callers that only use Prisma. */
+export async function createDb(target: DatabaseTarget): Promise<Db> {
+	return (await openDatabase(target)).db;
 }
 
 /**
@@ -43,22 +55,24 @@ export async function createDb(target: DatabaseTarget): Promise<Db> {
  * extra writes on every growing answer (measured: +10 ms loop stalls in bench:streams). Plaintext
  * keys from before encryption are scrubbed once, by the VACUUM that follows their encryption.
  */
-async function openSqlite(file: string): Promise<Db> {
+async function openSqlite(file: string): Promise<Database> {
 	mkdirSync(path.dirname(file), { recursive: true });
-	const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS });
+	const adapter = new SharedAdapterFactory(
+		new PrismaBetterSqlite3({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS })
+	);
 	const db = new PrismaClient({ adapter });
 	await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
 	await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
 	await db.$queryRawUnsafe('PRAGMA secure_delete = FAST');
-	return db;
+	return { db, sql: await adapterSql(adapter, 'sqlite') };
 }
 
 /**
  * PostgreSQL through node-postgres's pool. A connection the server dropped (a restart) is
  * discarded by the pool and the next query opens a new one, so the app recovers on its own.
  */
-async function openPostgres(url: string): Promise<Db> {
-	const adapter = new PrismaPg(
+async function openPostgres(url: string): Promise<Database> {
+	const pg = new PrismaPg(
 		{
 			connectionString: url,
 			max: POSTGRES_POOL_SIZE,
@@ -75,8 +89,9 @@ async function openPostgres(url: string): Promise<Db> {
 				`parley_${createHash('sha1').update(query.sql).digest('base64url')}`
 		}
 	);
+	const adapter = new SharedAdapterFactory(pg);
 	const db = new PostgresPrismaClient({ adapter }) as unknown as Db;
 	postgresClients.add(db);
 	await db.$queryRawUnsafe('SELECT 1');
-	return db;
+	return { db, sql: await adapterSql(adapter, 'postgres') };
 }

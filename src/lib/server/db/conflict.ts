@@ -12,3 +12,11 @@ export function isWriteConflict(error: unknown): boolean {
 	}
 	return false;
 }
+
+/** Whether a write failed on a unique key (Prisma's P2002, or the driver adapter's own error). */
+export function isUniqueViolation(error: unknown): boolean {
+	for (const { code, kind } of causes(error)) {
+		if (code === 'P2002' || kind === 'UniqueConstraintViolation') return true;
+	}
+	return false;
+}
