@@ -3,6 +3,7 @@
  * PARLEY_TEST_DB=postgres), the app's Prisma client and its UsageService, and facts written through
  * the same upkeep calls the services make.
  */
+import { prismaTxSql } from '#lib/server/db/prisma-sql.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,7 +85,7 @@ export async function postMessage(
 				createdAt: new Date(fact.at)
 			}
 		});
-		await rollups.messagePosted(tx, message.id);
+		await rollups.messagePosted(prismaTxSql(tx, TEST_DB), message.id);
 		return message.id;
 	});
 }
@@ -109,7 +110,7 @@ export async function answer(db: Db, fact: AnswerFact): Promise<string> {
 	const instanceId = fact.instanceId ?? 'local';
 	const messageId = fact.messageId ?? next('answer');
 	await db.$transaction((tx) =>
-		rollups.recordAnswer(tx, { instanceId, messageId }, () =>
+		rollups.recordAnswer(prismaTxSql(tx, TEST_DB), { instanceId, messageId }, () =>
 			tx.usageRecord.create({
 				data: {
 					instanceId,
@@ -140,7 +141,7 @@ export async function continueAnswer(
 ): Promise<void> {
 	const instanceId = key.instanceId ?? 'local';
 	await db.$transaction((tx) =>
-		rollups.recordAnswer(tx, { instanceId, messageId: key.messageId }, () =>
+		rollups.recordAnswer(prismaTxSql(tx, TEST_DB), { instanceId, messageId: key.messageId }, () =>
 			tx.usageRecord.update({
 				where: { instanceId_messageId: { instanceId, messageId: key.messageId } },
 				data: {

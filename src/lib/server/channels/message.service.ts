@@ -1,3 +1,4 @@
+import { prismaTxSql } from '../db/prisma-sql.ts';
 import { RateLimiterRes, type BurstyRateLimiter } from 'rate-limiter-flexible';
 import { type Db, Prisma } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -84,7 +85,7 @@ export class MessageService {
 					}
 				});
 				// The usage dashboard's rollups move in the same transaction as the message.
-				await this.#rollups.messagePosted(tx, created.id);
+				await this.#rollups.messagePosted(prismaTxSql(tx, this.#rollups.dialect), created.id);
 				let parent: MessageDto | null = null;
 				if (parentId) {
 					parent = toMessageDto(

@@ -1,3 +1,4 @@
+import { prismaTxSql } from '../db/prisma-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -231,7 +232,7 @@ export class CompletionJob {
 				}
 			});
 			await this.#deps.rollups.recordAnswer(
-				tx,
+				prismaTxSql(tx, this.#deps.rollups.dialect),
 				{ instanceId: 'local', messageId: spec.messageId },
 				() =>
 					tx.usageRecord.upsert({

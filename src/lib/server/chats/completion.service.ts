@@ -1,3 +1,4 @@
+import { prismaTxSql } from '../db/prisma-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -101,23 +102,26 @@ export class CompletionService {
 						tokensEstimated: true
 					}
 				});
-				await this.#deps.rollups.recordAnswer(tx, { instanceId: 'local', messageId: row.id }, () =>
-					tx.usageRecord.upsert({
-						where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
-						create: {
-							messageId: row.id,
-							userId: row.chat.userId,
-							chatId: row.chatId,
-							providerName: row.model?.provider.name ?? 'unknown',
-							model: row.modelName,
-							promptTokens: 0,
-							completionTokens,
-							tokensEstimated: true,
-							costUsd: (completionTokens * (row.model?.outputPricePerMTok ?? 0)) / 1e6,
-							status: 'interrupted'
-						},
-						update: { status: 'interrupted' }
-					})
+				await this.#deps.rollups.recordAnswer(
+					prismaTxSql(tx, this.#deps.rollups.dialect),
+					{ instanceId: 'local', messageId: row.id },
+					() =>
+						tx.usageRecord.upsert({
+							where: { instanceId_messageId: { instanceId: 'local', messageId: row.id } },
+							create: {
+								messageId: row.id,
+								userId: row.chat.userId,
+								chatId: row.chatId,
+								providerName: row.model?.provider.name ?? 'unknown',
+								model: row.modelName,
+								promptTokens: 0,
+								completionTokens,
+								tokensEstimated: true,
+								costUsd: (completionTokens * (row.model?.outputPricePerMTok ?? 0)) / 1e6,
+								status: 'interrupted'
+							},
+							update: { status: 'interrupted' }
+						})
 				);
 			});
 		}

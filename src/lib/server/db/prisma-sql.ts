@@ -1,3 +1,4 @@
+import type { Sql } from './adapter-sql.ts';
 import { Prisma } from './client.ts';
 import { flatten, type Q } from './sql.ts';
 import type { Dialect } from './target.ts';
@@ -9,4 +10,32 @@ import type { Dialect } from './target.ts';
 export function prismaSql(query: Q, to: Dialect): Prisma.Sql {
 	const { texts, values } = flatten(query, to);
 	return new Prisma.Sql(texts, values);
+}
+
+/**
+ * The seam's statements inside a Prisma interactive transaction, for code that shares one with
+ * Prisma calls. Integers come back as numbers, as the seam returns them.
+ */
+export function prismaTxSql(
+	tx: Pick<Prisma.TransactionClient, '$executeRaw' | '$queryRaw'>,
+	dialect: Dialect
+): Sql {
+	const all = async <T>(query: Q): Promise<T[]> => {
+		const rows = await tx.$queryRaw<Record<string, unknown>[]>(prismaSql(query, dialect));
+		return rows.map(
+			(row) =>
+				Object.fromEntries(
+					Object.entries(row).map(([key, value]) => [
+						key,
+						typeof value === 'bigint' ? Number(value) : value
+					])
+				) as T
+		);
+	};
+	return {
+		dialect,
+		all,
+		get: async <T>(query: Q) => (await all<T>(query))[0],
+		run: (query: Q) => tx.$executeRaw(prismaSql(query, dialect))
+	};
 }

@@ -7,14 +7,10 @@
  * The SQL is the same on both databases except for a few fragments (fact-sql.ts), so the upkeep is
  * made for one database: the App creates it from its target, and services receive it.
  */
-import type { Prisma } from '../db/client.ts';
-import { prismaSql } from '../db/prisma-sql.ts';
+import type { Sql } from '../db/adapter-sql.ts';
 import { q, raw, type Q } from '../db/sql.ts';
 import type { Dialect } from '../db/target.ts';
 import { answerFacts, bucketOf, byteOrder, deltaStatements, messageFacts } from './fact-sql.ts';
-
-/** Anything that runs raw SQL: a transaction (or the client). */
-export type Sql = Pick<Prisma.TransactionClient, '$executeRaw' | '$queryRaw'>;
 
 interface AnswerKey {
 	id: string;
@@ -38,11 +34,7 @@ export class UsageRollups {
 	}
 
 	async #run(tx: Sql, statements: Q[]): Promise<void> {
-		for (const statement of statements) await tx.$executeRaw(prismaSql(statement, this.dialect));
-	}
-
-	#query<T>(tx: Sql, query: Q): Promise<T[]> {
-		return tx.$queryRaw<T[]>(prismaSql(query, this.dialect));
+		for (const statement of statements) await tx.run(statement);
 	}
 
 	/** Counts a channel message that was just inserted, in the same transaction. */
@@ -62,8 +54,7 @@ export class UsageRollups {
 		write: () => Promise<T>
 	): Promise<T> {
 		const find = () =>
-			this.#query<AnswerKey>(
-				tx,
+			tx.all<AnswerKey>(
 				q`${ANSWER_KEY} WHERE "instanceId" = ${key.instanceId} AND "messageId" = ${key.messageId}`
 			);
 		const [before] = await find();
@@ -96,8 +87,7 @@ export class UsageRollups {
 	async #lockChat(tx: Sql, answer: AnswerKey): Promise<void> {
 		if (this.dialect !== 'postgres' || !answer.chatId) return;
 		const chat = `${answer.instanceId}\u001f${answer.chatId}`;
-		await this.#query(
-			tx,
+		await tx.all(
 			q`SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(${chat}, 0))) l`
 		);
 	}
@@ -105,25 +95,17 @@ export class UsageRollups {
 	/** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
 	async #displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
 		// Compared by the database, as the fact query compares (createdAt, id).
-		const [next] = await this.#query<{
-			bucket: number | bigint;
-			model: string;
-			earlier: number | bigint;
-		}>(
-			tx,
+		const [next] = await tx.all<{ bucket: number; model: string; earlier: number }>(
 			q`SELECT ${bucketOf('n."createdAt"')} AS bucket, n.model AS model,
 	CASE WHEN (a."createdAt", ${byteOrder('a.id')}) < (n."createdAt", ${byteOrder('n.id')}) THEN 1 ELSE 0 END AS earlier
 FROM "UsageRecord" a JOIN "UsageRecord" n ON n."instanceId" = a."instanceId" AND n."chatId" = a."chatId"
 WHERE a.id = ${answer.id} AND n.id <> a.id AND n."deletedAt" IS NULL
 ORDER BY n."createdAt", ${byteOrder('n.id')} LIMIT 1`
 		);
-		if (!next || !Number(next.earlier)) return;
-		await tx.$executeRaw(
-			prismaSql(
-				q`UPDATE "UsageBucket" SET chats = chats - 1
-WHERE bucket = ${Number(next.bucket)} AND "instanceId" = ${answer.instanceId} AND model = ${next.model}`,
-				this.dialect
-			)
+		if (!next || !next.earlier) return;
+		await tx.run(
+			q`UPDATE "UsageBucket" SET chats = chats - 1
+WHERE bucket = ${next.bucket} AND "instanceId" = ${answer.instanceId} AND model = ${next.model}`
 		);
 	}
 }
