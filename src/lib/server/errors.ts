@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { ErrorBody, ErrorCode } from '#lib/shared/errors.ts';
+import { isRecordGone } from './db/conflict.ts';
 import { withoutNul } from './nul.ts';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -88,4 +89,14 @@ export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown)
 	const result = v.safeParse(schema, withoutNul(input));
 	if (!result.success) throw validationError(result.issues);
 	return result.output;
+}
+
+/**
+ * The AppError a transport answers for a failure a service did not throw as one: a row that another
+ * request removed between the service's check and its write is `not_found`, as a moment later.
+ */
+export function expectedFailure(error: unknown): AppError | undefined {
+	if (AppError.is(error)) return error;
+	if (isRecordGone(error)) return new AppError('not_found', 'It was deleted a moment ago.');
+	return undefined;
 }

@@ -20,3 +20,12 @@ export function isUniqueViolation(error: unknown): boolean {
 	}
 	return false;
 }
+
+/**
+ * Whether a write needed a row that was not there (Prisma's P2025): on PostgreSQL another request
+ * can remove it between a service's check and its write, so to the caller the thing is gone.
+ */
+export function isRecordGone(error: unknown): boolean {
+	for (const { code } of causes(error)) if (code === 'P2025') return true;
+	return false;
+}

@@ -1,7 +1,7 @@
 import { json, type RequestEvent } from '@sveltejs/kit';
 import type * as v from 'valibot';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError, expectedFailure, parseInput } from '../errors.ts';
 import { isPlainObject } from '../plain-object.ts';
 import { unavailableResponse } from './unavailable.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
@@ -19,10 +19,11 @@ export function api<E extends RequestEvent<any, any>>(handler: Handler<E>): Hand
 		try {
 			return await handler(event);
 		} catch (error) {
-			if (AppError.is(error)) {
+			const expected = expectedFailure(error);
+			if (expected) {
 				const headers: Record<string, string> = {};
-				if (error.retryAfterSeconds) headers['retry-after'] = String(error.retryAfterSeconds);
-				return json({ error: error.toBody() }, { status: error.status, headers });
+				if (expected.retryAfterSeconds) headers['retry-after'] = String(expected.retryAfterSeconds);
+				return json({ error: expected.toBody() }, { status: expected.status, headers });
 			}
 			if (isDatabaseUnavailable(error)) {
 				event.locals.log.warn({ err: error }, 'database unavailable');

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import type { BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { App } from '../app.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { AppError, validationError } from '../errors.ts';
+import { AppError, expectedFailure, validationError } from '../errors.ts';
 import { isPlainObject } from '../plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
@@ -68,7 +68,8 @@ async function run(
 		const data = await handler({ app, socket, userId, user }, parsed.output);
 		return { ok: true, data };
 	} catch (error) {
-		if (AppError.is(error)) return { ok: false, error: error.toBody() };
+		const expected = expectedFailure(error);
+		if (expected) return { ok: false, error: expected.toBody() };
 		if (isDatabaseUnavailable(error)) {
 			app.log.warn({ err: error, event, userId }, 'database unavailable');
 			return {

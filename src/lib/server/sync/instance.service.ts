@@ -114,10 +114,12 @@ export class InstanceService {
 			_min: { createdAt: true },
 			_max: { createdAt: true }
 		});
-		await this.#db.$transaction([
-			this.#db.usageRecord.deleteMany({ where: { instanceId: id } }),
-			this.#db.instance.delete({ where: { id } })
-		]);
+		// Of two removals racing, the second finds nothing to delete: a 404, not a failed delete.
+		const removed = await this.#db.$transaction(async (tx) => {
+			await tx.usageRecord.deleteMany({ where: { instanceId: id } });
+			return (await tx.instance.deleteMany({ where: { id } })).count;
+		});
+		if (!removed) throw new AppError('not_found', 'No such instance.');
 		await this.#secrets.refreshRedactor();
 		const touched = daysBetween(span._min.createdAt, span._max.createdAt);
 		if (touched.length) {
