@@ -56,6 +56,14 @@ describe.each([
 			expect(stdout).toMatch(shown);
 			expect(stdout).toContain(list('Pending', migrations));
 			if (folder === 'sqlite') expect(existsSync(url.slice('file:'.length))).toBe(false);
+			else {
+				const db = await openTestDb(url);
+				const tables = await db.all<{ name: string }>(
+					`SELECT "table_name" AS "name" FROM "information_schema"."tables" WHERE "table_schema" = current_schema()`
+				);
+				await db.close();
+				expect(tables).toEqual([]);
+			}
 		},
 		SLOW
 	);

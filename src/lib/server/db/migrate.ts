@@ -141,15 +141,25 @@ async function connect(target: DatabaseTarget): Promise<MigrationConnection> {
 const FINISHED =
 	'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
 
+/**
+ * The table is created by the first migration applied, not by reading: `parley db status` on a
+ * new database changes nothing.
+ */
+const HAS_TABLE = {
+	sqlite: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'",
+	postgres: "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present"
+};
+
 function connectSqlite(file: string): MigrationConnection {
 	mkdirSync(path.dirname(file), { recursive: true });
 	const db = new Database(file, { timeout: 5000 });
-	db.exec(MIGRATIONS_TABLE_DDL.sqlite);
 	return {
-		finished: async () => db.prepare(FINISHED).pluck().all() as string[],
+		finished: async () =>
+			db.prepare(HAS_TABLE.sqlite).get() ? (db.prepare(FINISHED).pluck().all() as string[]) : [],
 		async apply({ name, sql, checksum }) {
 			const startedAt = Date.now();
 			db.transaction(() => {
+				db.exec(MIGRATIONS_TABLE_DDL.sqlite);
 				db.exec(sql);
 				db.prepare(
 					`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
@@ -174,14 +184,19 @@ async function connectPostgres(url: string): Promise<MigrationConnection> {
 		throw explainConnectError(error, url);
 	}
 	await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-	await client.query(MIGRATIONS_TABLE_DDL.postgres);
 	return {
-		finished: async () =>
-			(await client.query<{ migration_name: string }>(FINISHED)).rows.map((r) => r.migration_name),
+		async finished() {
+			const [{ present }] = (await client.query<{ present: boolean }>(HAS_TABLE.postgres)).rows;
+			if (!present) return [];
+			return (await client.query<{ migration_name: string }>(FINISHED)).rows.map(
+				(r) => r.migration_name
+			);
+		},
 		async apply({ name, sql, checksum }) {
 			await client.query('BEGIN');
 			try {
 				const startedAt = new Date();
+				await client.query(MIGRATIONS_TABLE_DDL.postgres);
 				await client.query(sql);
 				await client.query(
 					`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
