@@ -12,7 +12,7 @@ import { call, clientId, newUser, ok, RELAXED_LIMITS, rest } from './helpers/cha
 import { connected, connectError } from './helpers/client.ts';
 import { TEST_DB } from './helpers/database.ts';
 import { until } from './helpers/notes.ts';
-import { startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.ts';
+import { startPostgresCluster, type PostgresCluster } from '../scripts/lib/postgres-cluster.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { drained, socketTransport } from './helpers/transport.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dbDate, openTestDb, TEST_DB } from './helpers/database.ts';
-import { startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.ts';
+import { startPostgresCluster, type PostgresCluster } from '../scripts/lib/postgres-cluster.ts';
 import { disposeServer, startServer } from './helpers/server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

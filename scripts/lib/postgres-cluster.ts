@@ -1,11 +1,21 @@
 /**
- * A PostgreSQL cluster of a test's own, for what the suite's shared cluster must not suffer:
- * being stopped and started (restart recovery), or password authentication (the shared one trusts
- * `parley`). Made like scripts/lib/postgres.sh does: initdb in a temp folder, 127.0.0.1 on a free
- * port, run as the `postgres` system user when the tests run as root (PostgreSQL refuses root).
+ * A throwaway PostgreSQL cluster: initdb in a temp folder, 127.0.0.1 on a free port, run as the
+ * `postgres` system user when started as root (PostgreSQL refuses root), tuned for tests (no fsync:
+ * a test cluster is thrown away, so durability across an OS crash buys nothing; a fast shutdown
+ * still keeps every commit). The test command and the benches start one through postgres.sh
+ * (`node scripts/lib/postgres-cluster.ts start` prints its shell variables); suites that stop and
+ * start a cluster, or need password authentication, start one of their own.
  */
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+	chownSync,
+	existsSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	writeFileSync
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +25,11 @@ import pg from 'pg';
 const run = promisify(execFile);
 
 export interface PostgresCluster {
+	/** The postmaster's PID when it started, and the cluster's folder (data, socket, log). */
+	pid: number;
+	dir: string;
+	/** Debian's PostgreSQL binaries (psql, pg_ctl, …). */
+	bin: string;
 	/** Superuser URL without a database name (`parley`, trusted). */
 	url: string;
 	port: number;
@@ -56,7 +71,7 @@ async function freePort(): Promise<number> {
  */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
 	const bin = binDir();
-	const dir = mkdtempSync(path.join(tmpdir(), 'parley-pg-own-'));
+	const dir = mkdtempSync(path.join(tmpdir(), 'parley-pg-'));
 	const data = path.join(dir, 'data');
 	const asRoot = process.getuid?.() === 0;
 	if (asRoot) chownSync(dir, ...(await postgresIds()));
@@ -81,7 +96,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 	];
 	writeFileSync(path.join(data, 'pg_hba.conf'), `${hba.join('\n')}\n`);
 	const port = await freePort();
-	const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+	const options = [
+		`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+		'-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400'
+	].join(' ');
 	const start = () =>
 		exec('pg_ctl', [
 			'-D',
@@ -108,9 +126,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 		}
 	};
 	let running = true;
+	const pid = () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
 	return {
 		url,
 		port,
+		pid: pid(),
+		dir,
+		bin,
 		sql,
 		async createDatabase(name) {
 			await sql(`CREATE DATABASE "${name}"`);
@@ -136,4 +158,17 @@ async function postgresIds(): Promise<[number, number]> {
 	const { stdout } = await run('id', ['-u', 'postgres']);
 	const { stdout: group } = await run('id', ['-g', 'postgres']);
 	return [Number(stdout.trim()), Number(group.trim())];
+}
+
+// `node scripts/lib/postgres-cluster.ts start`: starts one and prints its shell variables for
+// postgres.sh; it keeps running after this process exits (stop it by its PID).
+if (import.meta.main && process.argv[2] === 'start') {
+	const cluster = await startPostgresCluster();
+	const vars = {
+		POSTGRES_URL: cluster.url,
+		POSTGRES_PID: cluster.pid,
+		POSTGRES_DIR: cluster.dir,
+		POSTGRES_BIN: cluster.bin
+	};
+	for (const [name, value] of Object.entries(vars)) console.log(`${name}=${value}`);
 }
