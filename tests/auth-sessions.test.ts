@@ -4,8 +4,11 @@ import {
 	HttpClient,
 	connectError,
 	cookieAttributes,
+	emitWithAck,
 	newUser,
-	sessionId
+	openSocket,
+	sessionId,
+	type TestSocket
 } from './helpers/client.ts';
 import { TEST_DB, dbDate, parseDbDate, withTestDb } from './helpers/database.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
@@ -13,11 +16,15 @@ import { disposeServer, startServer, type TestServer } from './helpers/server.ts
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let server: TestServer;
+const sockets: TestSocket[] = [];
 beforeAll(async () => {
 	server = await startServer();
 	await newUser(server.url, { displayName: 'Admin' });
 });
-afterAll(() => disposeServer(server));
+afterAll(async () => {
+	for (const socket of sockets) socket.disconnect();
+	await disposeServer(server);
+});
 
 /** Reads the raw expiresAt column of a cookie token's session (undefined when the row is gone). */
 async function storedExpiry(token: string): Promise<unknown> {
@@ -150,5 +157,61 @@ describe('forged cookies', () => {
 		}
 		// The real session was not disturbed by any of it.
 		expect((await client.json('/api/v1/me')).status).toBe(200);
+	});
+});
+
+// Ending a session or token disconnects its sockets through this process's bus; with several
+// processes that message may never arrive, so every event that acts as the user reads the
+// credential again. These end it behind the server's back, as another process would.
+describe('a socket whose sign-in ends elsewhere', () => {
+	const chatsList = (socket: TestSocket) => emitWithAck(socket, 'chats:list', {});
+	const refused = (message: string) => ({
+		ok: false,
+		error: { code: 'unauthorized', message }
+	});
+
+	async function connectedUser() {
+		const { client, id } = await newUser(server.url);
+		const socket = await openSocket(client);
+		sockets.push(socket);
+		expect(await chatsList(socket)).toMatchObject({ ok: true });
+		return { id, socket, token: client.requireSessionToken() };
+	}
+
+	it('refuses the next event once the session is deleted', async () => {
+		const { socket, token } = await connectedUser();
+		await withTestDb(server, (db) =>
+			db.run('DELETE FROM "Session" WHERE "id" = ?', sessionId(token))
+		);
+		expect(await chatsList(socket)).toEqual(refused('You were signed out. Sign in again.'));
+	});
+
+	it('refuses the next event once the session has expired', async () => {
+		const { socket, token } = await connectedUser();
+		await setExpiry(token, new Date(Date.now() - 1000));
+		expect(await chatsList(socket)).toEqual(refused('You were signed out. Sign in again.'));
+	});
+
+	it('refuses the next event once the account is deactivated', async () => {
+		const { id, socket } = await connectedUser();
+		await withTestDb(server, (db) =>
+			db.run(`UPDATE "User" SET "status" = 'deactivated' WHERE "id" = ?`, id)
+		);
+		expect(await chatsList(socket)).toEqual(refused('Your account is no longer active.'));
+	});
+
+	it('refuses the next event of a token socket once the token is deleted', async () => {
+		const { client } = await newUser(server.url);
+		const created = await client.json<{ token: string; summary: { id: string } }>(
+			'/api/v1/tokens',
+			{ method: 'POST', body: { name: 'script' } }
+		);
+		const socket = await openSocket(new HttpClient(server.url), { token: created.body.token });
+		sockets.push(socket);
+		expect(await chatsList(socket)).toMatchObject({ ok: true });
+		await withTestDb(server, (db) =>
+			db.run('DELETE FROM "ApiToken" WHERE "id" = ?', created.body.summary.id)
+		);
+		expect(await chatsList(socket)).toEqual(refused('You were signed out. Sign in again.'));
 	});
 });

@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from './config.ts';
-import { createDb, type Db } from './db/client.ts';
+import { openDatabase, type Db } from './db/client.ts';
 import { DatabaseHealth } from './db/health.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { RealtimeBus } from './realtime/bus.ts';
@@ -95,21 +95,21 @@ async function createApp(config: Config): Promise<App> {
 	const redactor = new SecretRedactor();
 	const log = createLogger(config.LOG_LEVEL, undefined, redactor);
 	const outbound = createOutbound(config, log);
-	const db = await createDb(config.database);
+	const { db, sql } = await openDatabase(config.database);
 	const secrets = await openSecrets({ db, config, log, redactor });
 	await warnRefusedUrls(db, outbound, log);
 	const http = { outbound, redactor };
 	const bus = new RealtimeBus();
 	const settings = new SettingsService(db);
-	const sessions = new SessionService(db, bus, config.SESSION_DAYS);
+	const sessions = new SessionService({ db, sql, bus }, config.SESSION_DAYS);
 	const limits = new AuthLimits({
 		loginAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
 		loginFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
 		signupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR,
 		passwordChangeFailures: config.PASSWORD_CHANGE_MAX_FAILURES
 	});
-	const apiTokens = new ApiTokenService(db, bus);
-	const accounts = new AccountService({ db, bus, sessions, settings, limits, apiTokens });
+	const apiTokens = new ApiTokenService({ db, sql, bus });
+	const accounts = new AccountService({ db, sql, bus, sessions, settings, limits, apiTokens });
 	const presence = new PresenceService(bus);
 	// The usage rollups move inside every answer's and channel message's transaction.
 	const rollups = new UsageRollups(config.database.kind);

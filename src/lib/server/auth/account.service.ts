@@ -1,3 +1,4 @@
+import type { SqlDb } from '../db/adapter-sql.ts';
 import { type Db, Prisma } from '../db/client.ts';
 import { isWriteConflict } from '../db/conflict.ts';
 import { containsText } from '../db/text-filter.ts';
@@ -12,6 +13,7 @@ import type { AuthLimits } from './auth-limits.ts';
 import type { SessionService, SessionInfo } from './session.service.ts';
 import type { SettingsService } from './settings.service.ts';
 import { publicUserSelect, toPublicUser } from './user-row.ts';
+import { credentialUser, type CredentialUserRow } from './credential-sql.ts';
 
 const AVATAR_COLORS = ['#6366f1', '#0ea5e9', '#10b981', '#f59e0b', '#ef4444', '#ec4899', '#8b5cf6'];
 
@@ -24,6 +26,7 @@ export interface SignedIn {
 /** Accounts: sign-up, sign-in, profile and password, and what admins do to other accounts. */
 export class AccountService {
 	readonly #db: Db;
+	readonly #sql: SqlDb;
 	readonly #bus: RealtimeBus;
 	readonly #sessions: SessionService;
 	readonly #settings: SettingsService;
@@ -32,6 +35,7 @@ export class AccountService {
 
 	constructor(deps: {
 		db: Db;
+		sql: SqlDb;
 		bus: RealtimeBus;
 		sessions: SessionService;
 		settings: SettingsService;
@@ -39,6 +43,7 @@ export class AccountService {
 		apiTokens: ApiTokenService;
 	}) {
 		this.#db = deps.db;
+		this.#sql = deps.sql;
 		this.#bus = deps.bus;
 		this.#sessions = deps.sessions;
 		this.#settings = deps.settings;
@@ -175,21 +180,21 @@ export class AccountService {
 	}
 
 	/**
-	 * The account as it is now, for a request or socket event authenticated earlier (a socket lives
-	 * for hours): refused once it is no longer active.
+	 * The account as it is now, for a socket event authenticated earlier (a socket lives for hours):
+	 * refused once the account is no longer active, or the session or token the socket signed in
+	 * with has ended (whichever process ended it). One indexed statement per event.
 	 */
-	async activeUser(userId: string): Promise<PublicUser> {
-		const row = await this.#db.user.findUnique({ where: { id: userId }, select: publicUserSelect });
+	async activeUser(credential: {
+		userId: string;
+		sessionId: string | null;
+		tokenId: string | null;
+	}): Promise<PublicUser> {
+		const row = await this.#sql.get<CredentialUserRow>(credentialUser(credential, new Date()));
 		if (!row || row.status !== 'active') {
 			throw new AppError('unauthorized', 'Your account is no longer active.');
 		}
+		if (!row.stands) throw new AppError('unauthorized', 'You were signed out. Sign in again.');
 		return toPublicUser(row);
-	}
-
-	/** The account's role, or null when there is no such account. */
-	async roleOf(userId: string): Promise<Role | null> {
-		const row = await this.#db.user.findUnique({ where: { id: userId }, select: { role: true } });
-		return (row?.role as Role | undefined) ?? null;
 	}
 
 	/** Accounts waiting for an admin's approval. */

@@ -1,3 +1,4 @@
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
@@ -5,18 +6,25 @@ import type { SessionEndReason } from '#lib/shared/events.ts';
 import type { ApiTokenSummary, PublicUser } from '#lib/shared/types.ts';
 import { generateSecret, hashSecret } from './tokens.ts';
 import { toPublicUser } from './user-row.ts';
+import { InFlight } from './in-flight.ts';
+import { tokenWithUser, touchToken, type TokenUserRow } from './credential-sql.ts';
 
 export const API_TOKEN_PREFIX = 'prl_';
 const MAX_TOKENS_PER_USER = 50;
+/** Recording every use would turn reads into writes; once a minute is precise enough. */
+const TOUCH_EVERY_MS = 60_000;
 
 /** Personal API tokens for bots and scripts. A token is shown once; only its hash is kept. */
 export class ApiTokenService {
 	readonly #db: Db;
+	readonly #sql: SqlDb;
 	readonly #bus: RealtimeBus;
+	readonly #touching = new InFlight();
 
-	constructor(db: Db, bus: RealtimeBus) {
-		this.#db = db;
-		this.#bus = bus;
+	constructor(deps: { db: Db; sql: SqlDb; bus: RealtimeBus }) {
+		this.#db = deps.db;
+		this.#sql = deps.sql;
+		this.#bus = deps.bus;
 	}
 
 	async create(userId: string, name: string): Promise<{ token: string; summary: ApiTokenSummary }> {
@@ -53,19 +61,18 @@ export class ApiTokenService {
 		return tokens.length;
 	}
 
-	/** The active user a bearer token belongs to, or null. */
+	/** The active user a bearer token belongs to, or null. One statement, and a write a minute. */
 	async authenticate(token: string): Promise<{ user: PublicUser; tokenId: string } | null> {
 		if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 100) return null;
-		const row = await this.#db.apiToken.findUnique({
-			where: { tokenHash: hashSecret(token) },
-			include: { user: true }
-		});
-		if (!row || row.user.status !== 'active') return null;
-		// Recording every use would turn reads into writes; once a minute is precise enough.
-		if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-			await this.#db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+		const row = await this.#sql.get<TokenUserRow>(tokenWithUser(hashSecret(token)));
+		if (!row || row.status !== 'active') return null;
+		const now = Date.now();
+		if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+			await this.#touching.join(row.tokenId, () =>
+				this.#sql.run(touchToken(row.tokenId, new Date(now), new Date(now - TOUCH_EVERY_MS)))
+			);
 		}
-		return { user: toPublicUser(row.user), tokenId: row.id };
+		return { user: toPublicUser(row), tokenId: row.tokenId };
 	}
 }
 

@@ -1,8 +1,16 @@
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { rooms, type SessionEndReason } from '#lib/shared/events.ts';
 import { generateSecret, hashSecret } from './tokens.ts';
-import { toPublicUser, type UserRow } from './user-row.ts';
+import { toPublicUser } from './user-row.ts';
+import { InFlight } from './in-flight.ts';
+import {
+	deleteSession,
+	renewSession,
+	sessionWithUser,
+	type SessionUserRow
+} from './credential-sql.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -25,12 +33,15 @@ export interface ValidatedSession {
  */
 export class SessionService {
 	readonly #db: Db;
+	readonly #sql: SqlDb;
 	readonly #bus: RealtimeBus;
 	readonly #lifetimeMs: number;
+	readonly #renewing = new InFlight();
 
-	constructor(db: Db, bus: RealtimeBus, lifetimeDays: number) {
-		this.#db = db;
-		this.#bus = bus;
+	constructor(deps: { db: Db; sql: SqlDb; bus: RealtimeBus }, lifetimeDays: number) {
+		this.#db = deps.db;
+		this.#sql = deps.sql;
+		this.#bus = deps.bus;
 		this.#lifetimeMs = lifetimeDays * DAY_MS;
 	}
 
@@ -43,28 +54,28 @@ export class SessionService {
 		return { token, session };
 	}
 
-	/** The session and user for a cookie token, or null when the token is unknown, expired or its user is deactivated. */
+	/**
+	 * The session and user for a cookie token, or null when the token is unknown, expired or its
+	 * user is deactivated. Runs on every request and socket handshake: one statement, and a write
+	 * only when the session is renewed.
+	 */
 	async validate(token: string): Promise<ValidatedSession | null> {
 		if (!/^[a-z2-7]{52}$/.test(token)) return null;
-		const row = await this.#db.session.findUnique({
-			where: { id: hashSecret(token) },
-			include: { user: true }
-		});
+		const id = hashSecret(token);
+		const row = await this.#sql.get<SessionUserRow>(sessionWithUser(id));
 		if (!row) return null;
 		const now = Date.now();
-		if (row.expiresAt.getTime() <= now || row.user.status === 'deactivated') {
-			await this.#db.session.deleteMany({ where: { id: row.id } });
+		if (row.expiresAt.getTime() <= now || row.status === 'deactivated') {
+			await this.#sql.run(deleteSession(id));
 			return null;
 		}
 		let expiresAt = row.expiresAt;
 		if (expiresAt.getTime() - now < this.#lifetimeMs / 2) {
 			expiresAt = new Date(now + this.#lifetimeMs);
-			await this.#db.session.update({ where: { id: row.id }, data: { expiresAt } });
+			const renewBefore = new Date(now + this.#lifetimeMs / 2);
+			await this.#renewing.join(id, () => this.#sql.run(renewSession(id, expiresAt, renewBefore)));
 		}
-		return {
-			session: { id: row.id, userId: row.userId, expiresAt },
-			user: toPublicUser(row.user as UserRow)
-		};
+		return { session: { id, userId: row.id, expiresAt }, user: toPublicUser(row) };
 	}
 
 	/** Ends one session and disconnects its sockets. */

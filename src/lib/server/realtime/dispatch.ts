@@ -64,7 +64,7 @@ async function run(
 		}
 		const parsed = v.safeParse(clientEvents[name].input, withoutNul(args[0]));
 		if (!parsed.success) throw validationError(parsed.issues);
-		const user = () => app.accounts.activeUser(userId);
+		const user = () => app.accounts.activeUser(socket.data);
 		const data = await handler({ app, socket, userId, user }, parsed.output);
 		return { ok: true, data };
 	} catch (error) {

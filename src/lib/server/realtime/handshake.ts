@@ -3,6 +3,7 @@ import type { App } from '../app.ts';
 import { SESSION_COOKIE } from '../auth/cookies.ts';
 import type { HandshakeErrorCode } from '#lib/shared/errors.ts';
 import { rooms, type SocketData } from '#lib/shared/events.ts';
+import type { Role } from '#lib/shared/schemas/auth.ts';
 import { tokenRoom } from '../auth/api-token.service.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { RealtimeServer } from './bus.ts';
@@ -73,11 +74,12 @@ export function handshakeMiddleware(app: App, limits: ConnectionLimits) {
 			const token = tokenOf(auth);
 			const badOrigin = originProblem(headers, app, token);
 			if (badOrigin) return refuse('bad_origin', badOrigin);
-			const data = await identify(app, headers.cookie, token);
-			if ('error' in data) return refuse(data.code, data.error);
+			const found = await identify(app, headers.cookie, token);
+			if ('error' in found) return refuse(found.code, found.error);
+			const { data, role } = found;
 			socket.data = data;
 			// Join before the connection completes so nothing emitted right after it is missed.
-			await socket.join(await initialRooms(app, data));
+			await socket.join(await initialRooms(app, data, role));
 			// Gone (or going) while we looked things up: Socket.IO will drop it, so take no slot.
 			if (socket.conn.readyState !== 'open') return next(refusal('internal', 'Disconnected.'));
 			// The slot is taken in the same tick as next(), after which Socket.IO connects the socket
@@ -105,11 +107,12 @@ async function identify(
 	app: App,
 	cookieHeader: string | undefined,
 	token: string | undefined
-): Promise<SocketData | { code: HandshakeErrorCode; error: string }> {
+): Promise<{ data: SocketData; role: Role } | { code: HandshakeErrorCode; error: string }> {
 	if (token) {
 		const found = await app.apiTokens.authenticate(token);
 		if (!found) return { code: 'unauthorized', error: 'The API token is invalid or revoked.' };
-		return { userId: found.user.id, sessionId: null, tokenId: found.tokenId };
+		const data = { userId: found.user.id, sessionId: null, tokenId: found.tokenId };
+		return { data, role: found.user.role };
 	}
 	const cookie = cookieHeader ? parseCookies(cookieHeader)[SESSION_COOKIE] : undefined;
 	if (!cookie) return { code: 'unauthorized', error: 'Sign in to connect.' };
@@ -118,18 +121,16 @@ async function identify(
 	if (valid.user.status !== 'active') {
 		return { code: 'forbidden', error: 'Your account is waiting for an admin to approve it.' };
 	}
-	return { userId: valid.user.id, sessionId: valid.session.id, tokenId: null };
+	const data = { userId: valid.user.id, sessionId: valid.session.id, tokenId: null };
+	return { data, role: valid.user.role };
 }
 
-/** The rooms a freshly connected socket joins. */
-export async function initialRooms(app: App, data: SocketData): Promise<string[]> {
+/** The rooms a freshly connected socket joins; `role` is the user's as the sign-in just read it. */
+export async function initialRooms(app: App, data: SocketData, role: Role): Promise<string[]> {
 	const list = [rooms.user(data.userId)];
 	if (data.sessionId) list.push(rooms.session(data.sessionId));
 	if (data.tokenId) list.push(tokenRoom(data.tokenId));
-	const [role, channelIds] = await Promise.all([
-		app.accounts.roleOf(data.userId),
-		app.channels.channelIdsOf(data.userId)
-	]);
+	const channelIds = await app.channels.channelIdsOf(data.userId);
 	if (role === 'admin') list.push(rooms.admin);
 	for (const channelId of channelIds) list.push(rooms.channel(channelId));
 	return list;
