@@ -115,7 +115,7 @@ async function createApp(config: Config): Promise<App> {
 	const rollups = new UsageRollups(config.database.kind);
 	const providers = new ProviderService({ db, http, secrets, log });
 	const completions = new CompletionService(
-		{ db, bus, log, http, rollups },
+		{ db, sql, bus, log, http, rollups },
 		{
 			maxPerUser: config.CHAT_MAX_CONCURRENT_PER_USER,
 			firstTokenTimeoutMs: config.CHAT_FIRST_TOKEN_TIMEOUT_MS,

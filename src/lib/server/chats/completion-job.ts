@@ -1,10 +1,11 @@
-import { prismaTxSql } from '../db/prisma-sql.ts';
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import type { AnswerStatus, ChatDelta } from '#lib/shared/chats.ts';
 import { rooms } from '#lib/shared/events.ts';
-import { estimateTokens, toChatMessageDto } from './dto.ts';
+import { estimateTokens, toChatMessageDto, type ChatMessageRow } from './dto.ts';
+import { finishAnswer, saveAnswerText, upsertAnswerUsage } from './answer-sql.ts';
 import {
 	streamChat,
 	type ChatTurn,
@@ -14,6 +15,7 @@ import {
 import { ProviderError } from './provider-error.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
 import { StreamRedactor } from '../secrets/stream-redactor.ts';
+import { uuidv7 } from '../sync/bulk-insert.ts';
 
 /** The growing answer is written at most this often (and on finish, stop and error). */
 export const PERSIST_EVERY_MS = 250;
@@ -38,6 +40,7 @@ export interface JobSpec {
 
 export interface JobDeps {
 	db: Db;
+	sql: SqlDb;
 	bus: RealtimeBus;
 	log: Logger;
 	http: ProviderHttp;
@@ -160,7 +163,7 @@ export class CompletionJob {
 		this.#deps.bus.emit(rooms.user(this.spec.userId), 'chat:delta', delta);
 		this.#persistTimer ??= setTimeout(() => {
 			this.#persistTimer = undefined;
-			void this.#write({ content: this.content, reasoning: this.reasoning });
+			void this.#write();
 		}, PERSIST_EVERY_MS);
 	}
 
@@ -174,15 +177,14 @@ export class CompletionJob {
 	}
 
 	/**
-	 * Writes are chained so they land in order. `updateMany` because nothing needs the row back:
-	 * Prisma's `update` also reads it back, which costs about 2.5 times the CPU of the write itself,
-	 * and with hundreds of answers streaming these writes are the server's largest database load.
+	 * Writes the text so far. Writes are chained so they land in order; with hundreds of answers
+	 * streaming they are the server's largest database load, so each is one statement on the seam.
 	 */
-	#write(data: Record<string, unknown>): Promise<unknown> {
-		const { db } = this.#deps;
+	#write(): Promise<unknown> {
+		const text = { content: this.content, reasoning: this.reasoning };
 		this.#writes = this.#writes.then(() =>
-			db.chatMessage
-				.updateMany({ where: { id: this.spec.messageId }, data })
+			this.#deps.sql
+				.run(saveAnswerText(this.spec.messageId, text, new Date()))
 				.catch((error: unknown) => {
 					this.#deps.log.error(
 						{ err: error, messageId: this.spec.messageId },
@@ -214,52 +216,41 @@ export class CompletionJob {
 				completionTokens * spec.model.outputPricePerMTok) /
 			1e6;
 		await this.#writes;
-		const { db, bus } = this.#deps;
+		const { sql, bus, rollups } = this.#deps;
+		const now = new Date();
+		const answer = {
+			content: this.content,
+			reasoning: this.reasoning,
+			status,
+			error,
+			promptTokens,
+			completionTokens,
+			tokensEstimated: estimated,
+			ttftMs,
+			durationMs
+		};
+		const usage = {
+			id: uuidv7(now.getTime()),
+			messageId: spec.messageId,
+			userId: spec.userId,
+			chatId: spec.chatId,
+			providerName: spec.providerName,
+			model: spec.model.displayName,
+			promptTokens,
+			completionTokens,
+			tokensEstimated: estimated,
+			costUsd,
+			ttftMs,
+			durationMs,
+			status,
+			createdAt: now
+		};
 		// The answer, its usage row and the usage rollups commit together.
-		const row = await db.$transaction(async (tx) => {
-			const message = await tx.chatMessage.update({
-				where: { id: spec.messageId },
-				data: {
-					content: this.content,
-					reasoning: this.reasoning,
-					status,
-					error,
-					promptTokens,
-					completionTokens,
-					tokensEstimated: estimated,
-					ttftMs,
-					durationMs
-				}
-			});
-			await this.#deps.rollups.recordAnswer(
-				prismaTxSql(tx, this.#deps.rollups.dialect),
-				{ instanceId: 'local', messageId: spec.messageId },
-				() =>
-					tx.usageRecord.upsert({
-						where: { instanceId_messageId: { instanceId: 'local', messageId: spec.messageId } },
-						create: {
-							messageId: spec.messageId,
-							userId: spec.userId,
-							chatId: spec.chatId,
-							providerName: spec.providerName,
-							model: spec.model.displayName,
-							promptTokens,
-							completionTokens,
-							tokensEstimated: estimated,
-							costUsd,
-							ttftMs,
-							durationMs,
-							status
-						},
-						// A continued answer adds to what the first attempt used.
-						update: {
-							promptTokens: { increment: promptTokens },
-							completionTokens: { increment: completionTokens },
-							costUsd: { increment: costUsd },
-							durationMs,
-							status
-						}
-					})
+		const row = await sql.transaction(async (tx) => {
+			const message = await tx.get<ChatMessageRow>(finishAnswer(spec.messageId, answer, now));
+			if (!message) throw new Error(`answer ${spec.messageId} is gone`);
+			await rollups.recordAnswer(tx, { instanceId: 'local', messageId: spec.messageId }, () =>
+				tx.run(upsertAnswerUsage(usage))
 			);
 			return message;
 		});

@@ -1,4 +1,5 @@
 import { prismaTxSql } from '../db/prisma-sql.ts';
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -21,7 +22,14 @@ export class CompletionService {
 	readonly #maxPerUser: number;
 
 	constructor(
-		deps: { db: Db; bus: RealtimeBus; log: Logger; http: ProviderHttp; rollups: UsageRollups },
+		deps: {
+			db: Db;
+			sql: SqlDb;
+			bus: RealtimeBus;
+			log: Logger;
+			http: ProviderHttp;
+			rollups: UsageRollups;
+		},
 		limits: { maxPerUser: number; firstTokenTimeoutMs: number; stallTimeoutMs: number }
 	) {
 		this.#deps = {

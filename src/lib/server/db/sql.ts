@@ -41,6 +41,16 @@ export function q(strings: TemplateStringsArray, ...values: unknown[]): Q {
 	return new Q(pieces);
 }
 
+/**
+ * A value as a parameter, even a whole number, for values that differ on every call (counts,
+ * durations): the statement's text then stays the same, so PostgreSQL prepares its named statement
+ * once instead of once per value. Only where the database takes the type from a column (VALUES,
+ * SET, a comparison with a column), not in arithmetic.
+ */
+export function param(value: unknown): Q {
+	return new Q([{ value }]);
+}
+
 /** Trusted SQL text written in the code (column lists, computed integer literals). */
 export function raw(sql: string): Q {
 	return new Q([sql]);
