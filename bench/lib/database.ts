@@ -6,7 +6,6 @@
  * DATA_DIR as before.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { createPostgresDatabase } from '../../tests/helpers/database.ts';
 
@@ -34,14 +33,13 @@ function startCluster(): { url: string; pid: number; dir: string } {
 	).trim();
 	const [url, pid, dir] = out.split(' ');
 	const started = { url, pid: Number(pid), dir };
+	// Synchronously (timers no longer run at exit): fast shutdown, wait for it, remove the folder.
 	process.on('exit', () => {
-		try {
-			process.kill(started.pid, 'SIGINT');
-		} catch {
-			/* already gone */
-		}
-		// The postmaster finishes its fast shutdown on its own; its folder goes once it has.
-		setTimeout(() => rmSync(started.dir, { recursive: true, force: true }), 0).unref();
+		execFileSync('bash', ['-c', 'source scripts/lib/postgres.sh && stop_postgres'], {
+			cwd: ROOT,
+			env: { ...process.env, POSTGRES_PID: pid, POSTGRES_DIR: dir },
+			stdio: 'ignore'
+		});
 	});
 	return started;
 }
