@@ -11,14 +11,14 @@
  * --profile=<dir> (BENCH_PROFILE: CPU-profile the app server in each measured phase and summarise
  * where time goes).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { goOffline, postMessages, rawSocketSync, restSync } from './lib/catch-up.ts';
 import { socketOptions } from './lib/connect.ts';
-import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
+import { parleyData, parseBenchDatabase } from './lib/database.ts';
 import { MemberFleet, type Deliveries } from './lib/fleet.ts';
 import {
 	boxCpu,
@@ -29,14 +29,12 @@ import {
 	ROOT,
 	runMain,
 	sleep,
-	startServer,
-	table,
-	trackDir,
-	type Kind,
-	type ServerHandle
+	table
 } from './lib/harness.ts';
-import type { CpuSample, MemberSpec } from './lib/ipc.ts';
+import type { CpuSample } from './lib/ipc.ts';
 import { Histogram, now } from './lib/latency.ts';
+import type { MemberSpec } from './lib/members.ts';
+import { startParley, startServer, type Server } from './lib/processes.ts';
 import { summarizeProfile } from './lib/profile-summary.ts';
 import {
 	createChannel,
@@ -102,6 +100,10 @@ const FILLER =
 	'the quick brown fox jumps over the lazy dog while the bench measures fan-out latency';
 
 guard('bench:channels', TOTAL_TIMEOUT_MS);
+
+type Kind = 'app' | 'bare';
+/** The server under test and which one it is. */
+type ServerHandle = Server & { kind: Kind };
 
 // ---- the sender -----------------------------------------------------------------------------------
 
@@ -229,7 +231,7 @@ async function phase(
 	load: () => Promise<SendResult[]>
 ): Promise<Phase> {
 	await fleet.phase(tag);
-	const cpu0 = await server.cpu();
+	const cpu0 = await server.api.cpu();
 	const box0 = boxCpu();
 	const self0 = process.cpuUsage();
 	const start = now();
@@ -237,7 +239,7 @@ async function phase(
 	const sendEnd = now();
 	const sent = results.filter((r) => r.ok).length;
 	await fleet.drain(sent * n);
-	const cpu1 = await server.cpu();
+	const cpu1 = await server.api.cpu();
 	const self = process.cpuUsage(self0);
 	const box1 = boxCpu();
 	const deliveries = await fleet.stats();
@@ -299,9 +301,9 @@ async function bareSocket(url: string, room: string): Promise<Socket> {
 
 async function profiled<T>(server: ServerHandle, name: string, work: () => Promise<T>): Promise<T> {
 	if (!PROFILE_DIR || server.kind !== 'app') return work();
-	await server.startProfile();
+	await server.api.profileStart();
 	const result = await work();
-	const file = await server.stopProfile(path.join(PROFILE_DIR, `${name}.cpuprofile`));
+	const file = await server.api.profileStop(path.join(PROFILE_DIR, `${name}.cpuprofile`));
 	console.log(`\n${summarizeProfile(file, 10)}\n`);
 	return result;
 }
@@ -381,11 +383,11 @@ async function catchUpScenario(server: ServerHandle, ws: Workspace) {
 	const posted = await postMessages(server.url, channelId, tokens, CATCH_UP, REST_PER_BOT, RUN_ID);
 	await sleep(500);
 	try {
-		const cpu0 = await server.cpu();
+		const cpu0 = await server.api.cpu();
 		const timing = await profiled(server, 'app-catch-up', () =>
 			client.catchUp(posted.version, CATCH_UP)
 		);
-		const cpu1 = await server.cpu();
+		const cpu1 = await server.api.cpu();
 		const raw = [];
 		for (let i = 0; i < 3; i++) {
 			raw.push(await rawSocketSync(client.socket, channelId, client.cursor));
@@ -622,11 +624,14 @@ async function main(): Promise<void> {
 			`performance.timeOrigin + performance.now() in each process (same machine).\n`
 	);
 
-	const app = await startServer('app', {
-		dataDir: trackDir(mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'))),
-		env: { ...APP_ENV, ...(await databaseEnv(DB)) }
-	});
-	const bare = await startServer('bare', { args: ['--broadcast'] });
+	const app: ServerHandle = {
+		...(await startParley(await parleyData(DB), { env: APP_ENV })),
+		kind: 'app'
+	};
+	const bare: ServerHandle = {
+		...(await startServer('bench/lib/bare-server.ts', { name: 'bare', args: ['--broadcast'] })),
+		kind: 'bare'
+	};
 	const ws = await setUp(app);
 	const runs: Run[] = [];
 	for (const n of SIZES) {

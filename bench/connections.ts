@@ -6,15 +6,13 @@
  * Options (argv or env): --sizes=1000,5000,10000 (BENCH_SIZES), --snapshots=<dir>
  * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpClient } from '../tests/helpers/client.ts';
-import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
+import { parleyData, parseBenchDatabase, type ParleyData } from './lib/database.ts';
+import { MemberFleet } from './lib/fleet.ts';
 import {
-	exited,
 	fdLimit,
 	guard,
 	kib,
@@ -23,16 +21,11 @@ import {
 	ROOT,
 	runMain,
 	sleep,
-	startServer,
-	stopChild,
-	table,
-	track,
-	trackDir,
-	withTimeout,
-	type Kind,
-	type ServerHandle
+	table
 } from './lib/harness.ts';
-import type { MemorySample, WorkerReply } from './lib/ipc.ts';
+import type { MemorySample } from './lib/probe.ts';
+import { settle, startParley, startServer } from './lib/processes.ts';
+import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
 	options: { sizes: { type: 'string' }, snapshots: { type: 'string' }, db: { type: 'string' } }
@@ -55,99 +48,23 @@ const CONCURRENCY = 500;
 const WARMUP = 200;
 const IDLE_MS = 2000;
 const GOAL = 1.3;
-const CONNECT_TIMEOUT_MS = 120_000;
 const TOTAL_TIMEOUT_MS = 8 * 60_000;
 
 guard('bench:connections', TOTAL_TIMEOUT_MS);
 
 // ---- servers under test ---------------------------------------------------------------------------
 
-/** Polls until the server holds exactly `count` connections; returns that (post-GC) sample. */
-async function settle(
-	server: ServerHandle,
-	count: number,
-	timeoutMs = 20_000
-): Promise<MemorySample> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const sample = await server.memory();
-		if (sample.clients === count) return sample;
-		if (Date.now() > deadline) {
-			throw new Error(
-				`${server.kind} server holds ${sample.clients} connections, expected ${count}`
-			);
-		}
-		await sleep(250);
-	}
-}
-
 // ---- load generators ------------------------------------------------------------------------------
 
-interface Fleet {
-	connected: number;
-	ms: number;
-	close(): Promise<void>;
-}
-
 /** Opens `total` connections from WORKERS client processes and resolves once all are connected. */
-async function openConnections(url: string, total: number, token?: string): Promise<Fleet> {
-	const workers = Array.from({ length: WORKERS }, (_, i) => {
-		const count = Math.floor(total / WORKERS) + (i < total % WORKERS ? 1 : 0);
-		return track(
-			spawn(
-				process.execPath,
-				['bench/lib/clients.ts', url, String(count), String(Math.ceil(CONCURRENCY / WORKERS))],
-				{
-					cwd: ROOT,
-					env: { ...process.env, BENCH_TOKEN: token ?? '' },
-					stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-				}
-			)
-		);
-	});
-	const closeAll = async () => {
-		await Promise.all(
-			workers.map(async (worker) => {
-				if (worker.connected) worker.send({ type: 'close' });
-				await withTimeout(exited(worker), 10_000, 'client worker exit').catch(() =>
-					stopChild(worker, 1000)
-				);
-			})
-		);
-	};
-	try {
-		const reports = await withTimeout(
-			Promise.all(
-				workers.map(
-					(worker) =>
-						new Promise<Extract<WorkerReply, { type: 'connected' }>>((resolve, reject) => {
-							worker.once('exit', (code) => reject(new Error(`client worker exited (${code})`)));
-							worker.on('message', (reply: WorkerReply) => {
-								if (reply.type === 'connected') resolve(reply);
-							});
-						})
-				)
-			),
-			CONNECT_TIMEOUT_MS,
-			`opening ${total} connections`
-		);
-		const failed = reports.reduce((sum, r) => sum + r.failed, 0);
-		if (failed) {
-			const reason = reports.find((r) => r.firstError)?.firstError;
-			throw new Error(`${failed} of ${total} connections were refused: ${reason}`);
-		}
-		return {
-			connected: reports.reduce((sum, r) => sum + r.connected, 0),
-			ms: Math.max(...reports.map((r) => r.ms)),
-			close: closeAll
-		};
-	} catch (error) {
-		await closeAll();
-		throw error;
-	}
+async function openConnections(url: string, total: number, token: string) {
+	const members = Array.from({ length: total }, () => ({ auth: { token } }));
+	return MemberFleet.open(url, members, WORKERS, CONCURRENCY);
 }
 
 // ---- one measurement ------------------------------------------------------------------------------
+
+type Kind = 'app' | 'bare';
 
 interface Run {
 	kind: Kind;
@@ -160,31 +77,29 @@ interface Run {
 }
 
 interface AppSetup {
-	dataDir: string;
+	data: ParleyData;
 	token: string;
-	/** DATABASE_URL for PostgreSQL runs; empty for SQLite. */
-	dbEnv: Record<string, string>;
 }
 
 async function measure(kind: Kind, n: number, setup: AppSetup) {
-	const server = await startServer(
-		kind,
-		kind === 'app' ? { dataDir: setup.dataDir, env: { ...APP_ENV, ...setup.dbEnv } } : {}
-	);
+	const server =
+		kind === 'app'
+			? await startParley(setup.data, { env: APP_ENV })
+			: await startServer('bench/lib/bare-server.ts', { name: 'bare' });
 	try {
 		// Same client options for both servers: the bare one ignores the token but stores the same
 		// handshake, so only server-side work differs.
 		const warm = await openConnections(server.url, WARMUP, setup.token);
-		await warm.close();
+		await warm.fleet.close();
 		const before = await settle(server, 0);
 		if (SNAPSHOT_DIR) {
-			await server.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-before.heapsnapshot`));
+			await server.api.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-before.heapsnapshot`));
 		}
-		const fleet = await openConnections(server.url, n, setup.token);
+		const { fleet, ms } = await openConnections(server.url, n, setup.token);
 		await sleep(IDLE_MS);
 		const after = await settle(server, n);
 		if (SNAPSHOT_DIR) {
-			await server.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-after.heapsnapshot`));
+			await server.api.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-after.heapsnapshot`));
 		}
 		await fleet.close();
 		const released = await settle(server, 0);
@@ -194,7 +109,7 @@ async function measure(kind: Kind, n: number, setup: AppSetup) {
 			before,
 			after,
 			released,
-			connectMs: fleet.ms,
+			connectMs: ms,
 			problems: server.problems.length
 		} satisfies Run;
 	} finally {
@@ -204,21 +119,11 @@ async function measure(kind: Kind, n: number, setup: AppSetup) {
 
 /** Creates the one user and API token every app connection authenticates with. */
 async function setUpApp(): Promise<AppSetup> {
-	const dataDir = trackDir(mkdtempSync(path.join(os.tmpdir(), 'parley-bench-')));
-	const dbEnv = await databaseEnv(DB);
-	const server = await startServer('app', { dataDir, env: dbEnv });
+	const data = await parleyData(DB);
+	const server = await startParley(data);
 	try {
-		const client = new HttpClient(server.url);
-		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
-		if (response.status !== 303 || !client.sessionToken) {
-			throw new Error(`sign-up failed with HTTP ${response.status}`);
-		}
-		const { status, body } = await client.json<{ token?: string }>('/api/v1/tokens', {
-			method: 'POST',
-			body: { name: 'bench' }
-		});
-		if (status !== 201 || !body.token) throw new Error(`token creation failed with HTTP ${status}`);
-		return { dataDir, token: body.token, dbEnv };
+		const user = await signUp(server.url, 'bench@example.test', 'Bench');
+		return { data, token: await createToken(user, 'bench') };
 	} finally {
 		await server.stop();
 	}

@@ -7,18 +7,18 @@
  * --seconds=10 (BENCH_NOTE_SECONDS) measured seconds per fan-out run; --rounds=2
  * (BENCH_NOTE_ROUNDS) fan-out runs per server and size, alternating which server goes first.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as Y from 'yjs';
-import { HttpClient } from '../tests/helpers/client.ts';
 import { openTestDb } from '../tests/helpers/database.ts';
-import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
-import type { MemorySample } from './lib/ipc.ts';
-import type { ServerKind } from './lib/notes-ipc.ts';
-import { guard, median, percentile, runMain, table } from './lib/harness.ts';
-import { ROOT, settle, sleep, startServer, startWorker, trackDir } from './lib/notes-process.ts';
+import { parleyData, parseBenchDatabase, type ParleyData } from './lib/database.ts';
+import { guard, median, percentile, ROOT, runMain, sleep, table } from './lib/harness.ts';
+import type { NotesClientsApi, ServerKind } from './lib/notes-clients.ts';
+import type { MemorySample } from './lib/probe.ts';
+import { settle, spawnProcess, startParley, startServer } from './lib/processes.ts';
+import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
 	options: {
@@ -61,9 +61,7 @@ guard('bench:notes', TOTAL_TIMEOUT_MS);
 // ---- setup ----------------------------------------------------------------------------------------
 
 interface Setup {
-	dataDir: string;
-	/** DATABASE_URL for PostgreSQL runs (a database per setup); empty for SQLite. */
-	dbEnv: Record<string, string>;
+	data: ParleyData;
 	token: string;
 	fanout: Record<number, string>;
 	memory: string[];
@@ -73,10 +71,8 @@ interface Setup {
 }
 
 async function setUp(): Promise<Setup> {
-	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-notes-'));
-	trackDir(dataDir);
-	const dbEnv = await databaseEnv(DB);
-	const server = await startServer('parley', { ...PARLEY_ENV, DATA_DIR: dataDir, ...dbEnv });
+	const data = await parleyData(DB, 'parley-bench-notes-');
+	const server = await startParley(data, { env: PARLEY_ENV });
 	let token: string;
 	const create = async (title: string) => {
 		const response = await fetch(`${server.url}/api/v1/notes`, {
@@ -88,15 +84,7 @@ async function setUp(): Promise<Setup> {
 		return ((await response.json()) as { id: string }).id;
 	};
 	try {
-		const client = new HttpClient(server.url);
-		const { response } = await client.signUp({ email: 'bench@example.test', displayName: 'Bench' });
-		if (response.status !== 303) throw new Error(`sign-up failed with HTTP ${response.status}`);
-		const created = await client.json<{ token?: string }>('/api/v1/tokens', {
-			method: 'POST',
-			body: { name: 'bench' }
-		});
-		if (!created.body.token) throw new Error(`token creation failed with ${created.status}`);
-		token = created.body.token;
+		token = await createToken(await signUp(server.url, 'bench@example.test', 'Bench'), 'bench');
 		const fanout: Record<number, string> = {};
 		for (const n of SIZES) fanout[n] = await create(`fan-out ${n}`);
 		const memory: string[] = [];
@@ -106,8 +94,8 @@ async function setUp(): Promise<Setup> {
 		const load: string[] = [];
 		for (let i = 0; i < LOAD_NOTES; i++) load.push(await create(`load ${i}`));
 		await server.stop();
-		const hocuspocusLog = await writeLogs(dataDir, dbEnv, load);
-		return { dataDir, dbEnv, token, fanout, memory, warmup, load, hocuspocusLog };
+		const hocuspocusLog = await writeLogs(data, load);
+		return { data, token, fanout, memory, warmup, load, hocuspocusLog };
 	} finally {
 		await server.stop();
 	}
@@ -118,12 +106,8 @@ async function setUp(): Promise<Setup> {
  * as a server that crashed before compacting would leave it, and writes the first note's seed and
  * log to a file for the Hocuspocus baseline.
  */
-async function writeLogs(
-	dataDir: string,
-	dbEnv: Record<string, string>,
-	noteIds: string[]
-): Promise<string> {
-	const db = await openTestDb(dbEnv.DATABASE_URL ?? `file:${path.join(dataDir, 'parley.db')}`);
+async function writeLogs({ dataDir, env }: ParleyData, noteIds: string[]): Promise<string> {
+	const db = await openTestDb(env.DATABASE_URL ?? `file:${path.join(dataDir, 'parley.db')}`);
 	const file = path.join(dataDir, 'hocuspocus-log.bin');
 	try {
 		for (const [index, noteId] of noteIds.entries()) {
@@ -168,10 +152,20 @@ async function writeLogs(
 	return file;
 }
 
-function serverEnv(kind: ServerKind, setup: Setup, extra: Record<string, string> = {}) {
+/** A fresh server process of `kind` (Parley on the setup's data). */
+function startNotesServer(kind: ServerKind, setup: Setup, env: Record<string, string> = {}) {
 	return kind === 'parley'
-		? { ...PARLEY_ENV, DATA_DIR: setup.dataDir, ...setup.dbEnv, ...extra }
-		: extra;
+		? startParley(setup.data, { env: { ...PARLEY_ENV, ...env } })
+		: startServer('bench/lib/notes-hocuspocus-server.ts', { name: 'hocuspocus', env });
+}
+
+/** A client worker process for one server. */
+function startWorker(kind: ServerKind, url: string, token: string) {
+	return spawnProcess<NotesClientsApi>('bench/lib/notes-clients.ts', {
+		name: `${kind} client worker`,
+		args: [kind, url],
+		env: { BENCH_TOKEN: token }
+	});
 }
 
 // ---- measurements ---------------------------------------------------------------------------------
@@ -184,28 +178,29 @@ interface FanoutResult {
 }
 
 async function fanout(kind: ServerKind, n: number, setup: Setup): Promise<FanoutResult> {
-	const server = await startServer(kind, serverEnv(kind, setup));
+	const server = await startNotesServer(kind, setup);
 	const doc = kind === 'parley' ? setup.fanout[n] : `fanout-${n}`;
-	const workers = [0, 1].map(() => startWorker(kind, server.url, setup.token));
+	const workers = await Promise.all([0, 1].map(() => startWorker(kind, server.url, setup.token)));
 	try {
 		const split = [Math.ceil(n / 2), Math.floor(n / 2)];
 		for (const [i, worker] of workers.entries()) {
 			if (split[i]) {
-				await worker.ask(
-					{ type: 'open', docs: [doc], perDoc: split[i], shareConnection: false, writeBytes: 0 },
-					'opened'
-				);
+				await worker.api.open({
+					docs: [doc],
+					perDoc: split[i],
+					shareConnection: false,
+					writeBytes: 0
+				});
 			}
 		}
 		const measureFrom = Date.now() + WARMUP_MS;
 		const request = {
-			type: 'fanout' as const,
 			intervalMs: (n * 1000) / TOTAL_RATE,
 			measureFrom,
 			measureUntil: measureFrom + MEASURE_MS
 		};
 		const replies = await Promise.all(
-			workers.filter((_, i) => split[i]).map((worker) => worker.ask(request, 'fanout'))
+			workers.filter((_, i) => split[i]).map((worker) => worker.api.fanout(request))
 		);
 		return {
 			kind,
@@ -214,7 +209,7 @@ async function fanout(kind: ServerKind, n: number, setup: Setup): Promise<Fanout
 			sent: replies.reduce((sum, r) => sum + r.sent, 0)
 		};
 	} finally {
-		await Promise.all(workers.map((w) => w.close()));
+		await Promise.all(workers.map((w) => w.stop()));
 		await server.stop();
 	}
 }
@@ -229,40 +224,32 @@ interface MemoryResult {
 async function memory(kind: ServerKind, setup: Setup): Promise<MemoryResult> {
 	// Parley unloads the warm-up notes 1 s after they are closed (Hocuspocus at once), so the
 	// baseline holds none of them.
-	const server = await startServer(kind, serverEnv(kind, setup, { NOTE_UNLOAD_AFTER_MS: '1000' }));
+	const server = await startNotesServer(kind, setup, { NOTE_UNLOAD_AFTER_MS: '1000' });
 	try {
 		const docs = (ids: string[], prefix: string) =>
 			kind === 'parley' ? ids : ids.map((_, i) => `${prefix}-${i}`);
 		// Warm up: the same work on other notes, so lazily compiled code is in the baseline.
-		const warm = startWorker(kind, server.url, setup.token);
-		await warm.ask(
-			{
-				type: 'open',
-				docs: docs(setup.warmup, 'warmup'),
-				perDoc: 1,
-				shareConnection: true,
-				writeBytes: NOTE_BYTES
-			},
-			'opened'
-		);
-		await warm.close();
+		const warm = await startWorker(kind, server.url, setup.token);
+		await warm.api.open({
+			docs: docs(setup.warmup, 'warmup'),
+			perDoc: 1,
+			shareConnection: true,
+			writeBytes: NOTE_BYTES
+		});
+		await warm.stop();
 		// Parley's unload (after 1 s) and background upkeep (~2 s after the last store) finish.
 		await sleep(5000);
 		const before = await settle(server, 0);
-		const worker = startWorker(kind, server.url, setup.token);
-		const { ms } = await worker.ask(
-			{
-				type: 'open',
-				docs: docs(setup.memory, 'memory'),
-				perDoc: 1,
-				shareConnection: true,
-				writeBytes: NOTE_BYTES
-			},
-			'opened'
-		);
+		const worker = await startWorker(kind, server.url, setup.token);
+		const ms = await worker.api.open({
+			docs: docs(setup.memory, 'memory'),
+			perDoc: 1,
+			shareConnection: true,
+			writeBytes: NOTE_BYTES
+		});
 		await sleep(3000);
 		const after = await settle(server, 1);
-		await worker.close();
+		await worker.stop();
 		return { kind, before, after, openMs: ms };
 	} finally {
 		await server.stop();
@@ -280,19 +267,20 @@ interface LoadResult {
 }
 
 async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
-	const server = await startServer(
+	const server = await startNotesServer(
 		kind,
-		serverEnv(kind, setup, kind === 'hocuspocus' ? { BENCH_LOG_FILE: setup.hocuspocusLog } : {})
+		setup,
+		kind === 'hocuspocus' ? { BENCH_LOG_FILE: setup.hocuspocusLog } : {}
 	);
-	const worker = startWorker(kind, server.url, setup.token);
+	const worker = await startWorker(kind, server.url, setup.token);
 	try {
 		// One ordinary open first, so the join path is compiled before the timed loads.
-		await worker.ask({ type: 'join', doc: kind === 'parley' ? setup.warmup[0] : 'warm' }, 'joined');
+		await worker.api.join(kind === 'parley' ? setup.warmup[0] : 'warm');
 		const joinMs: number[] = [];
 		let chars = 0;
 		for (const [i, noteId] of setup.load.entries()) {
 			const doc = kind === 'parley' ? noteId : `load-${i}`;
-			const reply = await worker.ask({ type: 'join', doc }, 'joined');
+			const reply = await worker.api.join(doc);
 			joinMs.push(reply.ms);
 			chars = reply.chars;
 		}
@@ -307,7 +295,7 @@ async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
 			chars
 		};
 	} finally {
-		await worker.close();
+		await worker.stop();
 		await server.stop();
 	}
 }

@@ -9,28 +9,20 @@
  * the app process over each measurement window, for Chrome DevTools' Performance tab),
  * --app-node-args="--max-semi-space-size=64" (BENCH_STREAM_APP_NODE_ARGS: flags for the app's node).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { HttpClient } from '../tests/helpers/client.ts';
 import { setUpProvider } from '../tests/helpers/chats.ts';
-import { BENCH_SECRET_KEY, table } from './lib/harness.ts';
-import type {
-	ClientReply,
-	ClientRequest,
-	Percentiles,
-	ProcessStats,
-	ProfileReply,
-	ProfileRequest,
-	StatsReply,
-	StatsRequest
-} from './lib/streams-ipc.ts';
-import { databaseEnv, parseBenchDatabase } from './lib/database.ts';
+import { parleyData, parseBenchDatabase } from './lib/database.ts';
+import { guard, ROOT, runMain, sleep, table } from './lib/harness.ts';
+import type { CpuSample } from './lib/ipc.ts';
+import { now } from './lib/latency.ts';
+import type { Counters } from './lib/probe.ts';
+import { spawnProcess, startParley, startServer, type Server } from './lib/processes.ts';
+import type { Percentiles, StreamsClientsApi } from './lib/streams-clients.ts';
+import { signUpUsers } from './lib/workspace.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
 	options: {
 		sizes: { type: 'string' },
@@ -62,183 +54,9 @@ const BASELINE_STREAMS = 10;
 const GOAL_ADDED_P99_MS = 10;
 const GOAL_WRITES_PER_STREAM = 4;
 const SIGNUP_CONCURRENCY = 4;
-const START_TIMEOUT_MS = 30_000;
 const TOTAL_TIMEOUT_MS = 5 * 60_000;
 
-// ---- housekeeping: every child and temp folder is removed on any exit path ----------------------
-
-const children = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-
-function track(child: ChildProcess): ChildProcess {
-	children.add(child);
-	child.once('exit', () => children.delete(child));
-	return child;
-}
-
-function cleanup(): void {
-	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-	tempDirs.clear();
-}
-
-function fail(error: unknown): never {
-	console.error(`\nbench:streams failed: ${error instanceof Error ? error.message : error}`);
-	cleanup();
-	process.exit(1);
-}
-
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-	process.on(signal, () => fail(new Error(`interrupted (${signal})`)));
-}
-setTimeout(
-	() => fail(new Error(`took longer than ${TOTAL_TIMEOUT_MS / 60_000} minutes`)),
-	TOTAL_TIMEOUT_MS
-).unref();
-
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	return Promise.race([
-		promise,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-		})
-	]).finally(() => clearTimeout(timer));
-}
-
-// ---- child processes ----------------------------------------------------------------------------
-
-interface Child {
-	process: ChildProcess;
-	/** The first JSON line with msg "listening". */
-	listening: Record<string, unknown>;
-	stats(): Promise<ProcessStats>;
-	problems: string[];
-}
-
-/** Spawns a script with an IPC channel and waits for its `listening` line. */
-async function spawnChild(
-	script: string,
-	env: Record<string, string> = {},
-	nodeArgs: string[] = []
-): Promise<Child> {
-	const child = track(
-		spawn(process.execPath, [...nodeArgs, script], {
-			cwd: ROOT,
-			env: { ...process.env, ...env },
-			stdio: ['ignore', 'pipe', 'pipe', 'ipc']
-		})
-	);
-	const problems: string[] = [];
-	let output = '';
-	child.stderr?.on('data', (chunk: Buffer) => {
-		output = (output + chunk.toString()).slice(-4000);
-	});
-	const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`${script} did not start:\n${output}`)),
-			START_TIMEOUT_MS
-		);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`${script} exited (${code}):\n${output}`));
-		});
-		if (!child.stdout) throw new Error('no stdout pipe');
-		createInterface({ input: child.stdout }).on('line', (line) => {
-			let entry: Record<string, unknown>;
-			try {
-				entry = JSON.parse(line) as Record<string, unknown>;
-			} catch {
-				output = (output + line + '\n').slice(-4000);
-				return;
-			}
-			if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
-			if (entry.msg === 'listening') {
-				clearTimeout(timer);
-				resolve(entry);
-			}
-		});
-	});
-	return { process: child, listening, stats: () => askStats(child), problems };
-}
-
-let nextId = 1;
-function askStats(child: ChildProcess): Promise<ProcessStats> {
-	const id = nextId++;
-	const answer = new Promise<ProcessStats>((resolve) => {
-		const onMessage = (reply: StatsReply) => {
-			if (reply.type !== 'stats' || reply.id !== id) return;
-			child.off('message', onMessage);
-			resolve(reply.stats);
-		};
-		child.on('message', onMessage);
-	});
-	child.send({ type: 'stats', id } satisfies StatsRequest);
-	return withTimeout(answer, 10_000, 'stats');
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-	child.kill('SIGTERM');
-	await withTimeout(exited, 15_000, 'stop').catch(() => {
-		child.kill('SIGKILL');
-		return exited;
-	});
-}
-
-/** The client process: sends a request and waits for the reply of the given type. */
-function clientCall<T extends ClientReply['type']>(
-	child: ChildProcess,
-	request: ClientRequest,
-	type: T,
-	timeoutMs: number
-): Promise<Extract<ClientReply, { type: T }>> {
-	const answer = new Promise<Extract<ClientReply, { type: T }>>((resolve, reject) => {
-		child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
-		const onMessage = (reply: ClientReply) => {
-			if (reply.type === 'error') reject(new Error(`client process: ${reply.message}`));
-			else if (reply.type === type) resolve(reply as Extract<ClientReply, { type: T }>);
-			else return;
-			child.off('message', onMessage);
-		};
-		child.on('message', onMessage);
-	});
-	child.send(request);
-	return withTimeout(answer, timeoutMs, `clients ${request.type}`);
-}
-
-// ---- setup ---------------------------------------------------------------------------------------
-
-/** Signs up the admin (who adds the fake provider) and `count` users; returns their cookies. */
-async function setUpUsers(appUrl: string, fakeUrl: string, count: number): Promise<string[]> {
-	const admin = new HttpClient(appUrl);
-	const { response } = await admin.signUp({ email: 'admin@bench.test', displayName: 'Admin' });
-	if (response.status !== 303) throw new Error(`admin sign-up failed with HTTP ${response.status}`);
-	await setUpProvider(admin, fakeUrl);
-	const cookies: string[] = [];
-	let next = 0;
-	const lane = async () => {
-		while (next < count) {
-			const i = next++;
-			const client = new HttpClient(appUrl);
-			const signed = await client.signUp({
-				email: `user${i}@bench.test`,
-				displayName: `User ${i}`
-			});
-			if (signed.response.status !== 303 || !client.sessionToken) {
-				throw new Error(`sign-up ${i} failed with HTTP ${signed.response.status}`);
-			}
-			cookies.push(client.cookieHeader);
-		}
-	};
-	await Promise.all(Array.from({ length: SIGNUP_CONCURRENCY }, lane));
-	return cookies;
-}
+guard('bench:streams', TOTAL_TIMEOUT_MS);
 
 // ---- one measurement ----------------------------------------------------------------------------
 
@@ -278,25 +96,38 @@ function machineTimes(): { busy: number; total: number } {
 }
 
 /** CPU time between two samples as a share of one core. */
-function cpuShare(a: ProcessStats, b: ProcessStats): number {
-	const used = b.cpu.user + b.cpu.system - (a.cpu.user + a.cpu.system);
+function cpuShare(a: CpuSample, b: CpuSample): number {
+	const used = b.user + b.system - (a.user + a.system);
 	return used / 1000 / (b.at - a.at);
+}
+
+interface Processes {
+	app: Server;
+	fake: Server;
+	clients: Awaited<ReturnType<typeof spawnProcess<StreamsClientsApi>>>;
+	fakeUrl: string;
 }
 
 async function runPhase(
 	streams: number,
 	baselineStreams: number,
 	tokens: number,
-	procs: { app: Child; fake: Child; clients: ChildProcess; fakeUrl: string }
+	procs: Processes
 ): Promise<Phase> {
 	const durationMs = tokens * DELAY_MS;
 	const goAt = now();
 	const windowStart = goAt + WINDOW_FROM_MS;
 	const windowEnd = goAt + durationMs - WINDOW_TRIM_MS;
 	const sample = () =>
-		Promise.all([procs.app.stats(), procs.fake.stats(), askStats(procs.clients), machineTimes()]);
+		Promise.all([
+			procs.app.api.cpu(),
+			procs.app.api.counters(),
+			procs.fake.api.cpu(),
+			procs.clients.api.cpu(),
+			machineTimes()
+		]);
 	const samples: Promise<
-		[ProcessStats, ProcessStats, ProcessStats, { busy: number; total: number }]
+		[CpuSample, Counters, CpuSample, CpuSample, { busy: number; total: number }]
 	>[] = [];
 	const at = (time: number) => samples.push(sleep(Math.max(0, time - now())).then(sample));
 	at(windowStart);
@@ -305,78 +136,57 @@ async function runPhase(
 		PROFILE_DIR && streams >= 50
 			? path.resolve(PROFILE_DIR, `app-${streams}.cpuprofile`)
 			: undefined;
-	if (profile) {
-		void sleep(Math.max(0, windowStart - now())).then(() =>
-			procs.app.process.send({ type: 'profile-start' } satisfies ProfileRequest)
-		);
-	}
 	const profiled = profile
-		? sleep(Math.max(0, windowEnd - now())).then(() => {
-				const id = nextId++;
-				const written = new Promise<void>((resolve) => {
-					const onMessage = (reply: ProfileReply) => {
-						if (reply.type !== 'profiled' || reply.id !== id) return;
-						procs.app.process.off('message', onMessage);
-						resolve();
-					};
-					procs.app.process.on('message', onMessage);
-				});
-				procs.app.process.send({
-					type: 'profile-stop',
-					id,
-					file: profile
-				} satisfies ProfileRequest);
-				return withTimeout(written, 30_000, 'profile');
-			})
+		? sleep(Math.max(0, windowStart - now()))
+				.then(() => procs.app.api.profileStart())
+				.then(() => sleep(Math.max(0, windowEnd - now())))
+				.then(() => procs.app.api.profileStop(profile))
 		: Promise.resolve();
-	const done = await clientCall(
-		procs.clients,
-		{
-			type: 'go',
-			streams,
-			baseline: baselineStreams,
-			fakeUrl: procs.fakeUrl,
-			tokens,
-			delayMs: DELAY_MS,
-			spreadMs: SPREAD_MS,
-			windowStart,
-			windowEnd
-		},
-		'done',
-		durationMs + 60_000
-	);
-	const [[app0, fake0, clients0, machine0], [app1, fake1, clients1, machine1]] =
-		await Promise.all(samples);
+	const done = await procs.clients.api.go({
+		streams,
+		baseline: baselineStreams,
+		fakeUrl: procs.fakeUrl,
+		tokens,
+		delayMs: DELAY_MS,
+		spreadMs: SPREAD_MS,
+		windowStart,
+		windowEnd
+	});
+	const [
+		[app0, counters0, fake0, clients0, machine0],
+		[app1, counters1, fake1, clients1, machine1]
+	] = await Promise.all(samples);
 	await profiled;
 	if (profile) console.log(`CPU profile of the app over the window: ${profile}`);
 	const cores = os.cpus().length;
 	const windowS = (app1.at - app0.at) / 1000;
+	const [s0, s1] = [counters0.sqlite, counters1.sqlite];
+	const [gc0, gc1] = [counters0.gc, counters1.gc];
 	return {
 		streams,
 		app: done.app,
 		baseline: done.baseline,
 		windowS,
-		messageUpdatesPerS: ((app1.messageUpdates ?? 0) - (app0.messageUpdates ?? 0)) / windowS,
-		writesPerS: ((app1.writes ?? 0) - (app0.writes ?? 0)) / windowS,
-		activeStreams: Math.min(app0.activeStreams ?? -1, app1.activeStreams ?? -1),
+		messageUpdatesPerS: ((s1?.messageUpdates ?? 0) - (s0?.messageUpdates ?? 0)) / windowS,
+		writesPerS: ((s1?.writes ?? 0) - (s0?.writes ?? 0)) / windowS,
+		activeStreams: Math.min(counters0.activeStreams ?? -1, counters1.activeStreams ?? -1),
 		cpu: {
 			app: cpuShare(app0, app1),
 			fake: cpuShare(fake0, fake1),
 			clients: cpuShare(clients0, clients1),
 			machine: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cores
 		},
-		loopDelay: app1.loopDelay ?? { p50: NaN, p99: NaN, max: NaN },
+		loopDelay: counters1.loopDelay ?? { p50: NaN, p99: NaN, max: NaN },
 		sqlite: {
-			share: ((app1.sqlite?.totalMs ?? 0) - (app0.sqlite?.totalMs ?? 0)) / (app1.at - app0.at),
-			maxMs: app1.sqlite?.maxMs ?? NaN,
-			slow: (app1.sqlite?.slow ?? 0) - (app0.sqlite?.slow ?? 0)
+			share: ((s1?.totalMs ?? 0) - (s0?.totalMs ?? 0)) / (app1.at - app0.at),
+			maxMs: s1?.maxMs ?? NaN,
+			slow: (s1?.slow ?? 0) - (s0?.slow ?? 0)
 		},
 		gc: {
-			share: ((app1.gc?.totalMs ?? 0) - (app0.gc?.totalMs ?? 0)) / (app1.at - app0.at),
-			maxMs: app1.gc?.maxMs ?? NaN
+			share: ((gc1?.totalMs ?? 0) - (gc0?.totalMs ?? 0)) / (app1.at - app0.at),
+			maxMs: gc1?.maxMs ?? NaN
 		},
-		appMicrosPerDelta:
-			(app1.cpu.user + app1.cpu.system - app0.cpu.user - app0.cpu.system) / done.app.count,
+		appMicrosPerDelta: (app1.user + app1.system - app0.user - app0.system) / done.app.count,
 		failures: done.failures,
 		gaps: done.gaps,
 		deltas: done.deltas
@@ -417,17 +227,12 @@ async function main(): Promise<void> {
 	);
 
 	if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-streams-'));
-	tempDirs.add(dataDir);
-	const fake = await spawnChild('bench/lib/streams-fake.ts');
-	const fakeUrl = String(fake.listening.url);
-	const app = await spawnChild(
-		'bench/lib/streams-app.ts',
-		{
-			HOST: '127.0.0.1',
-			PORT: '0',
-			DATA_DIR: dataDir,
-			LOG_LEVEL: 'info',
+	const fake = await startServer('bench/lib/streams-fake.ts', { name: 'fake provider' });
+	const fakeUrl = `${fake.url}/v1`;
+	const app = await startParley(await parleyData(DB, 'parley-bench-streams-'), {
+		nodeArgs: APP_NODE_ARGS,
+		watch: ['loop', 'gc', 'sqlite'],
+		env: {
 			CHAT_MAX_CONCURRENT_PER_USER: '100',
 			SOCKET_CONNECTIONS_PER_IP: '1000000',
 			SOCKET_EVENTS_PER_SECOND: '10000',
@@ -435,32 +240,27 @@ async function main(): Promise<void> {
 			LOGIN_MAX_ATTEMPTS_PER_IP: '10000',
 			SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
 			// The fake listens on 127.0.0.1, which the outbound guard refuses unless listed.
-			OUTBOUND_ALLOW: new URL(fakeUrl).host,
-			SECRET_KEY: BENCH_SECRET_KEY,
-			...(await databaseEnv(DB))
-		},
-		APP_NODE_ARGS
-	);
-	const appUrl = `http://127.0.0.1:${String(app.listening.port)}`;
+			OUTBOUND_ALLOW: new URL(fakeUrl).host
+		}
+	});
+	const appUrl = app.url;
 
 	const users = Math.max(...SIZES);
 	const t0 = performance.now();
-	const cookies = await setUpUsers(appUrl, fakeUrl, users);
+	const { owner, users: signedUp } = await signUpUsers(appUrl, users, SIGNUP_CONCURRENCY);
+	await setUpProvider(owner.http, fakeUrl);
 	console.log(
 		`setup: ${users} users signed up in ${((performance.now() - t0) / 1000).toFixed(1)} s`
 	);
 
-	const clients = track(
-		spawn(process.execPath, ['bench/lib/streams-clients.ts'], {
-			cwd: ROOT,
-			stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-		})
-	);
-	const connected = await clientCall(
-		clients,
-		{ type: 'connect', appUrl, users: cookies.map((cookie) => ({ cookie })) },
-		'connected',
-		120_000
+	const clients = await spawnProcess<StreamsClientsApi>('bench/lib/streams-clients.ts', {
+		name: 'client process',
+		// A phase's `go` lasts as long as its answers stream.
+		callTimeoutMs: Math.max(120_000, TOKENS * DELAY_MS + 60_000)
+	});
+	const connected = await clients.api.connect(
+		appUrl,
+		signedUp.map((user) => user.cookie)
 	);
 	if (connected.failed) {
 		throw new Error(`${connected.failed} sockets failed: ${connected.firstError}`);
@@ -570,7 +370,7 @@ async function main(): Promise<void> {
 		`verdict: ${ok1 ? 'PASS' : 'FAIL'}: added p99 latency ${ms(added)} ms at ${largest.streams} ` +
 			`streams (goal < ${GOAL_ADDED_P99_MS} ms)`
 	);
-	// The write counter wraps better-sqlite3's statements (bench/lib/streams-app.ts); PostgreSQL's
+	// The write counter wraps better-sqlite3's statements (bench/lib/probe.ts); PostgreSQL's
 	// writes happen in its own processes and are not counted.
 	console.log(
 		DB === 'postgres'
@@ -586,20 +386,9 @@ async function main(): Promise<void> {
 		throw new Error('some answers failed or arrived with gaps; the figures are not valid');
 	}
 
-	clients.send({ type: 'close' } satisfies ClientRequest);
-	await withTimeout(
-		new Promise((resolve) => clients.once('exit', resolve)),
-		10_000,
-		'client process exit'
-	).catch(() => clients.kill('SIGKILL'));
-	await stopChild(app.process);
-	await stopChild(fake.process);
+	await clients.stop();
+	await app.stop();
+	await fake.stop();
 }
 
-try {
-	await main();
-	cleanup();
-	process.exit(0);
-} catch (error) {
-	fail(error);
-}
+await runMain(main);

@@ -1,7 +1,7 @@
 /**
  * The reference: a bare Socket.IO 4.8 server with default options, no auth, no app, no database.
- * Spawned by the bench orchestrators with `--expose-gc` and an IPC channel; prints the same
- * `{"msg":"listening","port":…}` line as the app so the orchestrators treat both alike.
+ * Started by the bench orchestrators with the in-server probe (bench/lib/processes.ts
+ * `startServer`), like the app.
  *
  * By default it has no handlers at all (bench/connections.ts measures idle connections). With
  * `--broadcast` (bench/channels.ts) a socket joins the room named in its handshake `auth.room`, and
@@ -10,11 +10,9 @@
  */
 import http from 'node:http';
 import { Server } from 'socket.io';
-import { installServerHook } from './server-hook.ts';
 
 const httpServer = http.createServer();
 const io = new Server(httpServer);
-installServerHook(() => io.engine.clientsCount);
 
 if (process.argv.includes('--broadcast')) {
 	io.use((socket, next) => {
@@ -30,11 +28,7 @@ if (process.argv.includes('--broadcast')) {
 	});
 }
 
-httpServer.listen(0, '127.0.0.1', () => {
-	const address = httpServer.address();
-	const port = typeof address === 'object' && address ? address.port : 0;
-	console.log(JSON.stringify({ msg: 'listening', port }));
-});
+httpServer.listen(0, '127.0.0.1');
 process.on('SIGTERM', () => {
 	io.disconnectSockets(true);
 	void io.close(() => process.exit(0));

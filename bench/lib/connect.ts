@@ -1,6 +1,6 @@
 /**
  * Opens many Socket.IO client connections with a bounded number of handshakes in flight. Used by
- * the load-generator processes (bench/lib/clients.ts, bench/lib/members.ts).
+ * the load-generator processes (bench/lib/members.ts, bench/lib/streams-clients.ts).
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 

@@ -6,12 +6,10 @@
  * DATA_DIR as before.
  */
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { createPostgresDatabase } from '../../tests/helpers/database.ts';
+import { ROOT, tempDir } from './harness.ts';
 
 export type BenchDatabase = 'sqlite' | 'postgres';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The `--db=` option's value, checked. */
 export function parseBenchDatabase(value: string | undefined): BenchDatabase {
@@ -52,4 +50,15 @@ export async function databaseEnv(db: BenchDatabase): Promise<Record<string, str
 	if (db === 'sqlite') return {};
 	cluster ??= startCluster();
 	return { DATABASE_URL: await createPostgresDatabase('bench', cluster.url) };
+}
+
+/** Where a Parley server keeps its data: its DATA_DIR, and `databaseEnv`'s variables. */
+export interface ParleyData {
+	dataDir: string;
+	env: Record<string, string>;
+}
+
+/** A fresh temporary DATA_DIR (removed at exit) and, on PostgreSQL, a fresh database. */
+export async function parleyData(db: BenchDatabase, prefix = 'parley-bench-'): Promise<ParleyData> {
+	return { dataDir: tempDir(prefix), env: await databaseEnv(db) };
 }

@@ -1,14 +1,10 @@
 /**
  * The orchestrator's side of bench/lib/members.ts: spawns member worker processes, splits the
- * members between them, and merges what they measure.
+ * members between them, and merges what they measure (bench/channels.ts, bench/connections.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { exited, ROOT, stopChild, track, withTimeout } from './harness.ts';
-import type { MemberReply, MemberRequest, MemberSpec } from './ipc.ts';
 import { Histogram, now } from './latency.ts';
-
-const IPC_TIMEOUT_MS = 30_000;
-const CONNECT_TIMEOUT_MS = 120_000;
+import type { MemberSpec, MembersApi } from './members.ts';
+import { spawnProcess, type BenchProcess } from './processes.ts';
 
 export interface Deliveries {
 	received: number;
@@ -25,48 +21,7 @@ export interface Deliveries {
 	disconnects: number;
 }
 
-type Request = MemberRequest extends infer R ? (R extends { id: number } ? R : never) : never;
-type Body<T extends Request['type']> = Omit<Extract<Request, { type: T }>, 'id'>;
-
-class Worker {
-	readonly child: ChildProcess;
-	readonly #pending = new Map<number, { resolve(r: MemberReply): void; reject(e: Error): void }>();
-	#nextId = 1;
-
-	constructor() {
-		this.child = track(
-			spawn(process.execPath, ['bench/lib/members.ts'], {
-				cwd: ROOT,
-				stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-			})
-		);
-		this.child.on('message', (reply: MemberReply) => {
-			this.#pending.get(reply.id)?.resolve(reply);
-			this.#pending.delete(reply.id);
-		});
-		this.child.once('exit', (code) => {
-			for (const { reject } of this.#pending.values()) {
-				reject(new Error(`member worker exited (${code})`));
-			}
-			this.#pending.clear();
-		});
-	}
-
-	async ask<T extends Request['type']>(
-		body: Body<T>,
-		timeoutMs = IPC_TIMEOUT_MS
-	): Promise<Extract<MemberReply, { type: T }>> {
-		const id = this.#nextId++;
-		const answer = new Promise<MemberReply>((resolve, reject) => {
-			this.#pending.set(id, { resolve, reject });
-		});
-		this.child.send({ ...body, id } as MemberRequest);
-		return (await withTimeout(answer, timeoutMs, `member worker ${body.type}`)) as Extract<
-			MemberReply,
-			{ type: T }
-		>;
-	}
-}
+type Worker = BenchProcess<MembersApi>;
 
 export class MemberFleet {
 	readonly #workers: Worker[];
@@ -87,18 +42,20 @@ export class MemberFleet {
 		concurrency: number
 	): Promise<{ fleet: MemberFleet; ms: number }> {
 		const count = Math.min(workers, members.length);
-		const fleet = new MemberFleet(Array.from({ length: count }, () => new Worker()));
+		const fleet = new MemberFleet(
+			await Promise.all(
+				Array.from({ length: count }, (_, w) =>
+					spawnProcess<MembersApi>('bench/lib/members.ts', { name: `member worker ${w}` })
+				)
+			)
+		);
 		try {
 			const replies = await Promise.all(
 				fleet.#workers.map((worker, w) =>
-					worker.ask<'open'>(
-						{
-							type: 'open',
-							url,
-							members: members.filter((_, i) => i % count === w),
-							concurrency: Math.ceil(concurrency / count)
-						},
-						CONNECT_TIMEOUT_MS
+					worker.api.open(
+						url,
+						members.filter((_, i) => i % count === w),
+						Math.ceil(concurrency / count)
 					)
 				)
 			);
@@ -117,12 +74,12 @@ export class MemberFleet {
 
 	/** Starts counting messages tagged `tag` (and resets the counters). */
 	async phase(tag: string): Promise<void> {
-		await Promise.all(this.#workers.map((w) => w.ask<'phase'>({ type: 'phase', tag })));
+		await Promise.all(this.#workers.map((w) => w.api.phase(tag)));
 	}
 
 	async received(): Promise<number> {
-		const replies = await Promise.all(this.#workers.map((w) => w.ask<'count'>({ type: 'count' })));
-		return replies.reduce((sum, r) => sum + r.received, 0);
+		const counts = await Promise.all(this.#workers.map((w) => w.api.count()));
+		return counts.reduce((sum, n) => sum + n, 0);
 	}
 
 	/** Waits until `expected` deliveries arrived or nothing new came for `quietMs`. */
@@ -143,7 +100,7 @@ export class MemberFleet {
 	}
 
 	async stats(): Promise<Deliveries> {
-		const replies = await Promise.all(this.#workers.map((w) => w.ask<'stats'>({ type: 'stats' })));
+		const replies = await Promise.all(this.#workers.map((w) => w.api.stats()));
 		const histogram = new Histogram();
 		for (const r of replies) histogram.add(r.histogram);
 		const firsts = replies.filter((r) => r.received).map((r) => r.firstAt);
@@ -172,7 +129,7 @@ export class MemberFleet {
 			let best = { rtt: Infinity, offset: 0 };
 			for (let i = 0; i < rounds; i++) {
 				const t0 = now();
-				const { now: theirs } = await worker.ask<'clock'>({ type: 'clock' });
+				const theirs = await worker.api.clock();
 				const t1 = now();
 				if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: theirs - (t0 + t1) / 2 };
 			}
@@ -183,13 +140,6 @@ export class MemberFleet {
 	}
 
 	async close(): Promise<void> {
-		await Promise.all(
-			this.#workers.map(async ({ child }) => {
-				if (child.connected) child.send({ type: 'close' } satisfies MemberRequest);
-				await withTimeout(exited(child), 10_000, 'member worker exit').catch(() =>
-					stopChild(child, 1000)
-				);
-			})
-		);
+		await Promise.all(this.#workers.map((worker) => worker.stop()));
 	}
 }

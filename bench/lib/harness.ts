@@ -1,15 +1,12 @@
 /**
  * What every bench orchestrator needs: tracking of child processes and temp folders (removed on
- * success, failure, timeout and Ctrl-C), timeouts, starting a server under test (the app via
- * bench/lib/app-server.ts or the bare Socket.IO server) with its IPC hook, tables and machine facts.
+ * success, failure, timeout and Ctrl-C), timeouts, percentiles, tables and machine facts. Starting
+ * processes is bench/lib/processes.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import type { CpuSample, MemorySample, ServerReply, ServerRequest } from './ipc.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -30,6 +27,11 @@ export function trackDir(dir: string): string {
 	return dir;
 }
 
+/** A fresh folder in the system's temp folder, removed on any exit path. */
+export function tempDir(prefix: string): string {
+	return trackDir(mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
 export function cleanup(): void {
 	for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 	for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -37,12 +39,17 @@ export function cleanup(): void {
 }
 
 /** Warn/error log lines of every server started, shown when the bench fails. */
-const serverProblems: { kind: Kind; problems: string[] }[] = [];
+const serverProblems: { name: string; problems: string[] }[] = [];
+
+/** Registers a server's warn/error lines (filled as it logs them) to show if the bench fails. */
+export function reportProblems(name: string, problems: string[]): void {
+	serverProblems.push({ name, problems });
+}
 
 export function fail(error: unknown): never {
 	console.error(`\n${benchName} failed: ${error instanceof Error ? error.message : error}`);
-	for (const { kind, problems } of serverProblems) {
-		for (const line of problems.slice(0, 3)) console.error(`${kind} server logged: ${line}`);
+	for (const { name, problems } of serverProblems) {
+		for (const line of problems.slice(0, 3)) console.error(`${name} logged: ${line}`);
 	}
 	cleanup();
 	process.exit(1);
@@ -61,12 +68,15 @@ export function guard(name: string, totalTimeoutMs: number): void {
 	).unref();
 }
 
-/** Runs `main`, then cleans up and exits 0, or reports the error, cleans up and exits 1. */
+/**
+ * Runs `main`, then cleans up and exits (0, or `process.exitCode` if main set it), or reports the
+ * error, cleans up and exits 1.
+ */
 export async function runMain(main: () => Promise<void>): Promise<never> {
 	try {
 		await main();
 		cleanup();
-		process.exit(0);
+		process.exit();
 	} catch (error) {
 		fail(error);
 	}
@@ -98,150 +108,6 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
 		child.kill('SIGKILL');
 		return exited(child);
 	});
-}
-
-// ---- servers under test ---------------------------------------------------------------------------
-
-export type Kind = 'app' | 'bare';
-const SCRIPTS: Record<Kind, string> = {
-	app: 'bench/lib/app-server.ts',
-	bare: 'bench/lib/bare-server.ts'
-};
-const START_TIMEOUT_MS = 30_000;
-const IPC_TIMEOUT_MS = 60_000;
-
-export interface ServerHandle {
-	kind: Kind;
-	url: string;
-	/** Log lines at warn level or above (the app logs pino JSON). */
-	problems: string[];
-	/** `process.memoryUsage()` after forced full GCs. */
-	memory(): Promise<MemorySample>;
-	snapshot(file: string): Promise<string>;
-	/** CPU time and event-loop busy time so far (no GC, cheap: safe during a measurement). */
-	cpu(): Promise<CpuSample>;
-	/** Starts a V8 CPU profile in the server; `stopProfile` writes it as a .cpuprofile file. */
-	startProfile(): Promise<void>;
-	stopProfile(file: string): Promise<string>;
-	stop(): Promise<void>;
-}
-
-export interface ServerOptions {
-	dataDir?: string;
-	/** Extra environment (the app reads its limits from it). */
-	env?: Record<string, string>;
-	/** Extra arguments for the server script. */
-	args?: string[];
-}
-
-/**
- * Resolves with the port once a server child logs `listening` (pino JSON lines on stdout); every
- * parsed line goes to `onEntry`. Rejects with the tail of its output if it exits or is too slow.
- */
-export function waitForListening(
-	child: ChildProcess,
-	kind: string,
-	onEntry: (entry: Record<string, unknown>, line: string) => void = () => {}
-): Promise<number> {
-	let output = '';
-	child.stderr?.on('data', (chunk: Buffer) => {
-		output = (output + chunk.toString()).slice(-4000);
-	});
-	return new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`${kind} server did not start:\n${output}`)),
-			START_TIMEOUT_MS
-		);
-		child.once('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`${kind} server exited (${code}):\n${output}`));
-		});
-		if (!child.stdout) throw new Error('no stdout pipe');
-		createInterface({ input: child.stdout }).on('line', (line) => {
-			let entry: Record<string, unknown>;
-			try {
-				entry = JSON.parse(line) as Record<string, unknown>;
-			} catch {
-				output = (output + line + '\n').slice(-4000);
-				return;
-			}
-			onEntry(entry, line);
-			if (entry.msg === 'listening') {
-				clearTimeout(timer);
-				resolve(entry.port as number);
-			}
-		});
-	});
-}
-
-/**
- * The key that encrypts API keys at rest, for the servers a bench starts: without it each would
- * generate one into its data folder and say so with a warning, which benches count as problems.
- */
-export const BENCH_SECRET_KEY = randomBytes(32).toString('base64');
-
-export async function startServer(kind: Kind, options: ServerOptions = {}): Promise<ServerHandle> {
-	const env: Record<string, string | undefined> = {
-		...process.env,
-		HOST: '127.0.0.1',
-		PORT: '0',
-		LOG_LEVEL: 'info',
-		SECRET_KEY: BENCH_SECRET_KEY,
-		...options.env
-	};
-	delete env.ORIGIN;
-	if (options.dataDir) env.DATA_DIR = options.dataDir;
-	const child = track(
-		spawn(process.execPath, ['--expose-gc', SCRIPTS[kind], ...(options.args ?? [])], {
-			cwd: ROOT,
-			env,
-			stdio: ['ignore', 'pipe', 'pipe', 'ipc']
-		})
-	);
-	const problems: string[] = [];
-	serverProblems.push({ kind, problems });
-	const port = await waitForListening(child, kind, (entry, line) => {
-		if (typeof entry.level === 'number' && entry.level >= 40) problems.push(line);
-	});
-
-	let nextId = 1;
-	const pending = new Map<number, (reply: ServerReply) => void>();
-	child.on('message', (reply: ServerReply) => {
-		pending.get(reply.id)?.(reply);
-		pending.delete(reply.id);
-	});
-	async function ask<T extends ServerReply['type']>(
-		request: ServerRequest
-	): Promise<Extract<ServerReply, { type: T }>> {
-		const answer = new Promise<ServerReply>((resolve) => pending.set(request.id, resolve));
-		child.send(request);
-		const reply = await withTimeout(answer, IPC_TIMEOUT_MS, `${kind} server ${request.type}`);
-		if (reply.type !== request.type) throw new Error(`unexpected ${reply.type} reply`);
-		return reply as Extract<ServerReply, { type: T }>;
-	}
-
-	return {
-		kind,
-		url: `http://127.0.0.1:${port}`,
-		problems,
-		async memory() {
-			return (await ask<'memory'>({ type: 'memory', id: nextId++ })).sample;
-		},
-		async snapshot(file) {
-			return (await ask<'snapshot'>({ type: 'snapshot', id: nextId++, file })).file;
-		},
-		async cpu() {
-			return (await ask<'cpu'>({ type: 'cpu', id: nextId++ })).sample;
-		},
-		async startProfile() {
-			await ask<'profile'>({ type: 'profile', id: nextId++, action: 'start' });
-		},
-		async stopProfile(file) {
-			const reply = await ask<'profile'>({ type: 'profile', id: nextId++, action: 'stop', file });
-			return reply.file ?? file;
-		},
-		stop: () => stopChild(child)
-	};
 }
 
 // ---- output ---------------------------------------------------------------------------------------

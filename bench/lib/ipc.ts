@@ -1,20 +1,28 @@
 /**
- * Messages between the orchestrators (bench/connections.ts, bench/channels.ts) and their child
- * processes, over Node's IPC channel (`process.send` / `process.on('message')`).
+ * The one protocol between a bench orchestrator and every process it spawns (servers with the
+ * probe, client workers, fakes), over Node's IPC channel: the orchestrator calls a named method
+ * with arguments and gets its result or its error back; the child says `ready` once, with what the
+ * orchestrator needs to know (a port, seeded counts). Each child describes its methods as a plain
+ * object (its `Api`); the orchestrator calls them through `Remote<Api>` (bench/lib/processes.ts).
  */
+import { performance } from 'node:perf_hooks';
 
-/** One reading of a server's `process.memoryUsage()`, taken right after forced full GCs. */
-export interface MemorySample {
-	heapUsed: number;
-	heapTotal: number;
-	rss: number;
-	external: number;
-	arrayBuffers: number;
-	/** Engine.IO connections the server holds at that moment. */
-	clients: number;
-}
+/** A process's methods; arguments and results must survive Node's IPC serialization. */
+// `never[]` accepts every parameter list (function parameters are contravariant).
+export type Api = Record<string, (...args: never[]) => unknown>;
 
-/** Cumulative CPU and event-loop time of a server process; subtract two to get a phase's share. */
+/** The orchestrator's view of an `Api`: every method answers asynchronously. */
+export type Remote<A extends Api> = {
+	[K in keyof A]: (...args: Parameters<A[K]>) => Promise<Awaited<ReturnType<A[K]>>>;
+};
+
+export type ToChild = { bench: 'call'; id: number; method: string; args: unknown[] };
+export type FromChild =
+	| { bench: 'ready'; info: unknown }
+	| { bench: 'result'; id: number; value: unknown }
+	| { bench: 'error'; id: number; message: string };
+
+/** Cumulative CPU and event-loop time of a process; subtract two to get a phase's share. */
 export interface CpuSample {
 	/** `process.cpuUsage()`, microseconds (all threads, so libuv's pool and Argon2 count too). */
 	user: number;
@@ -22,76 +30,52 @@ export interface CpuSample {
 	/** `performance.eventLoopUtilization()`: milliseconds the main thread was busy / idle. */
 	active: number;
 	idle: number;
+	/** When it was taken (bench/lib/latency.ts `now`). */
+	at: number;
 }
 
-/** Orchestrator → server under test. */
-export type ServerRequest =
-	| { type: 'memory'; id: number }
-	| { type: 'snapshot'; id: number; file: string }
-	| { type: 'cpu'; id: number }
-	| { type: 'profile'; id: number; action: 'start' }
-	| { type: 'profile'; id: number; action: 'stop'; file: string };
-
-/** Server under test → orchestrator. */
-export type ServerReply =
-	| { type: 'memory'; id: number; sample: MemorySample }
-	| { type: 'snapshot'; id: number; file: string }
-	| { type: 'cpu'; id: number; sample: CpuSample }
-	| { type: 'profile'; id: number; file?: string };
-
-/** Orchestrator → client worker (bench/lib/clients.ts). */
-export type WorkerRequest = { type: 'close' };
-
-/** Client worker → orchestrator. */
-export type WorkerReply =
-	| { type: 'connected'; connected: number; failed: number; firstError: string | null; ms: number }
-	| { type: 'closed' };
-
-/** How one member socket signs in: a session cookie (the app) or handshake `auth` (bare server). */
-export interface MemberSpec {
-	cookie?: string;
-	auth?: Record<string, string>;
+export function cpuSample(): CpuSample {
+	const { user, system } = process.cpuUsage();
+	const { active, idle } = performance.eventLoopUtilization();
+	return { user, system, active, idle, at: performance.timeOrigin + performance.now() };
 }
 
-/** Orchestrator → member worker (bench/lib/members.ts). Every request but `close` is answered. */
-export type MemberRequest =
-	| { type: 'open'; id: number; url: string; members: MemberSpec[]; concurrency: number }
-	/** Start counting messages whose body starts with `tag`; resets the counters. */
-	| { type: 'phase'; id: number; tag: string }
-	| { type: 'count'; id: number }
-	| { type: 'stats'; id: number }
-	| { type: 'clock'; id: number }
-	| { type: 'close' };
+function send(message: FromChild): void {
+	process.send?.(message);
+}
 
-/** Member worker → orchestrator. */
-export type MemberReply =
-	| {
-			type: 'open';
-			id: number;
-			connected: number;
-			failed: number;
-			firstError: string | null;
-			ms: number;
-	  }
-	| { type: 'phase'; id: number }
-	| { type: 'count'; id: number; received: number }
-	| {
-			type: 'stats';
-			id: number;
-			received: number;
-			/** Clock readings (see bench/lib/latency.ts `now`) of the phase's first and last delivery. */
-			firstAt: number;
-			lastAt: number;
-			/** Deliveries whose measured latency was below zero (clock disagreement); counted as 0. */
-			negative: number;
-			/** Sparse latency histogram: [bucket, count] pairs. */
-			histogram: [number, number][];
-			/** Deliveries per member socket, lowest and highest (all equal when nothing was lost). */
-			perSocketMin: number;
-			perSocketMax: number;
-			/** This worker's CPU time since the phase started. */
-			cpuMs: number;
-			/** Member sockets of this worker that disconnected since the phase started. */
-			disconnects: number;
-	  }
-	| { type: 'clock'; id: number; now: number };
+/** The child's side, for `handlers` registered later (the probe's, once it knows its port). */
+export function answer(handlers: Api): void {
+	if (!process.send) throw new Error('this script must be spawned with an IPC channel');
+	process.on('message', (message: ToChild) => {
+		if (message?.bench !== 'call') return;
+		const handler = handlers[message.method] as ((...args: unknown[]) => unknown) | undefined;
+		void (async () => {
+			try {
+				if (!handler) throw new Error(`no method ${message.method}`);
+				send({ bench: 'result', id: message.id, value: await handler(...message.args) });
+			} catch (error) {
+				const text = error instanceof Error ? error.message : String(error);
+				send({ bench: 'error', id: message.id, message: text });
+			}
+		})();
+	});
+	// The orchestrator went away (crash, Ctrl-C): do not linger.
+	process.on('disconnect', () => process.exit(0));
+}
+
+export function ready(info: unknown = null): void {
+	send({ bench: 'ready', info });
+}
+
+/**
+ * A worker's whole side: answers `api`, says ready with `info`, and on SIGTERM (the orchestrator's
+ * stop) runs `onStop` (closing its sockets, say) before it exits.
+ */
+export function serve(api: Api, info: unknown = null, onStop?: () => Promise<void> | void): void {
+	answer(api);
+	process.on('SIGTERM', () => {
+		void Promise.resolve(onStop?.()).finally(() => process.exit(0));
+	});
+	ready(info);
+}

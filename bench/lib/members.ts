@@ -1,22 +1,22 @@
 /**
- * A member load-generator process for bench/channels.ts: opens the member sockets it is given
- * (session cookie for the app, handshake `auth.room` for the bare server), then records, for every
+ * A member load-generator process: opens the member sockets it is given (session cookie for the
+ * app, handshake `auth` for the bare server or an API token), then records, for every
  * `channel:change` message whose body starts with the current phase's tag, the latency from the
  * send time written in the body to now (bench/lib/latency.ts `now`, a clock every process shares).
- * Answers the orchestrator over IPC (bench/lib/ipc.ts MemberRequest).
+ * Answers `MembersApi` over the bench's IPC protocol (bench/lib/ipc.ts); bench/lib/fleet.ts drives it.
  *
  * Body format (bench/channels.ts `messageBody`): `<tag> <seq> <send time ms> <filler>`.
  */
 import type { Socket } from 'socket.io-client';
 import type { ChannelChanges } from '#lib/shared/channels.ts';
 import { openSockets } from './connect.ts';
-import type { MemberReply, MemberRequest } from './ipc.ts';
+import { serve } from './ipc.ts';
 import { Histogram, now } from './latency.ts';
 
-if (!process.send) throw new Error('this script must be spawned with an IPC channel');
-
-function reply(message: MemberReply): void {
-	process.send?.(message);
+/** How one member socket signs in: a session cookie (the app) or handshake `auth`. */
+export interface MemberSpec {
+	cookie?: string;
+	auth?: Record<string, string>;
 }
 
 let sockets: Socket[] = [];
@@ -49,71 +49,64 @@ function listen(socket: Socket, index: number): void {
 	});
 }
 
-async function open(request: Extract<MemberRequest, { type: 'open' }>): Promise<void> {
-	const { members } = request;
-	const opened = await openSockets(request.url, members.length, request.concurrency, (i) => {
-		const { auth = {}, cookie } = members[i];
-		// A cookie is only accepted with this site's Origin, as a browser sends it.
-		const extraHeaders: Record<string, string> = cookie
-			? { cookie, origin: new URL(request.url).origin }
-			: {};
-		return { auth, extraHeaders };
-	});
-	sockets = opened.sockets;
-	perSocket = new Uint32Array(sockets.length);
-	sockets.forEach(listen);
-	reply({
-		type: 'open',
-		id: request.id,
-		connected: sockets.filter((socket) => socket.connected).length,
-		failed: opened.failed,
-		firstError: opened.firstError,
-		ms: opened.ms
-	});
-}
+const api = {
+	/** Connects `members` to `url`, at most `concurrency` handshakes in flight. */
+	async open(url: string, members: MemberSpec[], concurrency: number) {
+		const opened = await openSockets(url, members.length, concurrency, (i) => {
+			const { auth = {}, cookie } = members[i];
+			// A cookie is only accepted with this site's Origin, as a browser sends it.
+			const extraHeaders: Record<string, string> = cookie
+				? { cookie, origin: new URL(url).origin }
+				: {};
+			return { auth, extraHeaders };
+		});
+		sockets = opened.sockets;
+		perSocket = new Uint32Array(sockets.length);
+		sockets.forEach(listen);
+		return {
+			connected: sockets.filter((socket) => socket.connected).length,
+			failed: opened.failed,
+			firstError: opened.firstError,
+			ms: opened.ms
+		};
+	},
+	/** Starts counting messages whose body starts with `phaseTag`; resets the counters. */
+	phase(phaseTag: string): void {
+		// A space ends the tag, so phase "f" never counts messages of a phase "f2".
+		tag = `${phaseTag} `;
+		histogram = new Histogram();
+		perSocket = new Uint32Array(sockets.length);
+		received = negative = firstAt = lastAt = disconnects = 0;
+		cpuAtPhase = process.cpuUsage();
+	},
+	count: () => received,
+	stats() {
+		const cpu = process.cpuUsage(cpuAtPhase);
+		return {
+			received,
+			/** Clock readings of the phase's first and last delivery. */
+			firstAt,
+			lastAt,
+			/** Deliveries whose measured latency was below zero (clock disagreement); counted as 0. */
+			negative,
+			/** Sparse latency histogram: [bucket, count] pairs. */
+			histogram: histogram.toSparse(),
+			/** Deliveries per member socket, lowest and highest (all equal when nothing was lost). */
+			perSocketMin: perSocket.length ? Math.min(...perSocket) : 0,
+			perSocketMax: perSocket.length ? Math.max(...perSocket) : 0,
+			/** This worker's CPU time since the phase started. */
+			cpuMs: (cpu.user + cpu.system) / 1000,
+			/** Member sockets of this worker that disconnected since the phase started. */
+			disconnects
+		};
+	},
+	clock: () => now()
+};
 
-process.on('message', (request: MemberRequest) => {
-	switch (request.type) {
-		case 'open':
-			void open(request);
-			break;
-		case 'phase':
-			// A space ends the tag, so phase "f" never counts messages of a phase "f2".
-			tag = `${request.tag} `;
-			histogram = new Histogram();
-			perSocket = new Uint32Array(sockets.length);
-			received = negative = firstAt = lastAt = disconnects = 0;
-			cpuAtPhase = process.cpuUsage();
-			reply({ type: 'phase', id: request.id });
-			break;
-		case 'count':
-			reply({ type: 'count', id: request.id, received });
-			break;
-		case 'stats': {
-			const cpu = process.cpuUsage(cpuAtPhase);
-			reply({
-				type: 'stats',
-				id: request.id,
-				received,
-				firstAt,
-				lastAt,
-				negative,
-				histogram: histogram.toSparse(),
-				perSocketMin: perSocket.length ? Math.min(...perSocket) : 0,
-				perSocketMax: perSocket.length ? Math.max(...perSocket) : 0,
-				cpuMs: (cpu.user + cpu.system) / 1000,
-				disconnects
-			});
-			break;
-		}
-		case 'clock':
-			reply({ type: 'clock', id: request.id, now: now() });
-			break;
-		case 'close':
-			for (const socket of sockets) socket.disconnect();
-			// Let the close frames go out before the process ends.
-			setTimeout(() => process.exit(0), 300);
-			break;
-	}
+export type MembersApi = typeof api;
+
+serve(api, null, async () => {
+	for (const socket of sockets) socket.disconnect();
+	// Let the close frames go out before the process ends.
+	await new Promise((resolve) => setTimeout(resolve, 300));
 });
-process.on('disconnect', () => process.exit(0));

@@ -6,7 +6,7 @@
  * paragraph per editor, one character-sized insert per keystroke.
  *
  * Usage (spawned by bench/notes.ts): node bench/lib/notes-clients.ts <parley|hocuspocus> <url>
- * with BENCH_TOKEN for Parley.
+ * with BENCH_TOKEN for Parley; answers `NotesClientsApi` over the bench's IPC protocol.
  */
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { io, type Socket } from 'socket.io-client';
@@ -14,13 +14,16 @@ import * as Y from 'yjs';
 import { NoteProvider } from '#lib/client/notes/note-provider.ts';
 import type { TestSocket } from '../../tests/helpers/client.ts';
 import { noteTransport } from '../../tests/helpers/notes.ts';
-import type { NotesWorkerReply, NotesWorkerRequest, ServerKind } from './notes-ipc.ts';
+import { sleep } from './harness.ts';
+import { serve } from './ipc.ts';
+import { now } from './latency.ts';
+
+export type ServerKind = 'parley' | 'hocuspocus';
 
 const [kind, url] = process.argv.slice(2) as [ServerKind, string];
 if ((kind !== 'parley' && kind !== 'hocuspocus') || !url) {
 	throw new Error('usage: node bench/lib/notes-clients.ts <parley|hocuspocus> <url>');
 }
-if (!process.send) throw new Error('this script must be spawned with an IPC channel');
 const token = process.env.BENCH_TOKEN ?? '';
 const LOCAL = 'bench';
 const STAMP = /t(\d+\.\d+);/g;
@@ -34,13 +37,6 @@ interface Editor {
 
 const connections: { close(): void }[] = [];
 let editors: Editor[] = [];
-
-function reply(message: NotesWorkerReply): void {
-	process.send?.(message);
-}
-
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
@@ -120,7 +116,27 @@ function write(doc: Y.Doc, bytes: number): void {
 	);
 }
 
-async function open(request: Extract<NotesWorkerRequest, { type: 'open' }>): Promise<number> {
+interface OpenRequest {
+	/** Note ids (Parley) or document names (Hocuspocus). */
+	docs: string[];
+	/** Editors per document. */
+	perDoc: number;
+	/** One connection for all editors (many notes per connection) or one each. */
+	shareConnection: boolean;
+	/** Bytes of text each editor writes once it is in (0: none). */
+	writeBytes: number;
+}
+
+interface FanoutRequest {
+	/** Each editor types one character this often. */
+	intervalMs: number;
+	/** Epoch ms: keep latency samples of edits made in [measureFrom, measureUntil). */
+	measureFrom: number;
+	measureUntil: number;
+}
+
+/** Opens the editors; resolves with the time until the server had every one's text. */
+async function open(request: OpenRequest): Promise<number> {
 	const started = now();
 	const shared = request.shareConnection
 		? kind === 'parley'
@@ -149,7 +165,7 @@ async function open(request: Extract<NotesWorkerRequest, { type: 'open' }>): Pro
  * Every editor types a timestamp-tagged character every `intervalMs` (staggered), and records, for
  * each tag that arrives from someone else, how long it took.
  */
-async function fanout(request: Extract<NotesWorkerRequest, { type: 'fanout' }>) {
+async function fanout(request: FanoutRequest) {
 	const latencies: number[] = [];
 	let sent = 0;
 	const listeners = editors.map((editor) => {
@@ -205,23 +221,11 @@ function closeAll(): void {
 	for (const connection of connections.splice(0)) connection.close();
 }
 
-process.on('message', (message: NotesWorkerRequest) => {
-	void (async () => {
-		try {
-			if (message.type === 'open') reply({ type: 'opened', ms: await open(message) });
-			else if (message.type === 'fanout') reply({ type: 'fanout', ...(await fanout(message)) });
-			else if (message.type === 'join') reply({ type: 'joined', ...(await join(message.doc)) });
-			else if (message.type === 'close') {
-				closeAll();
-				// Let the close frames go out before the process ends.
-				setTimeout(() => {
-					reply({ type: 'closed' });
-					process.exit(0);
-				}, 300);
-			}
-		} catch (error) {
-			reply({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-		}
-	})();
+const api = { open, fanout, join };
+export type NotesClientsApi = typeof api;
+
+serve(api, null, async () => {
+	closeAll();
+	// Let the close frames go out before the process ends.
+	await sleep(300);
 });
-process.on('disconnect', () => process.exit(0));

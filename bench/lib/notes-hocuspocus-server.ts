@@ -1,7 +1,6 @@
 /**
  * The baseline: a Hocuspocus server (@hocuspocus/server) with default settings, on 127.0.0.1 and a
- * free port, plus the bench's IPC memory hook. Spawned by bench/notes.ts with `--expose-gc`; prints
- * the same `{"msg":"listening","port":…}` line as Parley.
+ * free port, started by bench/notes.ts with the in-server probe like Parley.
  *
  * With BENCH_LOG_FILE set (the load measurement only), documents named `load-*` start from that
  * file's Yjs updates (length-prefixed), applied in one transaction in onLoadDocument: the same
@@ -10,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import { Server } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { installServerHook } from './server-hook.ts';
 
 function readLog(file: string): Uint8Array[] {
 	const bytes = readFileSync(file);
@@ -44,6 +42,4 @@ const server = new Server({
 		);
 	}
 });
-installServerHook(() => server.hocuspocus.getConnectionsCount());
 await server.listen();
-console.log(JSON.stringify({ msg: 'listening', port: server.address.port }));

@@ -1,5 +1,5 @@
 /**
- * Summarises a V8 .cpuprofile (as written by bench/lib/server-hook.ts): busy time by package or
+ * Summarises a V8 .cpuprofile (as written by bench/lib/probe.ts): busy time by package or
  * app folder (self time), the hottest functions (self time), and the app's own functions by
  * inclusive time (themselves plus everything they call synchronously).
  *

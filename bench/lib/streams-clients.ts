@@ -4,20 +4,28 @@
  * read straight from the fake provider's SSE. Every content token the fake writes carries its write
  * time (`[[stamp]]`), so each delta's latency is `receive time − write time`; app and baseline are
  * measured in this same process at the same time, so the clock offset between processes and this
- * process's own event-loop delay cancel out in their difference.
+ * process's own event-loop delay cancel out in their difference. Answers `StreamsClientsApi` over
+ * the bench's IPC protocol (bench/lib/ipc.ts).
  */
 import { createParser } from 'eventsource-parser';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
-import type { ClientReply, ClientRequest, ClientUser, Percentiles } from './streams-ipc.ts';
+import { openSockets } from './connect.ts';
+import { percentile, sleep } from './harness.ts';
+import { cpuSample, serve } from './ipc.ts';
+import { now } from './latency.ts';
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-if (!process.send) throw new Error('this script must be spawned with an IPC channel');
-const send = (message: ClientReply) => process.send?.(message);
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Latency percentiles of one set of deltas, in milliseconds. */
+export interface Percentiles {
+	count: number;
+	p50: number;
+	p90: number;
+	p99: number;
+	max: number;
+}
 
 const clients: { socket: AppSocket; chatId: string }[] = [];
 
@@ -29,43 +37,19 @@ async function emit<T>(socket: AppSocket, event: string, payload: unknown): Prom
 	return ack.data;
 }
 
-async function connect(appUrl: string, users: ClientUser[]): Promise<void> {
+/** Connects one socket per session cookie, each with a chat of its own. */
+async function connect(appUrl: string, cookies: string[]) {
 	const t0 = performance.now();
-	let failed = 0;
-	let firstError: string | null = null;
-	const queue = [...users];
-	const lane = async () => {
-		for (let user = queue.shift(); user; user = queue.shift()) {
-			const socket: AppSocket = io(appUrl, {
-				transports: ['websocket'],
-				reconnection: false,
-				forceNew: true,
-				timeout: 30_000,
-				// A cookie is only accepted with this site's Origin, as a browser sends it.
-				extraHeaders: { cookie: user.cookie, origin: new URL(appUrl).origin }
-			});
-			try {
-				await new Promise<void>((resolve, reject) => {
-					socket.once('connect', resolve);
-					socket.once('connect_error', reject);
-				});
-				const chat = await emit<{ id: string }>(socket, 'chat:create', {});
-				clients.push({ socket, chatId: chat.id });
-			} catch (error) {
-				failed += 1;
-				firstError ??= error instanceof Error ? error.message : String(error);
-				socket.close();
-			}
-		}
-	};
-	await Promise.all(Array.from({ length: 20 }, lane));
-	send({
-		type: 'connected',
-		sockets: clients.length,
-		failed,
-		firstError,
-		ms: Math.round(performance.now() - t0)
-	});
+	// A cookie is only accepted with this site's Origin, as a browser sends it.
+	const origin = new URL(appUrl).origin;
+	const opened = await openSockets(appUrl, cookies.length, 20, (i) => ({
+		extraHeaders: { cookie: cookies[i], origin }
+	}));
+	for (const socket of opened.sockets as AppSocket[]) {
+		clients.push({ socket, chatId: (await emit<{ id: string }>(socket, 'chat:create', {})).id });
+	}
+	const { failed, firstError } = opened;
+	return { sockets: clients.length, failed, firstError, ms: Math.round(performance.now() - t0) };
 }
 
 const STAMP = /(\d+\.\d{3}) /g;
@@ -88,15 +72,13 @@ class Samples {
 		}
 	}
 	percentiles(): Percentiles {
-		const sorted = Float64Array.from(this.values).sort();
-		const at = (q: number) =>
-			sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+		const { values } = this;
 		return {
-			count: sorted.length,
-			p50: at(0.5),
-			p90: at(0.9),
-			p99: at(0.99),
-			max: sorted.length ? sorted[sorted.length - 1] : NaN
+			count: values.length,
+			p50: percentile(values, 50),
+			p90: percentile(values, 90),
+			p99: percentile(values, 99),
+			max: percentile(values, 100)
 		};
 	}
 }
@@ -173,7 +155,22 @@ async function directStream(fakeUrl: string, prompt: string, samples: Samples): 
 	for await (const bytes of response.body) parser.feed(decoder.decode(bytes, { stream: true }));
 }
 
-async function go(request: Extract<ClientRequest, { type: 'go' }>): Promise<void> {
+interface GoRequest {
+	/** Streams to start over the socket, one per user, spread over `spreadMs`. */
+	streams: number;
+	/** Direct SSE streams from the fake provider (the baseline), started alike. */
+	baseline: number;
+	fakeUrl: string;
+	tokens: number;
+	delayMs: number;
+	spreadMs: number;
+	/** Only deltas written by the provider in [windowStart, windowEnd] count. */
+	windowStart: number;
+	windowEnd: number;
+}
+
+/** Runs one phase; resolves once every stream has ended. */
+async function go(request: GoRequest) {
 	if (request.streams > clients.length) {
 		throw new Error(`${request.streams} streams asked, ${clients.length} sockets connected`);
 	}
@@ -198,26 +195,21 @@ async function go(request: Extract<ClientRequest, { type: 'go' }>): Promise<void
 		await sleep(request.spreadMs / total);
 	}
 	await Promise.all(runs);
-	send({
-		type: 'done',
+	return {
 		app: app.percentiles(),
 		baseline: baseline.percentiles(),
+		/** Answers that did not end as done, and deltas that did not fit their offset. */
 		failures: counters.failures,
 		gaps: counters.gaps,
+		/** Every delta received over the sockets in the phase (window or not). */
 		deltas: counters.deltas
-	});
+	};
 }
 
-process.on('message', (message: ClientRequest) => {
-	const fail = (error: unknown) =>
-		send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-	if (message.type === 'connect') void connect(message.appUrl, message.users).catch(fail);
-	else if (message.type === 'go') void go(message).catch(fail);
-	else if (message.type === 'stats') {
-		send({ type: 'stats', id: message.id, stats: { cpu: process.cpuUsage(), at: now() } });
-	} else if (message.type === 'close') {
-		for (const { socket } of clients) socket.disconnect();
-		setTimeout(() => process.exit(0), 200);
-	}
+const api = { connect, go, cpu: cpuSample };
+export type StreamsClientsApi = typeof api;
+
+serve(api, null, async () => {
+	for (const { socket } of clients) socket.disconnect();
+	await sleep(200);
 });
-process.on('disconnect', () => process.exit(0));

@@ -1,5 +1,5 @@
 /**
- * Fills a fresh Parley with what bench/channels.ts needs, through the app's real entry points:
+ * Fills a fresh Parley with what a bench needs, through the app's real entry points:
  * accounts via the sign-up form (one session each, so every member socket signs in with its own
  * cookie), channels via the owner's socket (`channel:create`, `channel:members:add`), API tokens
  * via `POST /api/v1/tokens`.
@@ -20,7 +20,7 @@ const PASSWORD = 'bench password 1';
 /** `channel:members:add` and `channel:create` take at most this many user ids at once. */
 const MEMBERS_PER_CALL = 500;
 
-async function signUp(url: string, email: string, displayName: string): Promise<BenchUser> {
+export async function signUp(url: string, email: string, displayName: string): Promise<BenchUser> {
 	const http = new HttpClient(url);
 	const { response } = await http.signUp({ email, displayName, password: PASSWORD });
 	if (response.status !== 303 || !http.sessionToken) {
