@@ -13,7 +13,7 @@
  * --raw-range=30d --file=<existing SQLite file> (skip generating) --no-rebuild (with --file on
  * SQLite: use its rollups as they are) --keep (keep the file and the PostgreSQL database)
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import { UsageService } from '../src/lib/server/usage/usage.service.ts';
 import { DASHBOARD_REPORTS, REPORT_NAMES, type ReportName } from '../src/lib/shared/usage.ts';
 import { generate } from './lib/analytics-generate.ts';
 import { measure, table, type Row } from './lib/analytics-measure.ts';
+import { guard, tempDir } from './lib/harness.ts';
 import {
 	copyToPostgres,
 	createBenchDatabase,
@@ -60,22 +61,15 @@ if (flags.db === 'postgres' && !postgresAdmin) {
 		'--db=postgres needs POSTGRES_URL (source scripts/lib/postgres.sh; start_postgres)'
 	);
 }
-const dir = flags.file ? undefined : mkdtempSync(path.join(os.tmpdir(), 'parley-bench-analytics-'));
+guard('bench:analytics', TOTAL_TIMEOUT_MS);
+const PREFIX = 'parley-bench-analytics-';
+// Removed at exit, unless --keep.
+const dir = flags.file
+	? undefined
+	: flags.keep
+		? mkdtempSync(path.join(os.tmpdir(), PREFIX))
+		: tempDir(PREFIX);
 const file = flags.file ?? path.join(dir as string, 'parley.db');
-function cleanup(): void {
-	if (dir && !flags.keep) rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-	process.on(signal, () => {
-		console.error(`\nbench:analytics interrupted (${signal})`);
-		process.exit(1);
-	});
-}
-setTimeout(() => {
-	console.error('\nbench:analytics took longer than 40 minutes; stopping');
-	process.exit(1);
-}, TOTAL_TIMEOUT_MS).unref();
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const load = () =>
