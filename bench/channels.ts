@@ -11,7 +11,7 @@
  * --profile=<dir> (BENCH_PROFILE: CPU-profile the app server in each measured phase and summarise
  * where time goes).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,6 @@ import {
 	guard,
 	loadAverage,
 	machineFacts,
-	ROOT,
 	runMain,
 	sleep,
 	table
@@ -34,7 +33,7 @@ import {
 import type { CpuSample } from './lib/ipc.ts';
 import { Histogram, now } from './lib/latency.ts';
 import type { MemberSpec } from './lib/members.ts';
-import { startParley, startServer, type Server } from './lib/processes.ts';
+import { requireBuild, type Server, startParley, startServer } from './lib/processes.ts';
 import { summarizeProfile } from './lib/profile-summary.ts';
 import {
 	createChannel,
@@ -589,11 +588,7 @@ function report(runs: Run[], catchUp: CatchUp | null): void {
 // ---- main -----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
-		throw new Error(
-			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
-		);
-	}
+	requireBuild();
 	if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) {
 		throw new Error('--sizes must be a comma-separated list of positive integers');
 	}

@@ -6,25 +6,15 @@
  * Options (argv or env): --sizes=1000,5000,10000 (BENCH_SIZES), --snapshots=<dir>
  * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parleyData, parseBenchDatabase, type ParleyData } from './lib/database.ts';
 import { MemberFleet } from './lib/fleet.ts';
-import {
-	fdLimit,
-	guard,
-	kib,
-	machineFacts,
-	mib,
-	ROOT,
-	runMain,
-	sleep,
-	table
-} from './lib/harness.ts';
+import { fdLimit, guard, kib, machineFacts, mib, runMain, sleep, table } from './lib/harness.ts';
 import type { MemorySample } from './lib/probe.ts';
-import { settle, startParley, startServer } from './lib/processes.ts';
+import { requireBuild, settle, startParley, startServer } from './lib/processes.ts';
 import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
@@ -136,11 +126,7 @@ const perConn = (run: Run, key: 'heapUsed' | 'rss') => (run.after[key] - run.bef
 // ---- main -----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
-		throw new Error(
-			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
-		);
-	}
+	requireBuild();
 	if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) {
 		throw new Error('--sizes must be a comma-separated list of positive integers');
 	}

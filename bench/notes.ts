@@ -7,17 +7,17 @@
  * --seconds=10 (BENCH_NOTE_SECONDS) measured seconds per fan-out run; --rounds=2
  * (BENCH_NOTE_ROUNDS) fan-out runs per server and size, alternating which server goes first.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as Y from 'yjs';
 import { openTestDb } from '../tests/helpers/database.ts';
 import { parleyData, parseBenchDatabase, type ParleyData } from './lib/database.ts';
-import { guard, median, percentile, ROOT, runMain, sleep, table } from './lib/harness.ts';
+import { guard, median, percentile, runMain, sleep, table } from './lib/harness.ts';
 import type { NotesClientsApi, ServerKind } from './lib/notes-clients.ts';
 import type { MemorySample } from './lib/probe.ts';
-import { settle, spawnProcess, startParley, startServer } from './lib/processes.ts';
+import { requireBuild, settle, spawnProcess, startParley, startServer } from './lib/processes.ts';
 import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
@@ -306,11 +306,7 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function main(): Promise<void> {
-	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
-		throw new Error(
-			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
-		);
-	}
+	requireBuild();
 	const cpus = os.cpus();
 	console.log('bench:notes: Parley (production build) vs Hocuspocus 4 (default settings)');
 	console.log(

@@ -9,17 +9,23 @@
  * the app process over each measurement window, for Chrome DevTools' Performance tab),
  * --app-node-args="--max-semi-space-size=64" (BENCH_STREAM_APP_NODE_ARGS: flags for the app's node).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setUpProvider } from '../tests/helpers/chats.ts';
 import { parleyData, parseBenchDatabase } from './lib/database.ts';
-import { guard, ROOT, runMain, sleep, table } from './lib/harness.ts';
+import { guard, runMain, sleep, table } from './lib/harness.ts';
 import type { CpuSample } from './lib/ipc.ts';
 import { now } from './lib/latency.ts';
 import type { Counters } from './lib/probe.ts';
-import { spawnProcess, startParley, startServer, type Server } from './lib/processes.ts';
+import {
+	requireBuild,
+	spawnProcess,
+	startParley,
+	startServer,
+	type Server
+} from './lib/processes.ts';
 import type { Percentiles, StreamsClientsApi } from './lib/streams-clients.ts';
 import { signUpUsers } from './lib/workspace.ts';
 
@@ -201,11 +207,7 @@ const pct = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 // ---- main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
-		throw new Error(
-			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
-		);
-	}
+	requireBuild();
 	if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !(SECONDS >= 5)) {
 		throw new Error('--sizes must list positive integers and --seconds be at least 5');
 	}

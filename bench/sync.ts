@@ -6,16 +6,14 @@
  * Options (argv or env): --users=1000 (BENCH_USERS), --chats=20000 (BENCH_CHATS),
  * --concurrency=4 and --rate=200 (the instance's politeness limits).
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
 import type { HttpClient } from '../tests/helpers/client.ts';
 import { parleyData, parseBenchDatabase } from './lib/database.ts';
-import { guard, ROOT, runMain, table } from './lib/harness.ts';
+import { guard, runMain, table } from './lib/harness.ts';
 import type { CpuSample } from './lib/ipc.ts';
-import { spawnProcess, startParley } from './lib/processes.ts';
+import { requireBuild, spawnProcess, startParley } from './lib/processes.ts';
 import type { SyncFakeApi, SyncFakeInfo } from './lib/sync-fake.ts';
 import { signUp } from './lib/workspace.ts';
 
@@ -68,9 +66,7 @@ async function syncOnce(admin: HttpClient, instanceId: string, full: boolean): P
 // ---- the run ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
-		throw new Error('no build: run `npm run build` first');
-	}
+	requireBuild();
 
 	console.log(
 		`bench:sync — Open WebUI sync against a fake instance on 127.0.0.1 (${os.cpus().length} cores, Node ${process.versions.node})`

@@ -7,6 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ParleyData } from './database.ts';
 import { exited, reportProblems, ROOT, sleep, track, withTimeout } from './harness.ts';
@@ -173,6 +175,15 @@ export async function startServer(script: string, options: ServerOptions = {}): 
  * generate one into its data folder and say so with a warning, which benches count as problems.
  */
 const SECRET_KEY = randomBytes(32).toString('base64');
+
+/** Stops a bench early when the production build it runs is missing: benches build nothing. */
+export function requireBuild(): void {
+	if (!existsSync(path.join(ROOT, 'build/handler.js'))) {
+		throw new Error(
+			'build/handler.js is missing. Run `npm run build` first; this bench builds nothing.'
+		);
+	}
+}
 
 /**
  * Parley's production entry (server/index.ts, which loads build/handler.js) on `data` (a DATA_DIR
