@@ -91,7 +91,8 @@ export async function spawnProcess<A extends Api, Info = unknown>(
 		else waiting?.reject(new Error(`${name}: ${message.message}`));
 	});
 	const gone = exited(child).then(() => {
-		const error = new Error(`${name} exited (${child.exitCode ?? child.signalCode})\n${output}`);
+		const code = child.exitCode ?? child.signalCode;
+		const error = new Error(`${name} exited (${code})${output ? `\n${output}` : ''}`);
 		for (const { reject } of pending.values()) reject(error);
 		pending.clear();
 		throw error;
@@ -107,11 +108,11 @@ export async function spawnProcess<A extends Api, Info = unknown>(
 		throw new Error(`${error.message}${error.message.includes(output) ? '' : `\n${output}`}`);
 	});
 
-	const call = (method: string, args: unknown[]) => {
+	const call = async (method: string, args: unknown[]) => {
 		const id = nextId++;
 		const answer = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
 		child.send({ bench: 'call', id, method, args } satisfies ToChild);
-		return withTimeout(answer, options.callTimeoutMs ?? CALL_TIMEOUT_MS, `${name} ${method}`);
+		return await withTimeout(answer, options.callTimeoutMs ?? CALL_TIMEOUT_MS, `${name} ${method}`);
 	};
 	const api = new Proxy(
 		{},
