@@ -117,4 +117,29 @@ VALUES (${id}, ${'dup@sql.test'}, ${'Dup'}, ${'x'}, ${new Date()})`);
 		);
 		expect(await database.db.user.count({ where: { id: { in: ids } } })).toBe(20);
 	});
+
+	it('keeps a write made beside a transaction that rolls back, and hides that transaction from it', async () => {
+		// On SQLite, Prisma's adapter runs both on one connection: unserialized, the outside write
+		// would land inside the open transaction and vanish with its rollback.
+		const email = `inside-${++counter}@sql.test`;
+		const failing = database.db
+			.$transaction(async (tx) => {
+				await tx.user.create({ data: { email, displayName: 'In', passwordHash: 'x' } });
+				await new Promise((resolve) => setTimeout(resolve, 50));
+				throw new Error('rolled back');
+			})
+			.catch(() => 'rolled back');
+		await new Promise((resolve) => setTimeout(resolve, 10));
+		const viaPrisma = await database.db.user.create({
+			data: { email: `outside-${counter}@sql.test`, displayName: 'Out', passwordHash: 'x' }
+		});
+		const viaSeam = await insertUser(database.sql);
+		const seen = await database.sql.get(q`SELECT id FROM "User" WHERE email = ${email}`);
+		expect(await failing).toBe('rolled back');
+		expect(seen).toBeUndefined();
+		expect(await database.db.user.count({ where: { id: { in: [viaPrisma.id, viaSeam] } } })).toBe(
+			2
+		);
+		expect(await database.db.user.count({ where: { email } })).toBe(0);
+	});
 });

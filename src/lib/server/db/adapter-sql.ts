@@ -12,9 +12,13 @@ import {
 	type SqlDriverAdapter,
 	type SqlDriverAdapterFactory,
 	type SqlQuery,
-	type SqlQueryable
+	type SqlQueryable,
+	type Transaction
 } from '@prisma/driver-adapter-utils';
+import type Database from 'better-sqlite3';
 import { render, type Q } from './sql.ts';
+import { SerializedAdapter } from './sqlite-serial.ts';
+import { SqliteStatements } from './sqlite-statements.ts';
 import type { Dialect } from './target.ts';
 
 /** Runs statements: the database, or one transaction of it. */
@@ -33,7 +37,8 @@ export interface SqlDb extends Sql {
 
 /**
  * Wraps the adapter factory given to the Prisma client so the seam can share the adapter the
- * client connects (Prisma connects it once, lazily).
+ * client connects (Prisma connects it once, lazily). On SQLite the adapter is serialized
+ * (sqlite-serial.ts), for Prisma's own statements and the seam's alike.
  */
 export class SharedAdapterFactory implements SqlDriverAdapterFactory {
 	readonly provider: SqlDriverAdapterFactory['provider'];
@@ -48,7 +53,11 @@ export class SharedAdapterFactory implements SqlDriverAdapterFactory {
 	}
 
 	connect(): Promise<SqlDriverAdapter> {
-		this.#adapter ??= this.#inner.connect();
+		this.#adapter ??= this.#inner
+			.connect()
+			.then((adapter) =>
+				adapter.provider === 'sqlite' ? new SerializedAdapter(adapter) : adapter
+			);
 		return this.#adapter;
 	}
 }
@@ -92,32 +101,74 @@ class AdapterSqlDb extends AdapterSql implements SqlDb {
 		this.#adapter = adapter;
 	}
 
-	/**
-	 * As Prisma runs an interactive transaction on an adapter: the adapter begins it (SQLite: after
-	 * taking the connection's lock; PostgreSQL: on a pooled connection of its own), the caller sends
-	 * COMMIT or ROLLBACK, and commit()/rollback() release the lock or the connection.
-	 */
+	/** PostgreSQL: on a pooled connection of its own, as Prisma runs an interactive transaction. */
 	async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
 		const transaction = await this.#adapter.startTransaction();
-		const end = (sql: 'COMMIT' | 'ROLLBACK') =>
-			transaction.executeRaw({ sql, args: [], argTypes: [] });
-		let result: T;
-		try {
-			result = await work(new AdapterSql(transaction, this.dialect));
-			await end('COMMIT');
-		} catch (error) {
-			await end('ROLLBACK').catch(() => {});
-			await transaction.rollback();
-			throw error;
-		}
-		await transaction.commit();
-		return result;
+		return inTransaction(transaction, () => work(new AdapterSql(transaction, this.dialect)));
+	}
+}
+
+/**
+ * Runs `work` in a transaction the adapter began, as Prisma ends one: the caller sends COMMIT or
+ * ROLLBACK, then commit()/rollback() release the connection (or SQLite's lock).
+ */
+async function inTransaction<T>(transaction: Transaction, work: () => Promise<T>): Promise<T> {
+	const end = (sql: 'COMMIT' | 'ROLLBACK') =>
+		transaction.executeRaw({ sql, args: [], argTypes: [] });
+	let result: T;
+	try {
+		result = await work();
+		await end('COMMIT');
+	} catch (error) {
+		await end('ROLLBACK').catch(() => {});
+		await transaction.rollback();
+		throw error;
+	}
+	await transaction.commit();
+	return result;
+}
+
+/**
+ * SQLite: the seam's statements run on the adapter's connection with statements kept prepared,
+ * each one (or each transaction) holding the connection's lock.
+ */
+class SqliteSqlDb implements SqlDb {
+	readonly dialect = 'sqlite' as const;
+	readonly #adapter: SerializedAdapter;
+	readonly #inTransaction: Sql;
+
+	constructor(adapter: SerializedAdapter, connection: Database.Database) {
+		this.#adapter = adapter;
+		this.#inTransaction = new SqliteStatements(connection).sql();
+	}
+
+	all<T>(query: Q): Promise<T[]> {
+		return this.#adapter.lock.run(() => this.#inTransaction.all<T>(query));
+	}
+
+	get<T>(query: Q): Promise<T | undefined> {
+		return this.#adapter.lock.run(() => this.#inTransaction.get<T>(query));
+	}
+
+	run(query: Q): Promise<number> {
+		return this.#adapter.lock.run(() => this.#inTransaction.run(query));
+	}
+
+	async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+		// The adapter's transaction holds the lock from BEGIN until commit() or rollback().
+		return inTransaction(await this.#adapter.startTransaction(), () => work(this.#inTransaction));
 	}
 }
 
 /** The seam over the adapter a SharedAdapterFactory connected. */
 export async function adapterSql(factory: SharedAdapterFactory, dialect: Dialect): Promise<SqlDb> {
-	return new AdapterSqlDb(await factory.connect(), dialect);
+	const adapter = await factory.connect();
+	if (adapter instanceof SerializedAdapter) {
+		// Prisma's better-sqlite3 adapter keeps its connection in `client`.
+		const connection = (adapter.inner as unknown as { client?: Database.Database }).client;
+		if (typeof connection?.prepare === 'function') return new SqliteSqlDb(adapter, connection);
+	}
+	return new AdapterSqlDb(adapter, dialect);
 }
 
 function toAdapterQuery(query: Q, dialect: Dialect): SqlQuery {

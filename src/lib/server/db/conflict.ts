@@ -17,6 +17,8 @@ export function isWriteConflict(error: unknown): boolean {
 export function isUniqueViolation(error: unknown): boolean {
 	for (const { code, kind } of causes(error)) {
 		if (code === 'P2002' || kind === 'UniqueConstraintViolation') return true;
+		// better-sqlite3's own error, from the seam's prepared statements.
+		if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
 	}
 	return false;
 }

@@ -11,6 +11,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 		if (typeof code === 'string' && (PRISMA_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code))) {
 			return true;
 		}
+		// better-sqlite3's own error (the seam's statements): the file stayed locked past the timeout.
+		if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+			return true;
+		}
 		if (typeof kind === 'string' && ADAPTER_KINDS.has(kind)) return true;
 		if (typeof message === 'string' && MESSAGES.test(message)) return true;
 	}
