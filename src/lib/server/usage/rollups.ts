@@ -10,7 +10,14 @@
 import type { Sql } from '../db/adapter-sql.ts';
 import { q, raw, type Q } from '../db/sql.ts';
 import type { Dialect } from '../db/target.ts';
-import { answerFacts, bucketOf, byteOrder, deltaStatements, messageFacts } from './fact-sql.ts';
+import {
+	answerFacts,
+	bucketOf,
+	byteOrder,
+	deltaStatements,
+	MESSAGE_MEASURES,
+	messageFacts
+} from './fact-sql.ts';
 
 interface AnswerKey {
 	id: string;
@@ -39,7 +46,7 @@ export class UsageRollups {
 
 	/** Counts a channel message that was just inserted, in the same transaction. */
 	async messagePosted(tx: Sql, messageId: string): Promise<void> {
-		await this.#run(tx, deltaStatements(messageFacts(q`m.id = ${messageId}`), 1));
+		await this.#run(tx, deltaStatements(messageFacts(q`m.id = ${messageId}`), 1, MESSAGE_MEASURES));
 	}
 
 	/**
