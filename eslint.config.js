@@ -84,18 +84,19 @@ export default ts.config(
 		}
 	},
 	{
-		// Transports (routes, hooks, the socket layer) call services; only services hold the client.
+		// Transports (routes, hooks, the socket layer) call services; only services hold the client and
+		// the seam.
 		files: ['src/routes/**', 'src/hooks.server.ts', 'src/lib/server/realtime/**'],
 		rules: {
 			'no-restricted-syntax': [
 				'error',
 				{
-					selector: "MemberExpression[property.name='db'][object.property.name='app']",
-					message: 'Transports call services, not the database client (app.db).'
+					selector: "MemberExpression[property.name=/^(db|sql)$/][object.property.name='app']",
+					message: 'Transports call services, not the database (app.db, app.sql).'
 				},
 				{
-					selector: "MemberExpression[property.name='db'][object.name='app']",
-					message: 'Transports call services, not the database client (app.db).'
+					selector: "MemberExpression[property.name=/^(db|sql)$/][object.name='app']",
+					message: 'Transports call services, not the database (app.db, app.sql).'
 				}
 			]
 		}

@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from './config.ts';
+import type { SqlDb } from './db/adapter-sql.ts';
 import { openDatabase, type Db } from './db/client.ts';
 import { DatabaseHealth } from './db/health.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -39,6 +40,8 @@ export interface App {
 	config: Config;
 	log: Logger;
 	db: Db;
+	/** The seam's statements on the same connection (db/adapter-sql.ts), for services' hot paths. */
+	sql: SqlDb;
 	/** Whether the database answers (/healthz). */
 	health: DatabaseHealth;
 	bus: RealtimeBus;
@@ -170,6 +173,7 @@ async function createApp(config: Config): Promise<App> {
 		config,
 		log,
 		db,
+		sql,
 		health: new DatabaseHealth(db),
 		bus,
 		sessions,
@@ -177,10 +181,10 @@ async function createApp(config: Config): Promise<App> {
 		apiTokens,
 		settings,
 		directory: new DirectoryService(db),
-		channels: new ChannelService(db, bus),
-		reader: new ChannelReader(db, bus),
-		messages: new MessageService(db, bus, sendLimiter, rollups),
-		typing: new TypingService(db, bus),
+		channels: new ChannelService(db, sql, bus),
+		reader: new ChannelReader(sql, bus),
+		messages: new MessageService(sql, bus, sendLimiter, rollups),
+		typing: new TypingService(sql, bus),
 		presence,
 		providers,
 		completions,

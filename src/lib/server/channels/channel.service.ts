@@ -1,4 +1,6 @@
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db, Prisma } from '../db/client.ts';
+import { prismaTxSql } from '../db/prisma-sql.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { DM_MAX_MEMBERS, type ChannelSummary, type MemberDto } from '#lib/shared/channels.ts';
@@ -19,11 +21,13 @@ type Tx = Prisma.TransactionClient;
 /** Creating channels and direct messages, membership, and the owner's settings. */
 export class ChannelService {
 	readonly #db: Db;
+	readonly #sql: SqlDb;
 	readonly #bus: RealtimeBus;
 	readonly summaries: ChannelSummaries;
 
-	constructor(db: Db, bus: RealtimeBus) {
+	constructor(db: Db, sql: SqlDb, bus: RealtimeBus) {
 		this.#db = db;
+		this.#sql = sql;
 		this.#bus = bus;
 		this.summaries = new ChannelSummaries(db);
 	}
@@ -95,7 +99,7 @@ export class ChannelService {
 		input: { channelId: string; name?: string; description?: string; archived?: boolean }
 	): Promise<ChannelSummary> {
 		const version = await this.#db.$transaction(async (tx) => {
-			const access = await loadAccess(tx, input.channelId, user);
+			const access = await loadAccess(this.#tx(tx), input.channelId, user);
 			requireManager(access, user);
 			if (
 				access.channel.kind === 'dm' &&
@@ -104,7 +108,7 @@ export class ChannelService {
 				throw new AppError('validation', 'Direct messages have no name or description.');
 			}
 			if (access.channel.archivedAt && input.archived !== false) requireWritable(access);
-			const version = await bumpVersion(tx, input.channelId);
+			const version = await bumpVersion(this.#tx(tx), input.channelId);
 			await tx.channel.update({
 				where: { id: input.channelId },
 				data: {
@@ -134,7 +138,7 @@ export class ChannelService {
 
 	/** Joins a public channel. */
 	async join(user: PublicUser, channelId: string): Promise<ChannelSummary> {
-		const access = await loadAccess(this.#db, channelId, user);
+		const access = await loadAccess(this.#sql, channelId, user);
 		if (access.member) return this.summaries.one(channelId, user);
 		if (access.channel.kind !== 'public') {
 			throw new AppError('forbidden', 'Ask a member to add you to this channel.');
@@ -146,7 +150,7 @@ export class ChannelService {
 
 	/** Adds people to a channel (any member; not direct messages). */
 	async addMembers(user: PublicUser, channelId: string, userIds: string[]): Promise<MemberDto[]> {
-		const access = await loadAccess(this.#db, channelId, user);
+		const access = await loadAccess(this.#sql, channelId, user);
 		if (user.role !== 'admin') requireMember(access);
 		requireWritable(access);
 		if (access.channel.kind === 'dm') {
@@ -161,7 +165,7 @@ export class ChannelService {
 	 * in the same change.
 	 */
 	async removeMember(user: PublicUser, channelId: string, userId: string): Promise<void> {
-		const access = await loadAccess(this.#db, channelId, user);
+		const access = await loadAccess(this.#sql, channelId, user);
 		if (userId === user.id) requireMember(access);
 		else requireManager(access, user);
 		if (access.channel.kind === 'dm') {
@@ -172,7 +176,7 @@ export class ChannelService {
 				where: { channelId_userId: { channelId, userId } }
 			});
 			if (!row || row.removedAt) throw new AppError('not_found', 'That person is not a member.');
-			const version = await bumpVersion(tx, channelId);
+			const version = await bumpVersion(this.#tx(tx), channelId);
 			const member = await tx.channelMember.update({
 				where: { channelId_userId: { channelId, userId } },
 				data: { removedAt: new Date(), version },
@@ -193,7 +197,7 @@ export class ChannelService {
 
 	/** The current members of a channel the user may see. */
 	async members(user: PublicUser, channelId: string): Promise<MemberDto[]> {
-		const access = await loadAccess(this.#db, channelId, user);
+		const access = await loadAccess(this.#sql, channelId, user);
 		if (user.role !== 'admin' && access.channel.kind !== 'public') requireMember(access);
 		const rows = await this.#db.channelMember.findMany({
 			where: { channelId, removedAt: null },
@@ -206,7 +210,7 @@ export class ChannelService {
 	async #addMembers(channelId: string, userIds: string[]): Promise<MemberDto[]> {
 		if (userIds.length === 0) return [];
 		const { version, members } = await this.#db.$transaction(async (tx: Tx) => {
-			const version = await bumpVersion(tx, channelId);
+			const version = await bumpVersion(this.#tx(tx), channelId);
 			// What was said before you joined is history, not unread news.
 			const { lastMessageSeq: lastReadSeq } = await tx.channel.findUniqueOrThrow({
 				where: { id: channelId },
@@ -236,6 +240,11 @@ export class ChannelService {
 		});
 		this.#announceJoined(channelId, userIds);
 		return members;
+	}
+
+	/** The seam's statements inside one of this service's Prisma transactions. */
+	#tx(tx: Tx) {
+		return prismaTxSql(tx, this.#sql.dialect);
 	}
 
 	/** Puts new members' sockets in the channel's room and tells their tabs about it. */

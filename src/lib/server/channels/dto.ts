@@ -8,17 +8,7 @@ import type {
 
 export const userRefSelect = { id: true, displayName: true, avatarColor: true } as const;
 
-/**
- * What to load with a message so it can become a MessageDto. Reactions are put oldest first by
- * `toMessageDto`, not by SQL: with an `orderBy` here Prisma loads the reactions of all the messages
- * in one `IN (…)` query it will not split, which fails (P2029) above 999 messages, the bind limit
- * it assumes for SQLite; a catch-up of 1 000 changed messages hit it.
- */
-export const messageInclude = {
-	author: { select: userRefSelect },
-	reactions: { select: { emoji: true, userId: true, createdAt: true } }
-} as const;
-
+/** A message as read for its DTO; reactions in any order (`toMessageDto` puts them oldest first). */
 export interface MessageRow {
 	id: string;
 	channelId: string;

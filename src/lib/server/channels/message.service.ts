@@ -1,13 +1,26 @@
-import { prismaTxSql } from '../db/prisma-sql.ts';
 import { RateLimiterRes, type BurstyRateLimiter } from 'rate-limiter-flexible';
-import { type Db, Prisma } from '../db/client.ts';
+import type { Sql, SqlDb } from '../db/adapter-sql.ts';
+import { isUniqueViolation } from '../db/conflict.ts';
+import { q, type Q } from '../db/sql.ts';
+import { uuidv7 } from '../db/uuid.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { MESSAGE_MAX_LENGTH, type MessageDto } from '#lib/shared/channels.ts';
 import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
-import { bumpVersionWritable, loadAccess, requireMember, requireWritable } from './access.ts';
-import { messageInclude, toMessageDto } from './dto.ts';
+import { bumpVersionWritable, loadAccess, refuseArchived, refuseNonMember } from './access.ts';
+import {
+	bumpForMessage,
+	changeLiveMessage,
+	changeTarget,
+	countReply,
+	insertMessage,
+	markOwnMessageRead,
+	readMessage,
+	threadRoot,
+	toggleReaction,
+	uncountReply
+} from './message-sql.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
 
 const EMOJI = /^\p{RGI_Emoji}$/v;
@@ -28,16 +41,17 @@ function normalizeBody(body: string): string {
 /**
  * Messages, thread replies, edits, deletions and reactions. Every change runs in one transaction
  * that bumps the channel's version and stamps the changed rows with it, then the change is emitted
- * to the channel's room exactly as a catch-up would return it.
+ * to the channel's room exactly as a catch-up would return it. The statements run on the seam
+ * (message-sql.ts): a send is a handful of statements, not the dozen Prisma queries it was.
  */
 export class MessageService {
-	readonly #db: Db;
+	readonly #sql: SqlDb;
 	readonly #bus: RealtimeBus;
 	readonly #sendLimiter: BurstyRateLimiter;
 	readonly #rollups: UsageRollups;
 
-	constructor(db: Db, bus: RealtimeBus, sendLimiter: BurstyRateLimiter, rollups: UsageRollups) {
-		this.#db = db;
+	constructor(sql: SqlDb, bus: RealtimeBus, sendLimiter: BurstyRateLimiter, rollups: UsageRollups) {
+		this.#sql = sql;
 		this.#bus = bus;
 		this.#sendLimiter = sendLimiter;
 		this.#rollups = rollups;
@@ -62,65 +76,71 @@ export class MessageService {
 				retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000))
 			});
 		}
+		const parentId = input.parentId ?? null;
 		let result: { message: MessageDto; parent: MessageDto | null; version: number };
 		try {
-			result = await this.#db.$transaction(async (tx) => {
-				const access = await loadAccess(tx, input.channelId, user);
-				requireMember(access);
-				requireWritable(access);
-				const parentId = input.parentId ?? null;
-				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
-				const version = await bumpVersionWritable(tx, input.channelId);
+			result = await this.#sql.transaction(async (tx) => {
 				const now = new Date();
-				const created = await tx.message.create({
-					data: {
-						channelId: input.channelId,
-						seq: version,
-						version,
-						authorId: user.id,
-						clientId: input.clientId,
-						body,
-						parentId,
-						createdAt: now
-					}
+				// The counter row is locked first and every check reads it or runs after it.
+				const target = await bumpForMessage(tx, {
+					channelId: input.channelId,
+					userId: user.id,
+					topLevelAt: parentId ? null : now
+				});
+				if (!target) throw new AppError('not_found', 'No such channel.');
+				if (target.role === null) refuseNonMember(target.kind);
+				refuseArchived(target.archivedAt);
+				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
+				const { version } = target;
+				const id = uuidv7(now.getTime());
+				await insertMessage(tx, {
+					id,
+					channelId: input.channelId,
+					version,
+					authorId: user.id,
+					clientId: input.clientId,
+					body,
+					parentId,
+					createdAt: now
 				});
 				// The usage dashboard's rollups move in the same transaction as the message.
-				await this.#rollups.messagePosted(prismaTxSql(tx, this.#rollups.dialect), created.id);
+				await this.#rollups.messagePosted(tx, id);
 				let parent: MessageDto | null = null;
 				if (parentId) {
-					parent = toMessageDto(
-						await tx.message.update({
-							where: { id: parentId },
-							data: { replyCount: { increment: 1 }, lastReplyAt: now, version },
-							include: messageInclude
-						})
-					);
+					if (!(await countReply(tx, { parentId, at: now, version }))) {
+						throw new AppError('message_deleted', 'This message was deleted.');
+					}
+					parent = (await readMessage(tx, parentId)) ?? null;
 				} else {
-					await tx.channel.update({
-						where: { id: input.channelId },
-						data: { lastMessageSeq: version, lastMessageAt: now },
-						select: { id: true }
-					});
-					// Your own message is read.
-					await tx.channelMember.update({
-						where: { channelId_userId: { channelId: input.channelId, userId: user.id } },
-						data: { lastReadSeq: version },
-						select: { channelId: true }
+					await markOwnMessageRead(tx, {
+						channelId: input.channelId,
+						userId: user.id,
+						seq: version
 					});
 				}
 				// A new message has no reactions yet and its author is `user`, loaded for this request:
-				// no need to read the row back with its author and reactions (three more queries).
-				const author = {
-					id: user.id,
-					displayName: user.displayName,
-					avatarColor: user.avatarColor
+				// no need to read the row back.
+				const message: MessageDto = {
+					id,
+					channelId: input.channelId,
+					seq: version,
+					version,
+					clientId: input.clientId,
+					author: { id: user.id, displayName: user.displayName, avatarColor: user.avatarColor },
+					body,
+					parentId,
+					replyCount: 0,
+					lastReplyAt: null,
+					createdAt: now.toISOString(),
+					editedAt: null,
+					deletedAt: null,
+					reactions: []
 				};
-				const message = toMessageDto({ ...created, author, reactions: [] });
 				return { message, parent, version };
 			});
 		} catch (error) {
 			// Two sends with one client id raced: the loser returns the winner's message.
-			if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+			if (isUniqueViolation(error)) {
 				const winner = await this.#findByClientId(user.id, input.clientId);
 				if (winner) return winner;
 			}
@@ -141,17 +161,19 @@ export class MessageService {
 	/** Changes the text of your own message; it shows as edited. */
 	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
 		const body = normalizeBody(input.body);
-		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const { row, version } = await this.#loadForChange(tx, input.messageId, user);
-			if (row.authorId !== user.id) {
+		const { message, version } = await this.#sql.transaction(async (tx) => {
+			const target = await this.#changeTarget(tx, input.messageId, user);
+			if (target.authorId !== user.id) {
 				throw new AppError('forbidden', 'You can only edit your own messages.');
 			}
-			const updated = await tx.message.update({
-				where: { id: row.id },
-				data: { body, editedAt: new Date(), version },
-				include: messageInclude
-			});
-			return { message: toMessageDto(updated), version };
+			const version = await bumpVersionWritable(tx, target.channelId);
+			await this.#changeLive(
+				tx,
+				input.messageId,
+				version,
+				q`, body = ${body}, "editedAt" = ${new Date()}`
+			);
+			return { message: await this.#read(tx, input.messageId), version };
 		});
 		this.#emit(message.channelId, version, [message]);
 		return message;
@@ -159,41 +181,29 @@ export class MessageService {
 
 	/** Deletes a message (its author, the channel owner or an admin); a tombstone remains. */
 	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
-		const { changed, version } = await this.#db.$transaction(async (tx) => {
+		const { changed, version } = await this.#sql.transaction(async (tx) => {
 			// Admins moderate every channel, whether or not they belong to it.
-			const { row, access, version } = await this.#loadForChange(tx, input.messageId, user, true);
+			const target = await this.#changeTarget(tx, input.messageId, user, true);
 			const allowed =
-				row.authorId === user.id || user.role === 'admin' || access.member?.role === 'owner';
+				target.authorId === user.id || user.role === 'admin' || target.role === 'owner';
 			if (!allowed) {
 				throw new AppError(
 					'forbidden',
 					'Only the author, the channel owner or an admin can delete this.'
 				);
 			}
-			await tx.reaction.deleteMany({ where: { messageId: row.id } });
-			const deleted = await tx.message.update({
-				where: { id: row.id },
-				data: { body: '', deletedAt: new Date(), version },
-				include: messageInclude
-			});
-			const changed = [toMessageDto(deleted)];
-			if (row.parentId) {
-				// The thread's last reply is now the newest one still there (or none).
-				const newest = await tx.message.findFirst({
-					where: { parentId: row.parentId, deletedAt: null },
-					orderBy: { seq: 'desc' },
-					select: { createdAt: true }
-				});
-				const parent = await tx.message.update({
-					where: { id: row.parentId },
-					data: {
-						replyCount: { decrement: 1 },
-						lastReplyAt: newest?.createdAt ?? null,
-						version
-					},
-					include: messageInclude
-				});
-				changed.push(toMessageDto(parent));
+			const version = await bumpVersionWritable(tx, target.channelId);
+			await this.#changeLive(
+				tx,
+				input.messageId,
+				version,
+				q`, body = '', "deletedAt" = ${new Date()}`
+			);
+			await tx.run(q`DELETE FROM "Reaction" WHERE "messageId" = ${input.messageId}`);
+			const changed = [await this.#read(tx, input.messageId)];
+			if (target.parentId) {
+				await uncountReply(tx, { parentId: target.parentId, version });
+				changed.push(await this.#read(tx, target.parentId));
 			}
 			return { changed, version };
 		});
@@ -206,67 +216,64 @@ export class MessageService {
 		if (!EMOJI.test(input.emoji)) {
 			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
 		}
-		const { message, version } = await this.#db.$transaction(async (tx) => {
-			const { row, version } = await this.#loadForChange(tx, input.messageId, user);
-			const key = { messageId: row.id, userId: user.id, emoji: input.emoji };
-			const { count } = await tx.reaction.deleteMany({ where: key });
-			if (count === 0) await tx.reaction.create({ data: key });
-			const updated = await tx.message.update({
-				where: { id: row.id },
-				data: { version },
-				include: messageInclude
-			});
-			return { message: toMessageDto(updated), version };
+		const { message, version } = await this.#sql.transaction(async (tx) => {
+			const target = await this.#changeTarget(tx, input.messageId, user);
+			const version = await bumpVersionWritable(tx, target.channelId);
+			await this.#changeLive(tx, input.messageId, version);
+			await toggleReaction(tx, { messageId: input.messageId, userId: user.id, emoji: input.emoji });
+			return { message: await this.#read(tx, input.messageId), version };
 		});
 		this.#emit(message.channelId, version, [message]);
 		return message;
 	}
 
-	async #findByClientId(authorId: string, clientId: string): Promise<MessageDto | null> {
-		const row = await this.#db.message.findUnique({
-			where: { authorId_clientId: { authorId, clientId } },
-			include: messageInclude
-		});
-		return row ? toMessageDto(row) : null;
+	/** The message a send with this client id created, if any (a plain lookup: most sends are new). */
+	async #findByClientId(authorId: string, clientId: string): Promise<MessageDto | undefined> {
+		const row = await this.#sql.get<{ id: string }>(
+			q`SELECT id FROM "Message" WHERE "authorId" = ${authorId} AND "clientId" = ${clientId}`
+		);
+		return row && readMessage(this.#sql, row.id);
+	}
+
+	async #read(sql: Sql, messageId: string): Promise<MessageDto> {
+		const message = await readMessage(sql, messageId);
+		if (!message) throw new Error(`message ${messageId} vanished inside its transaction`);
+		return message;
 	}
 
 	/**
 	 * A live message in a channel the user may write to: as a member, or as an admin when
-	 * `moderating`; with the channel's next version, whose counter row stays locked until the
-	 * transaction ends. The message is read again under that lock: on PostgreSQL transactions
-	 * overlap, and a delete that committed after the first read (but before the lock) would
-	 * otherwise be edited, reacted to or deleted a second time (counting its thread down twice).
+	 * `moderating`. Read before the channel's counter row is locked; whether it is still live is
+	 * checked again by the change itself (#changeLive), after the lock.
 	 */
-	async #loadForChange(
-		tx: Prisma.TransactionClient,
-		messageId: string,
-		user: PublicUser,
-		moderating = false
-	) {
-		const row = await tx.message.findUnique({ where: { id: messageId } });
-		if (!row) throw new AppError('not_found', 'No such message.');
-		const access = await loadAccess(tx, row.channelId, user).catch(() => {
-			throw new AppError('not_found', 'No such message.');
-		});
-		if (!(moderating && user.role === 'admin')) requireMember(access);
-		requireWritable(access);
-		if (row.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		const version = await bumpVersionWritable(tx, row.channelId);
-		const current = await tx.message.findUniqueOrThrow({ where: { id: messageId } });
-		if (current.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
-		return { row: current, access, version };
+	async #changeTarget(tx: Sql, messageId: string, user: PublicUser, moderating = false) {
+		const target = await changeTarget(tx, messageId, user.id);
+		const notFound = new AppError('not_found', 'No such message.');
+		if (!target) throw notFound;
+		// A message in a private channel you are not in does not exist, as far as you can tell.
+		if (target.role === null && target.kind !== 'public' && user.role !== 'admin') throw notFound;
+		if (target.role === null && !(moderating && user.role === 'admin')) {
+			refuseNonMember(target.kind);
+		}
+		refuseArchived(target.archivedAt);
+		if (target.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
+		return target;
 	}
 
-	async #checkThreadRoot(
-		tx: Prisma.TransactionClient,
-		parentId: string,
-		channelId: string,
-		user: PublicUser
-	) {
-		const parent = await tx.message.findUnique({
-			where: { id: parentId },
-			select: { channelId: true, parentId: true, deletedAt: true }
-		});
+	/**
+	 * Stamps a message with the change's version (and `set`), once the counter row is locked. On
+	 * PostgreSQL transactions overlap, and a delete that committed after #changeTarget read the
+	 * message (but before the lock) must not be edited, reacted to or deleted a second time
+	 * (counting its thread down twice): the UPDATE only matches a live row.
+	 */
+	async #changeLive(tx: Sql, messageId: string, version: number, set?: Q): Promise<void> {
+		if (!(await changeLiveMessage(tx, messageId, version, set))) {
+			throw new AppError('message_deleted', 'This message was deleted.');
+		}
+	}
+
+	async #checkThreadRoot(tx: Sql, parentId: string, channelId: string, user: PublicUser) {
+		const parent = await threadRoot(tx, parentId);
 		const notFound = new AppError('not_found', 'The message you reply to does not exist.');
 		if (!parent) throw notFound;
 		if (parent.channelId !== channelId) {

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import type { Sql } from '../db/adapter-sql.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { rooms } from '#lib/shared/events.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
@@ -13,19 +13,19 @@ const THROTTLE_MS = 2000;
  * most one broadcast every two seconds; the indicator expires on clients by itself.
  */
 export class TypingService {
-	readonly #db: Db;
+	readonly #sql: Sql;
 	readonly #bus: RealtimeBus;
 	readonly #lastSent = new Map<string, number>();
 
-	constructor(db: Db, bus: RealtimeBus) {
-		this.#db = db;
+	constructor(sql: Sql, bus: RealtimeBus) {
+		this.#sql = sql;
 		this.#bus = bus;
 	}
 
 	/** Announces that `user` is typing in a channel, except to the socket that said so. */
 	async typing(user: PublicUser, channelId: string, exceptSocketId?: string): Promise<void> {
 		// Checked every time, so someone removed a moment ago is refused, not silently throttled.
-		const access = await loadAccess(this.#db, channelId, user);
+		const access = await loadAccess(this.#sql, channelId, user);
 		requireMember(access);
 		requireWritable(access);
 		const key = `${user.id}:${channelId}`;

@@ -15,7 +15,7 @@ import {
 import { ProviderError } from './provider-error.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
 import { StreamRedactor } from '../secrets/stream-redactor.ts';
-import { uuidv7 } from '../sync/bulk-insert.ts';
+import { uuidv7 } from '../db/uuid.ts';
 
 /** The growing answer is written at most this often (and on finish, stop and error). */
 export const PERSIST_EVERY_MS = 250;

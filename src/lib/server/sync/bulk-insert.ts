@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Prisma, type Db } from '../db/client.ts';
 
 type Tx = Prisma.TransactionClient | Db;
@@ -30,16 +29,6 @@ export async function insertRows(
 			.map((row) => Prisma.sql`(${Prisma.join(row)})`);
 		await tx.$executeRaw`${head}${Prisma.join(values)}`;
 	}
-}
-
-/** A UUID version 7 (time-ordered), as Prisma's `@default(uuid(7))` makes. */
-export function uuidv7(now = Date.now()): string {
-	const bytes = randomBytes(16);
-	bytes.writeUIntBE(now, 0, 6);
-	bytes[6] = (bytes[6] & 0x0f) | 0x70;
-	bytes[8] = (bytes[8] & 0x3f) | 0x80;
-	const hex = bytes.toString('hex');
-	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** SQLite limits bound parameters; long id lists go in slices. */

@@ -3,7 +3,8 @@
  * (UsageRecord), in one transaction per batch, so a chat is either imported whole or not at all.
  */
 import type { Db, Prisma } from '../db/client.ts';
-import { insertRows, slices, uuidv7 } from './bulk-insert.ts';
+import { uuidv7 } from '../db/uuid.ts';
+import { insertRows, slices } from './bulk-insert.ts';
 import { diffMessages, diffUsage, type Fresh } from './store-chat-diff.ts';
 import type { ImportedChat } from './chat-tree.ts';
 import { fromSeconds, utcDay } from './timestamps.ts';
