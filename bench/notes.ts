@@ -5,7 +5,9 @@
  *
  * Options (argv or env): --sizes=2,10,50 (BENCH_NOTE_SIZES) editors of one note for fan-out;
  * --seconds=10 (BENCH_NOTE_SECONDS) measured seconds per fan-out run; --rounds=2
- * (BENCH_NOTE_ROUNDS) fan-out runs per server and size, alternating which server goes first.
+ * (BENCH_NOTE_ROUNDS) fan-out runs per server and size, alternating which server goes first;
+ * --only=fanout,memory,load (BENCH_NOTE_ONLY) the measurements to run (all by default);
+ * --db=sqlite|postgres.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +19,14 @@ import { parleyData, parseBenchDatabase, type ParleyData } from './lib/database.
 import { guard, median, percentile, runMain, sleep, table } from './lib/harness.ts';
 import type { NotesClientsApi, ServerKind } from './lib/notes-clients.ts';
 import type { MemorySample } from './lib/probe.ts';
-import { requireBuild, settle, spawnProcess, startParley, startServer } from './lib/processes.ts';
+import {
+	requireBuild,
+	settle,
+	spawnProcess,
+	startParley,
+	startServer,
+	type ServerOptions
+} from './lib/processes.ts';
 import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
@@ -25,6 +34,7 @@ const { values: flags } = parseArgs({
 		sizes: { type: 'string' },
 		seconds: { type: 'string' },
 		rounds: { type: 'string' },
+		only: { type: 'string' },
 		db: { type: 'string' }
 	}
 });
@@ -32,6 +42,14 @@ const DB = parseBenchDatabase(flags.db);
 const SIZES = (flags.sizes ?? process.env.BENCH_NOTE_SIZES ?? '2,10,50').split(',').map(Number);
 const MEASURE_MS = Number(flags.seconds ?? process.env.BENCH_NOTE_SECONDS ?? '10') * 1000;
 const ROUNDS = Number(flags.rounds ?? process.env.BENCH_NOTE_ROUNDS ?? '2');
+const PARTS = ['fanout', 'memory', 'load'] as const;
+const ONLY = (flags.only ?? process.env.BENCH_NOTE_ONLY ?? PARTS.join(',')).split(',');
+for (const part of ONLY) {
+	if (!(PARTS as readonly string[]).includes(part)) {
+		throw new Error(`--only takes ${PARTS.join(', ')}, not ${part}`);
+	}
+}
+const runs = (part: (typeof PARTS)[number]) => ONLY.includes(part);
 const WARMUP_MS = 2000;
 /** Keystrokes per second over all editors of the note: N editors type every N × 10 ms. */
 const TOTAL_RATE = 100;
@@ -88,7 +106,9 @@ async function setUp(): Promise<Setup> {
 		const fanout: Record<number, string> = {};
 		for (const n of SIZES) fanout[n] = await create(`fan-out ${n}`);
 		const memory: string[] = [];
-		for (let i = 0; i < MEMORY_NOTES; i++) memory.push(await create(`memory ${i}`));
+		if (runs('memory')) {
+			for (let i = 0; i < MEMORY_NOTES; i++) memory.push(await create(`memory ${i}`));
+		}
 		const warmup: string[] = [];
 		for (let i = 0; i < WARMUP_NOTES; i++) warmup.push(await create(`warm-up ${i}`));
 		const load: string[] = [];
@@ -153,10 +173,15 @@ async function writeLogs({ dataDir, env }: ParleyData, noteIds: string[]): Promi
 }
 
 /** A fresh server process of `kind` (Parley on the setup's data). */
-function startNotesServer(kind: ServerKind, setup: Setup, env: Record<string, string> = {}) {
+function startNotesServer(
+	kind: ServerKind,
+	setup: Setup,
+	env: Record<string, string> = {},
+	watch: ServerOptions['watch'] = []
+) {
 	return kind === 'parley'
-		? startParley(setup.data, { env: { ...PARLEY_ENV, ...env } })
-		: startServer('bench/lib/notes-hocuspocus-server.ts', { name: 'hocuspocus', env });
+		? startParley(setup.data, { env: { ...PARLEY_ENV, ...env }, watch })
+		: startServer('bench/lib/notes-hocuspocus-server.ts', { name: 'hocuspocus', env, watch });
 }
 
 /** A client worker process for one server. */
@@ -263,6 +288,8 @@ interface LoadResult {
 	cpuMs: number[];
 	/** Client-side: join until the content is there. */
 	joinMs: number[];
+	/** The server's longest event-loop stall during each join (monitorEventLoopDelay, 1 ms). */
+	stallMs: number[];
 	chars: number;
 }
 
@@ -270,17 +297,22 @@ async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
 	const server = await startNotesServer(
 		kind,
 		setup,
-		kind === 'hocuspocus' ? { BENCH_LOG_FILE: setup.hocuspocusLog } : {}
+		kind === 'hocuspocus' ? { BENCH_LOG_FILE: setup.hocuspocusLog } : {},
+		['loop']
 	);
 	const worker = await startWorker(kind, server.url, setup.token);
 	try {
 		// One ordinary open first, so the join path is compiled before the timed loads.
 		await worker.api.join(kind === 'parley' ? setup.warmup[0] : 'warm');
 		const joinMs: number[] = [];
+		const stallMs: number[] = [];
 		let chars = 0;
 		for (const [i, noteId] of setup.load.entries()) {
 			const doc = kind === 'parley' ? noteId : `load-${i}`;
+			// The loop-delay counter restarts at each reading: read it just before and after the join.
+			await server.api.counters();
 			const reply = await worker.api.join(doc);
+			stallMs.push((await server.api.counters()).loopDelay?.max ?? NaN);
 			joinMs.push(reply.ms);
 			chars = reply.chars;
 		}
@@ -292,6 +324,7 @@ async function load(kind: ServerKind, setup: Setup): Promise<LoadResult> {
 			serverMs: loaded.map((l) => l.ms as number),
 			cpuMs: loaded.map((l) => l.cpuMs as number),
 			joinMs,
+			stallMs,
 			chars
 		};
 	} finally {
@@ -325,7 +358,7 @@ async function main(): Promise<void> {
 
 	const setup = await setUp();
 	const fanouts: FanoutResult[] = [];
-	for (const n of SIZES) {
+	for (const n of runs('fanout') ? SIZES : []) {
 		for (let round = 0; round < ROUNDS; round++) {
 			// Alternate which server goes first, so drifts in the machine's load hit both alike.
 			for (const kind of round % 2 ? [...KINDS].reverse() : KINDS) {
@@ -342,7 +375,7 @@ async function main(): Promise<void> {
 		}
 	}
 	const memories: MemoryResult[] = [];
-	for (const kind of KINDS) {
+	for (const kind of runs('memory') ? KINDS : []) {
 		const result = await memory(kind, setup);
 		memories.push(result);
 		console.log(
@@ -351,13 +384,14 @@ async function main(): Promise<void> {
 		);
 	}
 	const loads: LoadResult[] = [];
-	for (const kind of KINDS) {
+	for (const kind of runs('load') ? KINDS : []) {
 		const result = await load(kind, setup);
 		loads.push(result);
 		console.log(
 			`load    ${kind.padEnd(10)}: server ${result.serverMs.map((v) => v.toFixed(1)).join(', ')} ms ` +
-				`(CPU ${result.cpuMs.map((v) => v.toFixed(1)).join(', ')} ms); ` +
-				`join ${result.joinMs.map((v) => v.toFixed(1)).join(', ')} ms (${result.chars} chars)`
+				`(main-thread CPU ${result.cpuMs.map((v) => v.toFixed(1)).join(', ')} ms); ` +
+				`join ${result.joinMs.map((v) => v.toFixed(1)).join(', ')} ms (${result.chars} chars); ` +
+				`longest event-loop stall ${result.stallMs.map((v) => v.toFixed(1)).join(', ')} ms`
 		);
 	}
 
@@ -372,10 +406,20 @@ async function main(): Promise<void> {
 			.filter((r) => r.kind === kind && r.n === n)
 			.flatMap((r) => r.latencies)
 			.sort((a, b) => a - b);
+	const verdicts: string[] = [];
+	if (runs('fanout')) fanoutSummary(pooled, verdicts);
+	if (runs('memory')) memorySummary(one(memories, 'parley'), one(memories, 'hocuspocus'), verdicts);
+	if (runs('load')) loadSummary(one(loads, 'parley'), one(loads, 'hocuspocus'), verdicts);
+	console.log(verdicts.map((v) => `verdict: ${v}`).join('\n'));
+}
+
+function fanoutSummary(
+	pooled: (kind: ServerKind, n: number) => number[],
+	verdicts: string[]
+): void {
 	const rows = [
 		['N editors', 'parley p50', 'parley p99', 'hocuspocus p50', 'hocuspocus p99', 'p99 ratio']
 	];
-	const verdicts: string[] = [];
 	for (const n of SIZES) {
 		const p = pooled('parley', n);
 		const h = pooled('hocuspocus', n);
@@ -393,11 +437,11 @@ async function main(): Promise<void> {
 		);
 	}
 	console.log(`\nupdate fan-out latency (all ${ROUNDS} rounds pooled)\n${table(rows)}\n`);
+}
 
+function memorySummary(pm: MemoryResult, hm: MemoryResult, verdicts: string[]): void {
 	const perNote = (r: MemoryResult, key: 'heapUsed' | 'rss') =>
 		(r.after[key] - r.before[key]) / MEMORY_NOTES;
-	const pm = one(memories, 'parley');
-	const hm = one(memories, 'hocuspocus');
 	console.log(
 		`server memory per open note (${MEMORY_NOTES} notes, ${NOTE_BYTES} B of text each, one connection)\n` +
 			table([
@@ -411,26 +455,28 @@ async function main(): Promise<void> {
 		`${perNote(pm, 'heapUsed') <= perNote(hm, 'heapUsed') ? 'PASS' : 'FAIL'}: heap per open note ` +
 			`${kib(perNote(pm, 'heapUsed'))} vs ${kib(perNote(hm, 'heapUsed'))} (goal <= Hocuspocus)`
 	);
+}
 
-	const pl = one(loads, 'parley');
-	const hl = one(loads, 'hocuspocus');
+function loadSummary(pl: LoadResult, hl: LoadResult, verdicts: string[]): void {
 	const spread = (values: number[]) => `${ms(median(values))} / ${ms(Math.max(...values))}`;
 	console.log(
 		`loading a note whose log holds ${LOG_UPDATES.toLocaleString('en')} small updates ` +
 			`(${LOAD_NOTES} notes; median / max)\n` +
 			table([
-				['', 'server wall', 'server CPU', 'client join'],
+				['', 'server wall', 'main-thread CPU', 'client join', 'longest loop stall'],
 				[
 					`parley (${DB === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: snapshot + log)`,
 					spread(pl.serverMs),
 					spread(pl.cpuMs),
-					spread(pl.joinMs)
+					spread(pl.joinMs),
+					spread(pl.stallMs)
 				],
 				[
 					'hocuspocus (same log, from memory)',
 					spread(hl.serverMs),
 					spread(hl.cpuMs),
-					spread(hl.joinMs)
+					spread(hl.joinMs),
+					spread(hl.stallMs)
 				]
 			]) +
 			'\n'
@@ -440,7 +486,6 @@ async function main(): Promise<void> {
 			`${ms(median(pl.serverMs))} wall / ${ms(median(pl.cpuMs))} CPU on the server ` +
 			`(median; goal < ${GOAL_LOAD_MS} ms)`
 	);
-	console.log(verdicts.map((v) => `verdict: ${v}`).join('\n'));
 }
 
 await runMain(main);

@@ -30,12 +30,12 @@ const server = new Server({
 	async onLoadDocument({ documentName, document }) {
 		if (!log || !documentName.startsWith('load-')) return;
 		const started = performance.now();
-		const cpu = process.cpuUsage();
+		const cpu = process.threadCpuUsage();
 		document.transact(() => {
 			for (const update of log) Y.applyUpdate(document, update);
 		});
 		const ms = Math.round((performance.now() - started) * 10) / 10;
-		const used = process.cpuUsage(cpu);
+		const used = process.threadCpuUsage(cpu);
 		const cpuMs = Math.round((used.user + used.system) / 100) / 10;
 		console.log(
 			JSON.stringify({ msg: 'note loaded', documentName, ms, cpuMs, updates: log.length })

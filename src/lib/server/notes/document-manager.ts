@@ -396,7 +396,8 @@ export class DocumentManager {
 
 	async #load(noteId: string): Promise<LoadedNote> {
 		const started = performance.now();
-		const cpu = process.cpuUsage();
+		// The main thread's CPU only: what the load cost the event loop, not the read worker's share.
+		const cpu = process.threadCpuUsage();
 		const note = new LoadedNote(noteId, (n, batch) => this.#store(n, batch));
 		try {
 			for (const extension of this.#with('onLoadDocument')) {
@@ -407,7 +408,7 @@ export class DocumentManager {
 			throw error;
 		}
 		relayChanges(note);
-		const used = process.cpuUsage(cpu);
+		const used = process.threadCpuUsage(cpu);
 		this.#options.log.info(
 			{
 				noteId,
