@@ -8,6 +8,7 @@ import { parseDatabaseUrl } from '#lib/server/db/target.ts';
 import { toPublicUser } from '#lib/server/auth/user-row.ts';
 import { storable } from '#lib/server/notes/bytes.ts';
 import { LoadFromDatabase } from '#lib/server/notes/hooks/load.ts';
+import { openNoteLogReader, type NoteLogReader } from '#lib/server/notes/log-reader.ts';
 import { LoadedNote, type StoredUpdate } from '#lib/server/notes/loaded-note.ts';
 import { seedState } from '#lib/server/notes/seed.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
@@ -16,11 +17,13 @@ import { createPostgresDatabase, dropPostgresDatabase, TEST_DB } from './databas
 /**
  * A real, migrated database for the note hooks' own tests (they run in-process against Prisma,
  * without an HTTP server): a SQLite file in a temporary folder, or a fresh PostgreSQL database under
- * PARLEY_TEST_DB=postgres. `file` is the SQLite file (undefined on PostgreSQL).
+ * PARLEY_TEST_DB=postgres. `file` is the SQLite file (undefined on PostgreSQL); `log` reads notes'
+ * logs the way the server does (on SQLite, in a worker thread).
  */
 export async function notesTestDb(): Promise<{
 	db: Db;
 	file: string | undefined;
+	log: NoteLogReader;
 	close(): Promise<void>;
 }> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'parley-notes-spec-'));
@@ -31,10 +34,13 @@ export async function notesTestDb(): Promise<{
 	const target = parseDatabaseUrl(url);
 	await applyMigrations(target);
 	const db = await createDb(target);
+	const log = openNoteLogReader(db, target);
 	return {
 		db,
 		file: target.kind === 'sqlite' ? target.file : undefined,
+		log,
 		async close() {
+			await log.close();
 			await db.$disconnect();
 			if (target.kind === 'postgres') await dropPostgresDatabase(url);
 			rmSync(dir, { recursive: true, force: true });
@@ -67,11 +73,11 @@ export async function addNote(
 }
 
 /** Loads a note the way the manager does (through the load hook), with a store that fails. */
-export async function loadNote(db: Db, noteId: string): Promise<LoadedNote> {
+export async function loadNote(db: Db, log: NoteLogReader, noteId: string): Promise<LoadedNote> {
 	const note = new LoadedNote(noteId, async () => {
 		throw new Error('this spec stores through the hook directly');
 	});
-	await new LoadFromDatabase(db).onLoadDocument({ note });
+	await new LoadFromDatabase(db, log).onLoadDocument({ note });
 	return note;
 }
 

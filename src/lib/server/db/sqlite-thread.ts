@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { SqliteAnswer, SqliteJob, SqliteWorkerOptions } from './sqlite-worker.ts';
+import type { PackedRows, SqliteAnswer, SqliteJob, SqliteWorkerOptions } from './sqlite-worker.ts';
 
 interface Pending {
 	resolve(answer: SqliteAnswer): void;
@@ -61,6 +61,16 @@ export class SqliteThread {
 		return 'rows' in answer ? answer.rows : [];
 	}
 
+	/**
+	 * The rows, sent over column by column (PackedRows): for many rows or BLOBs. Each BLOB arrives
+	 * as a Uint8Array view into one buffer shared by the whole answer, so the buffer lives as long
+	 * as any of them does.
+	 */
+	async allPacked(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+		const answer = await this.#send('packed', text, values);
+		return 'packed' in answer ? unpack(answer.packed) : [];
+	}
+
 	async run(text: string, values: unknown[]): Promise<number> {
 		const answer = await this.#send('run', text, values);
 		return 'changes' in answer ? answer.changes : 0;
@@ -78,4 +88,20 @@ export class SqliteThread {
 		this.#worker = null;
 		await worker?.terminate();
 	}
+}
+
+function unpack({ count, columns }: PackedRows): Record<string, unknown>[] {
+	const rows = Array.from({ length: count }, (): Record<string, unknown> => ({}));
+	for (const column of columns) {
+		const { name } = column;
+		if ('numbers' in column) {
+			for (let i = 0; i < count; i++) rows[i][name] = column.numbers[i];
+		} else if ('bytes' in column) {
+			const { bytes, ends } = column;
+			for (let i = 0; i < count; i++) rows[i][name] = bytes.subarray(i ? ends[i - 1] : 0, ends[i]);
+		} else {
+			for (let i = 0; i < count; i++) rows[i][name] = column.values[i];
+		}
+	}
+	return rows;
 }

@@ -9,7 +9,7 @@ import { ValidateChange } from './hooks/change.ts';
 import { LoadFromDatabase } from './hooks/load.ts';
 import { RepairOnLoad } from './hooks/repair.ts';
 import { StoreInDatabase } from './hooks/store.ts';
-import { NoteLogReader } from './log-reader.ts';
+import { openNoteLogReader } from './log-reader.ts';
 import { CompactOnUnload } from './hooks/unload.ts';
 import { NoteService } from './note.service.ts';
 
@@ -26,10 +26,7 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 	const documents = new DocumentManager(
 		[
 			new AuthenticateFromDatabase(db),
-			new LoadFromDatabase(
-				db,
-				config.database.kind === 'sqlite' ? new NoteLogReader(config.database.file) : undefined
-			),
+			new LoadFromDatabase(db, openNoteLogReader(db, config.database)),
 			new RepairOnLoad(log),
 			new ValidateChange(
 				{

@@ -20,8 +20,10 @@ import {
 	nestedBlockquotes
 } from '../../../../../tests/helpers/hostile-updates.ts';
 import { ValidateChange } from './change.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let log: NoteLogReader;
 let close: () => Promise<void>;
 let user: PublicUser;
 let note: LoadedNote;
@@ -31,9 +33,9 @@ const hook = new ValidateChange(
 );
 
 beforeAll(async () => {
-	({ db, close } = await notesTestDb());
+	({ db, log, close } = await notesTestDb());
 	user = await addUser(db, 'Writer');
-	note = await loadNote(db, await addNote(db, user));
+	note = await loadNote(db, log, await addNote(db, user));
 });
 afterAll(() => close());
 
@@ -157,7 +159,7 @@ describe('onChange (ValidateChange)', () => {
 			{ maxUpdateBytes: 2 * 1_048_576, maxDocumentBytes: 16 * 1_048_576 },
 			createLogger('silent')
 		);
-		const target = await loadNote(db, await addNote(db, user));
+		const target = await loadNote(db, log, await addNote(db, user));
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, Y.encodeStateAsUpdate(target.doc));
 		Y.applyUpdate(

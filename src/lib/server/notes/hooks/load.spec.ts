@@ -5,19 +5,17 @@ import { storable } from '../bytes.ts';
 import { LoadedNote } from '../loaded-note.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
-import { TEST_DB } from '../../../../../tests/helpers/database.ts';
 import { addNote, addUser, change, notesTestDb } from '../../../../../tests/helpers/notes-db.ts';
-import { NoteLogReader } from '../log-reader.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 import { LoadFromDatabase } from './load.ts';
 
 let db: Db;
-/** The SQLite file (undefined on PostgreSQL, where the server has no log reader). */
-let file: string | undefined;
+let log: NoteLogReader;
 let close: () => Promise<void>;
 let owner: PublicUser;
 
 beforeAll(async () => {
-	({ db, file, close } = await notesTestDb());
+	({ db, log, close } = await notesTestDb());
 	owner = await addUser(db, 'Owner');
 });
 afterAll(() => close());
@@ -56,7 +54,7 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 		});
 
 		const note = blank(noteId);
-		await new LoadFromDatabase(db).onLoadDocument({ note });
+		await new LoadFromDatabase(db, log).onLoadDocument({ note });
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
 			writer.getXmlFragment(NOTE_FIELD).toString()
 		);
@@ -72,37 +70,33 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 		});
 	});
 
-	// The log reader reads a SQLite file; on PostgreSQL the load hook reads through Prisma only.
-	it.skipIf(TEST_DB !== 'sqlite')(
-		'reads the same tail straight from the file with a log reader, and releases it on destroy',
-		async () => {
-			if (!file) throw new Error('no SQLite file');
-			const noteId = await addNote(db, owner);
-			const base = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId } });
-			const writer = new Y.Doc();
-			Y.applyUpdate(writer, base.state);
-			const tail = [1, 2, 3].map((i) => change(writer, (d) => paragraph(d, `line ${i}`)));
-			await db.noteUpdate.createMany({
-				data: tail.map((data, i) => ({ noteId, seq: i + 1, data: storable(data) }))
-			});
-			const viaPrisma = blank(noteId);
-			await new LoadFromDatabase(db).onLoadDocument({ note: viaPrisma });
-			const hook = new LoadFromDatabase(db, new NoteLogReader(file));
-			const viaFile = blank(noteId);
-			await hook.onLoadDocument({ note: viaFile });
-			hook.onDestroy();
-			expect(viaFile.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
-				writer.getXmlFragment(NOTE_FIELD).toString()
-			);
-			expect(Y.encodeStateAsUpdate(viaFile.doc)).toEqual(Y.encodeStateAsUpdate(viaPrisma.doc));
-			expect(viaFile).toMatchObject({ lastSeq: 3, tailCount: 3, tailBytes: viaPrisma.tailBytes });
+	it('reads updates committed just before, each as its own bytes', async () => {
+		const noteId = await addNote(db, owner);
+		const base = await log.read(noteId);
+		const writer = new Y.Doc();
+		if (base.snapshot) Y.applyUpdate(writer, base.snapshot.state);
+		const tail = [1, 2, 3].map((i) => change(writer, (d) => paragraph(d, `line ${i}`)));
+		await db.noteUpdate.createMany({
+			data: tail.map((data, i) => ({ noteId, seq: i + 1, data: storable(data) }))
+		});
+		const read = await log.read(noteId);
+		expect(read.snapshot?.seq).toBe(0);
+		expect(read.tail.map((u) => u.seq)).toEqual([1, 2, 3]);
+		for (const [i, update] of read.tail.entries()) {
+			expect(update.data).toBeInstanceOf(Uint8Array);
+			expect(Buffer.from(update.data).equals(Buffer.from(tail[i]))).toBe(true);
 		}
-	);
+		const note = blank(noteId);
+		await new LoadFromDatabase(db, log).onLoadDocument({ note });
+		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
+			writer.getXmlFragment(NOTE_FIELD).toString()
+		);
+	});
 
 	it('seeds a note with no stored state, and stores the seed as its snapshot', async () => {
 		const bare = await db.note.create({ data: { ownerId: owner.id } });
 		const note = blank(bare.id);
-		await new LoadFromDatabase(db).onLoadDocument({ note });
+		await new LoadFromDatabase(db, log).onLoadDocument({ note });
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe('<paragraph></paragraph>');
 		const row = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: bare.id } });
 		expect(row.seq).toBe(0);
@@ -128,9 +122,22 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 		await db.noteUpdate.createMany({
 			data: updates.map((data, i) => ({ noteId, seq: i + 1, data: storable(data) }))
 		});
+		// The event loop keeps turning while the log is read: on SQLite in a worker thread.
+		let turns = 0;
+		let counting = true;
+		const turn = () => {
+			turns += 1;
+			if (counting) setImmediate(turn);
+		};
+		setImmediate(turn);
+		const read = await log.read(noteId);
+		counting = false;
+		expect(read.tail).toHaveLength(10_000);
+		expect(turns).toBeGreaterThan(0);
+
 		const note = blank(noteId);
 		const started = performance.now();
-		await new LoadFromDatabase(db).onLoadDocument({ note });
+		await new LoadFromDatabase(db, log).onLoadDocument({ note });
 		const ms = performance.now() - started;
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
 			`<paragraph>${'x'.repeat(9_999)}</paragraph>`

@@ -11,37 +11,27 @@ export const LOAD_ORIGIN = Symbol('load');
 /**
  * onLoadDocument: the stored snapshot, then every update logged after it, in seq order, applied
  * in one Yjs transaction (one pass of observers instead of one per update). A note with neither
- * gets the server's seed, stored as its snapshot.
+ * gets the server's seed, stored as its snapshot. The log is read off the event loop
+ * (`NoteLogReader`).
  */
 export class LoadFromDatabase implements NoteExtension {
 	readonly priority = 1000;
 	readonly #db: Db;
-	readonly #log: NoteLogReader | undefined;
+	readonly #log: NoteLogReader;
 
-	/** With a `log` reader the tail comes straight from the SQLite file (the server's way). */
-	constructor(db: Db, log?: NoteLogReader) {
+	constructor(db: Db, log: NoteLogReader) {
 		this.#db = db;
 		this.#log = log;
 	}
 
 	async onLoadDocument({ note }: LoadPayload): Promise<void> {
-		const snapshot = await this.#db.noteSnapshot.findUnique({
-			where: { noteId: note.id },
-			select: { state: true, seq: true }
-		});
+		const { snapshot, tail } = await this.#log.read(note.id);
 		const after = snapshot?.seq ?? 0;
-		// After a crash the tail can hold thousands of rows: a raw query maps them about twice as fast
-		// as findMany, and on SQLite the log reader several times faster again. On PostgreSQL the raw
-		// query is as fast as node-postgres alone (5,000 rows: 13 ms against 12–18 ms, measured), so
-		// it needs no reader of its own.
-		const tail =
-			this.#log?.tail(note.id, after) ??
-			(await this.#db.$queryRaw<{ seq: number; data: Uint8Array }[]>`
-				SELECT "seq", "data" FROM "NoteUpdate" WHERE "noteId" = ${note.id} AND "seq" > ${after} ORDER BY "seq"`);
 		let state = snapshot?.state;
 		if (!snapshot && tail.length === 0) {
-			state = storable(seedState());
-			await this.#db.noteSnapshot.create({ data: { noteId: note.id, state, seq: 0 } });
+			const seed = storable(seedState());
+			await this.#db.noteSnapshot.create({ data: { noteId: note.id, state: seed, seq: 0 } });
+			state = seed;
 		}
 		note.doc.transact(() => {
 			if (state) Y.applyUpdate(note.doc, state);
@@ -56,6 +46,6 @@ export class LoadFromDatabase implements NoteExtension {
 	}
 
 	onDestroy(): void {
-		this.#log?.close();
+		void this.#log.close();
 	}
 }

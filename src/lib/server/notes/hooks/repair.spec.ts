@@ -6,21 +6,23 @@ import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import type { PublicUser } from '#lib/shared/types.ts';
 import { addNote, addUser, loadNote, notesTestDb } from '../../../../../tests/helpers/notes-db.ts';
 import { RepairOnLoad } from './repair.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let log: NoteLogReader;
 let close: () => Promise<void>;
 let user: PublicUser;
 const hook = new RepairOnLoad(createLogger('silent'));
 
 beforeAll(async () => {
-	({ db, close } = await notesTestDb());
+	({ db, log, close } = await notesTestDb());
 	user = await addUser(db, 'Owner');
 });
 afterAll(() => close());
 
 describe('onLoadDocument (RepairOnLoad)', () => {
 	it('coerces or drops attributes that do not fit the schema, and marks the note dirty', async () => {
-		const note = await loadNote(db, await addNote(db, user));
+		const note = await loadNote(db, log, await addNote(db, user));
 		const fragment = note.doc.getXmlFragment(NOTE_FIELD);
 		note.doc.transact(() => {
 			const heading = new Y.XmlElement('heading');
@@ -53,7 +55,7 @@ describe('onLoadDocument (RepairOnLoad)', () => {
 	});
 
 	it('leaves a note that fits alone', async () => {
-		const note = await loadNote(db, await addNote(db, user));
+		const note = await loadNote(db, log, await addNote(db, user));
 		const before = Y.encodeStateVector(note.doc);
 		await hook.onLoadDocument({ note });
 		expect(Y.encodeStateVector(note.doc)).toEqual(before);

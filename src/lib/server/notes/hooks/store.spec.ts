@@ -14,8 +14,10 @@ import {
 	stored
 } from '../../../../../tests/helpers/notes-db.ts';
 import { StoreInDatabase } from './store.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let log: NoteLogReader;
 let close: () => Promise<void>;
 let ana: PublicUser;
 let bo: PublicUser;
@@ -23,7 +25,7 @@ let hook: StoreInDatabase;
 const notes: LoadedNote[] = [];
 
 beforeAll(async () => {
-	({ db, close } = await notesTestDb());
+	({ db, log, close } = await notesTestDb());
 	[ana, bo] = [await addUser(db, 'Ana'), await addUser(db, 'Bo')];
 	// A compactor whose threshold is never reached: this spec is about appending.
 	hook = new StoreInDatabase(
@@ -37,7 +39,7 @@ afterAll(async () => {
 });
 
 async function fresh(): Promise<LoadedNote> {
-	const note = await loadNote(db, await addNote(db, ana));
+	const note = await loadNote(db, log, await addNote(db, ana));
 	notes.push(note);
 	return note;
 }

@@ -16,8 +16,10 @@ import {
 } from '../../../../../tests/helpers/notes-db.ts';
 import { StoreInDatabase } from './store.ts';
 import { CompactOnUnload } from './unload.ts';
+import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let log: NoteLogReader;
 let close: () => Promise<void>;
 let ana: PublicUser;
 let compactor: Compactor;
@@ -26,7 +28,7 @@ let hook: CompactOnUnload;
 const previews: string[] = [];
 
 beforeAll(async () => {
-	({ db, close } = await notesTestDb());
+	({ db, log, close } = await notesTestDb());
 	ana = await addUser(db, 'Ana');
 	compactor = new Compactor({
 		db,
@@ -53,7 +55,7 @@ async function write(note: LoadedNote, text: string): Promise<void> {
 }
 
 async function reload(noteId: string): Promise<string> {
-	const again = await loadNote(db, noteId);
+	const again = await loadNote(db, log, noteId);
 	try {
 		return again.doc.getXmlFragment(NOTE_FIELD).toString();
 	} finally {
@@ -63,7 +65,7 @@ async function reload(noteId: string): Promise<string> {
 
 describe('onUnloadDocument (CompactOnUnload)', () => {
 	it('folds the remaining log into the snapshot and writes the preview', async () => {
-		const note = await loadNote(db, await addNote(db, ana));
+		const note = await loadNote(db, log, await addNote(db, ana));
 		for (const word of ['Hello ', 'there, ', 'world.']) await write(note, word);
 		const expected = note.doc.getXmlFragment(NOTE_FIELD).toString();
 		expect(await db.noteUpdate.count({ where: { noteId: note.id } })).toBe(3);
@@ -82,7 +84,7 @@ describe('onUnloadDocument (CompactOnUnload)', () => {
 	});
 
 	it('leaves the snapshot alone when nothing is logged, unless a store failed', async () => {
-		const note = await loadNote(db, await addNote(db, ana));
+		const note = await loadNote(db, log, await addNote(db, ana));
 		const before = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: note.id } });
 		await hook.onUnloadDocument({ note });
 		const after = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: note.id } });
