@@ -63,3 +63,16 @@ export interface NoteExtension {
 }
 
 export type HookName = Exclude<keyof NoteExtension, 'priority'>;
+
+/** The extensions in the order their hooks run: highest `priority` first. */
+export function byPriority(extensions: readonly NoteExtension[]): NoteExtension[] {
+	return [...extensions].sort((a, b) => (b.priority ?? 100) - (a.priority ?? 100));
+}
+
+/** Those of `extensions` (in order) that implement `hook`. */
+export function* withHook<H extends HookName>(
+	extensions: readonly NoteExtension[],
+	hook: H
+): Generator<NoteExtension> {
+	for (const extension of extensions) if (extension[hook]) yield extension;
+}
