@@ -15,6 +15,7 @@ import { PresenceService } from './channels/presence.service.ts';
 import { ChannelReader } from './channels/reader.service.ts';
 import { TypingService } from './channels/typing.service.ts';
 import { DirectoryService } from './users/directory.service.ts';
+import { ChatMessageService } from './chats/chat-message.service.ts';
 import { ChatService } from './chats/chat.service.ts';
 import { CompletionService } from './chats/completion.service.ts';
 import { ProviderService } from './chats/provider.service.ts';
@@ -58,6 +59,8 @@ export interface App {
 	providers: ProviderService;
 	completions: CompletionService;
 	chats: ChatService;
+	/** Sending, editing, regenerating, continuing and stopping chat answers. */
+	chatMessages: ChatMessageService;
 	notes: NoteService;
 	/** The collaboration server: loaded note documents and the sockets in them. */
 	noteDocuments: DocumentManager;
@@ -125,7 +128,8 @@ async function createApp(config: Config): Promise<App> {
 			stallTimeoutMs: config.CHAT_STALL_TIMEOUT_MS
 		}
 	);
-	const chats = new ChatService({
+	const chats = new ChatService({ db, bus, providers, completions });
+	const chatMessages = new ChatMessageService({
 		db,
 		bus,
 		providers,
@@ -189,6 +193,7 @@ async function createApp(config: Config): Promise<App> {
 		providers,
 		completions,
 		chats,
+		chatMessages,
 		notes,
 		noteDocuments,
 		usage,

@@ -1,6 +1,6 @@
 import { defineHandlers } from '../define.ts';
 
-/** AI chats: each handler calls one ChatService method for the signed-in user. */
+/** AI chats: each handler calls one ChatService or ChatMessageService method for the signed-in user. */
 export const chatHandlers = defineHandlers({
 	'models:list': async ({ app }) => app.providers.options(),
 	'chats:list': async ({ app, user }) => ({ chats: await app.chats.list(await user()) }),
@@ -11,11 +11,13 @@ export const chatHandlers = defineHandlers({
 		await app.chats.remove(await user(), chatId);
 		return { chatId };
 	},
-	'chat:send': async ({ app, user }, input) => app.chats.send(await user(), input),
-	'chat:edit': async ({ app, user }, input) => app.chats.edit(await user(), input),
-	'chat:regenerate': async ({ app, user }, input) => app.chats.regenerate(await user(), input),
+	'chat:send': async ({ app, user }, input) => app.chatMessages.send(await user(), input),
+	'chat:edit': async ({ app, user }, input) => app.chatMessages.edit(await user(), input),
+	'chat:regenerate': async ({ app, user }, input) =>
+		app.chatMessages.regenerate(await user(), input),
 	'chat:continue': async ({ app, user }, { messageId }) =>
-		app.chats.continue(await user(), messageId),
-	'chat:stop': async ({ app, user }, { messageId }) => app.chats.stop(await user(), messageId),
+		app.chatMessages.continue(await user(), messageId),
+	'chat:stop': async ({ app, user }, { messageId }) =>
+		app.chatMessages.stop(await user(), messageId),
 	'chat:switch': async ({ app, user }, input) => app.chats.switchBranch(await user(), input)
 });
