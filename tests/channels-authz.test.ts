@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageDto } from '#lib/shared/channels.ts';
 import type { ErrorCode } from '#lib/shared/errors.ts';
 import type { ClientEventInput, ClientEventName } from '#lib/shared/events.ts';
@@ -16,22 +16,13 @@ import {
 	waitForEvent,
 	type TestUser
 } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: TestUser, ana: TestUser, bo: TestUser, cy: TestUser, dee: TestUser;
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	admin = await newUser(server.url, 'Admin');
-	[ana, bo, cy, dee] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee'].map((n) => newUser(server.url, n))
-	);
-});
-afterAll(async () => {
-	for (const u of [admin, ana, bo, cy, dee]) u?.socket.disconnect();
-	await disposeServer(server);
+const server = useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	[admin, ana, bo, cy, dee] = await kit.users('Admin', 'Ana', 'Bo', 'Cy', 'Dee');
 });
 
 /** A channel owned by Ana with Bo and Cy, and a message by Bo in it. */

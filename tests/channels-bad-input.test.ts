@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
 import type { ErrorCode } from '#lib/shared/errors.ts';
 import type { ClientEventInput, ClientEventName } from '#lib/shared/events.ts';
-import {
-	call,
-	clientId,
-	newUser,
-	ok,
-	RELAXED_LIMITS,
-	rest,
-	type TestUser
-} from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { call, clientId, ok, RELAXED_LIMITS, rest, type TestUser } from './helpers/channels.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let general: string;
@@ -24,10 +15,9 @@ let tombstone: MessageDto;
 let elsewhere: MessageDto;
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo] = await kit.users('Ana', 'Bo');
 	general = (
 		await ok(ana.socket, 'channel:create', { kind: 'public', name: 'general', memberIds: [bo.id] })
 	).id;
@@ -37,10 +27,6 @@ beforeAll(async () => {
 	tombstone = await send(general, 'to be deleted');
 	await ok(ana.socket, 'message:delete', { messageId: tombstone.id });
 	elsewhere = await send(other, 'in another channel');
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
 });
 
 function send(channelId: string, body: string, parentId: string | null = null) {

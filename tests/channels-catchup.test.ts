@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelSync } from '#lib/client/channels/channel-sync.ts';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
 import { connected, type TestSocket } from './helpers/client.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, rest, type TestUser } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { clientId, ok, RELAXED_LIMITS, rest, type TestUser } from './helpers/channels.ts';
 import { clientState, openSync, serverState } from './helpers/state.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let cy: TestUser;
 let dee: TestUser;
 let eve: TestUser;
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo, cy, dee, eve] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee', 'Eve'].map((n) => newUser(server.url, n))
-	);
-});
-afterAll(async () => {
-	for (const u of [ana, bo, cy, dee, eve]) u?.socket.disconnect();
-	await disposeServer(server);
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo, cy, dee, eve] = await kit.users('Ana', 'Bo', 'Cy', 'Dee', 'Eve');
 });
 
 const EMOJI = ['👍', '🎉', '❤️', '😂'];

@@ -1,35 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Outbox } from '#lib/client/channels/outbox.ts';
 import type { MessageDto } from '#lib/shared/channels.ts';
 import { connected, type TestSocket } from './helpers/client.ts';
 import {
-	anotherTab,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
 	rest,
 	type TestUser
 } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { drained, socketTransport } from './helpers/transport.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let anaTab2: TestSocket;
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
-	anaTab2 = await anotherTab(ana);
-});
-afterAll(async () => {
-	for (const s of [ana.socket, anaTab2, bo.socket]) s.disconnect();
-	await disposeServer(server);
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo] = await kit.users('Ana', 'Bo');
+	anaTab2 = await kit.tab(ana);
 });
 
 async function channel(name: string) {

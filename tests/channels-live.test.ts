@@ -1,21 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelChanges } from '#lib/shared/channels.ts';
 import { connected, HttpClient, type TestSocket } from './helpers/client.ts';
 import {
-	anotherTab,
 	call,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
 	waitForEvent,
 	type TestUser
 } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: TestUser;
 let ana: TestUser;
 let bo: TestUser;
@@ -24,18 +21,10 @@ let dee: TestUser;
 let anaTab2: TestSocket;
 const sockets: TestSocket[] = [];
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	admin = await newUser(server.url, 'Admin');
-	[ana, bo, cy, dee] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee'].map((name) => newUser(server.url, name))
-	);
-	anaTab2 = await anotherTab(ana);
+const server = useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	[admin, ana, bo, cy, dee] = await kit.users('Admin', 'Ana', 'Bo', 'Cy', 'Dee');
+	anaTab2 = await kit.tab(ana);
 	sockets.push(admin.socket, ana.socket, anaTab2, bo.socket, cy.socket, dee.socket);
-});
-afterAll(async () => {
-	for (const socket of sockets) socket.disconnect();
-	await disposeServer(server);
 });
 
 /** A private channel owned by Ana with Bo and Cy; Dee and the admin are not members. */

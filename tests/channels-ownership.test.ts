@@ -2,36 +2,19 @@
  * A channel with members always has an owner: when its last owner leaves (or is removed), the
  * longest-standing member becomes owner in the same change, live and in catch-up.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelChanges, MemberDto } from '#lib/shared/channels.ts';
-import {
-	call,
-	flush,
-	newUser,
-	ok,
-	record,
-	RELAXED_LIMITS,
-	type TestUser
-} from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { call, flush, ok, record, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: TestUser;
 let ana: TestUser;
 let bo: TestUser;
 let cy: TestUser;
 let dee: TestUser;
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	admin = await newUser(server.url, 'Admin');
-	[ana, bo, cy, dee] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee'].map((name) => newUser(server.url, name))
-	);
-});
-afterAll(async () => {
-	for (const u of [admin, ana, bo, cy, dee]) u?.socket.disconnect();
-	await disposeServer(server);
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	[admin, ana, bo, cy, dee] = await kit.users('Admin', 'Ana', 'Bo', 'Cy', 'Dee');
 });
 
 /** Ana's channel; Bo joins first, then Cy, then Dee (so Bo has been a member longest). */

@@ -1,29 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Outbox } from '#lib/client/channels/outbox.ts';
 import type { MessageDto } from '#lib/shared/channels.ts';
 import type { Ack } from '#lib/shared/errors.ts';
-import { call, clientId, newUser, ok, type TestUser } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { call, clientId, ok, type TestUser } from './helpers/channels.ts';
 import { drained, socketTransport } from './helpers/transport.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser, bo: TestUser, cy: TestUser, dee: TestUser;
 let channelId: string;
 
-beforeAll(async () => {
-	server = await startServer({
-		env: {
-			CHANNEL_MESSAGES_PER_SECOND: '2',
-			CHANNEL_MESSAGE_BURST: '3',
-			// The per-connection limit is not under test here.
-			SOCKET_EVENTS_PER_SECOND: '10000',
-			SOCKET_EVENT_BURST: '100000'
-		}
-	});
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo, cy, dee] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee'].map((n) => newUser(server.url, n))
-	);
+const env = {
+	CHANNEL_MESSAGES_PER_SECOND: '2',
+	CHANNEL_MESSAGE_BURST: '3',
+	// The per-connection limit is not under test here.
+	SOCKET_EVENTS_PER_SECOND: '10000',
+	SOCKET_EVENT_BURST: '100000'
+};
+const server = useParley({ env }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo, cy, dee] = await kit.users('Ana', 'Bo', 'Cy', 'Dee');
 	channelId = (
 		await ok(dee.socket, 'channel:create', {
 			kind: 'public',
@@ -31,10 +26,6 @@ beforeAll(async () => {
 			memberIds: [ana.id, bo.id, cy.id]
 		})
 	).id;
-});
-afterAll(async () => {
-	for (const u of [ana, bo, cy, dee]) u?.socket.disconnect();
-	await disposeServer(server);
 });
 
 async function bodies(): Promise<string[]> {

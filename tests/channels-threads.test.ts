@@ -1,28 +1,14 @@
 /** A thread root's reply count and last reply time follow deletions, live and in catch-up. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { MessageDto } from '#lib/shared/channels.ts';
-import {
-	clientId,
-	flush,
-	newUser,
-	ok,
-	record,
-	RELAXED_LIMITS,
-	type TestUser
-} from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { clientId, flush, ok, record, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((name) => newUser(server.url, name)));
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	[ana, bo] = await kit.users('Ana', 'Bo');
 });
 
 function send(user: TestUser, channelId: string, body: string, parentId: string | null = null) {

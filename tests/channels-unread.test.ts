@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelSummary } from '#lib/shared/channels.ts';
 import type { TestSocket } from './helpers/client.ts';
 import {
-	anotherTab,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
@@ -13,23 +11,17 @@ import {
 	waitForEvent,
 	type TestUser
 } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let cy: TestUser;
 let anaTab2: TestSocket;
 
-beforeAll(async () => {
-	server = await startServer({ env: RELAXED_LIMITS });
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo, cy] = await Promise.all(['Ana', 'Bo', 'Cy'].map((n) => newUser(server.url, n)));
-	anaTab2 = await anotherTab(ana);
-});
-afterAll(async () => {
-	for (const s of [ana.socket, anaTab2, bo.socket, cy.socket]) s.disconnect();
-	await disposeServer(server);
+useParley({ env: RELAXED_LIMITS }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo, cy] = await kit.users('Ana', 'Bo', 'Cy');
+	anaTab2 = await kit.tab(ana);
 });
 
 function send(user: TestUser, channelId: string, body: string, parentId: string | null = null) {

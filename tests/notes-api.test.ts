@@ -5,7 +5,8 @@ import { NOTE_FIELD, noteSchema } from '#lib/shared/editor-schema.ts';
 import type { NoteSharing, NoteSummary } from '#lib/shared/notes.ts';
 import { newUser, ok, rest, waitForEvent, type TestUser } from './helpers/channels.ts';
 import { dbDate, withTestDb } from './helpers/database.ts';
-import { NOTE_TEST_LIMITS, RawNoteClient, sameSession } from './helpers/notes.ts';
+import { NOTE_TEST_LIMITS, RawNoteClient } from './helpers/notes.ts';
+import { sameSession } from './helpers/client.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const ENV = { ...NOTE_TEST_LIMITS, NOTE_TRASH_DAYS: '1' };

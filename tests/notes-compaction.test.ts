@@ -7,10 +7,10 @@ import {
 	content,
 	NOTE_TEST_LIMITS,
 	RawNoteClient,
-	sameSession,
 	serverContent,
 	until
 } from './helpers/notes.ts';
+import { sameSession } from './helpers/client.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const ENV = {

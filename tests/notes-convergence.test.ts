@@ -3,12 +3,11 @@ import * as Y from 'yjs';
 import type { NoteProvider } from '#lib/client/notes/note-provider.ts';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import { newUser, type TestUser } from './helpers/channels.ts';
-import { connected } from './helpers/client.ts';
+import { connected, sameSession } from './helpers/client.ts';
 import {
 	content,
 	NOTE_TEST_LIMITS,
 	openProvider,
-	sameSession,
 	saved,
 	serverContent,
 	sharedNote,

@@ -1,12 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { newUser, ok } from './helpers/channels.ts';
-import {
-	appendText,
-	NOTE_TEST_LIMITS,
-	RawNoteClient,
-	sameSession,
-	serverContent
-} from './helpers/notes.ts';
+import { appendText, NOTE_TEST_LIMITS, RawNoteClient, serverContent } from './helpers/notes.ts';
+import { sameSession } from './helpers/client.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 let server: TestServer | undefined;

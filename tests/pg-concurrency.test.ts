@@ -7,15 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
-import { connected, HttpClient, uniqueEmail } from './helpers/client.ts';
+import { connected, HttpClient, uniqueEmail, sameSession } from './helpers/client.ts';
 import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import {
-	appendText,
-	NOTE_TEST_LIMITS,
-	RawNoteClient,
-	sameSession,
-	serverContent
-} from './helpers/notes.ts';
+import { appendText, NOTE_TEST_LIMITS, RawNoteClient, serverContent } from './helpers/notes.ts';
 import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 
 const SOCKETS = 10;

@@ -6,13 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dbDate, openTestDb, TEST_DB } from './helpers/database.ts';
 import { startPostgresCluster, type PostgresCluster } from '../scripts/lib/postgres-cluster.ts';
-import { disposeServer, startServer } from './helpers/server.ts';
+import { closedPort, disposeServer, startServer } from './helpers/server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const folders: string[] = [];
@@ -64,16 +63,6 @@ function expectRefused(refusal: Refusal, message: RegExp, shape: 'line' | 'list'
 	else expect(lines[0]).toBe('Parley cannot start: Invalid configuration:');
 	expect(lines[0]).toMatch(/^Parley cannot start: /);
 	expect(refusal.stderr).toMatch(message);
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-	return new Promise((resolve) => {
-		const server = createServer().listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
 }
 
 afterAll(() => {

@@ -5,7 +5,7 @@ import type {
 	ServerToClientEvents
 } from '#lib/shared/events.ts';
 import type { Ack } from '#lib/shared/errors.ts';
-import { connected, newUser as signedUp, type HttpClient, type TestSocket } from './client.ts';
+import { connected, newUser as signedUp, type Account, type TestSocket } from './client.ts';
 
 /** Emits an event and resolves with its ack. */
 export function call<E extends ClientEventName>(
@@ -30,13 +30,9 @@ export async function ok<E extends ClientEventName>(
 	return result.data;
 }
 
-export interface TestUser {
-	http: HttpClient;
+/** A signed-up account with a connected socket (what the kit's `user()` gives). */
+export interface TestUser extends Account {
 	socket: TestSocket;
-	id: string;
-	name: string;
-	email: string;
-	password: string;
 }
 
 /**

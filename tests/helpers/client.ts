@@ -224,6 +224,22 @@ export function ping(socket: TestSocket, payload: unknown): Promise<Record<strin
 	return emitWithAck(socket, 'ping', payload);
 }
 
+/** A signed-up account (the first one of a server is its admin), as the kit's `account()` gives it. */
+export interface Account {
+	http: HttpClient;
+	id: string;
+	name: string;
+	email: string;
+	password: string;
+}
+
+/** The same signed-in browser session, on another (or a restarted) server. */
+export function sameSession(http: HttpClient, baseUrl: string): HttpClient {
+	const moved = new HttpClient(baseUrl);
+	moved.cookies = new Map(http.cookies);
+	return moved;
+}
+
 /** A client signed up as a new account (the first one of a server is its admin). */
 export async function newUser(
 	baseUrl: string,

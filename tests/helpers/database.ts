@@ -62,8 +62,11 @@ const URL_FILE = 'database-url';
  * PostgreSQL database made for that folder on first use (remembered in the folder, so a restart on
  * the same folder finds the same data).
  */
-export async function databaseUrlFor(dataDir: string): Promise<string> {
-	if (TEST_DB === 'sqlite') return `file:${path.join(dataDir, 'parley.db')}`;
+export async function databaseUrlFor(
+	dataDir: string,
+	dialect: TestDialect = TEST_DB
+): Promise<string> {
+	if (dialect === 'sqlite') return `file:${path.join(dataDir, 'parley.db')}`;
 	const file = path.join(dataDir, URL_FILE);
 	if (existsSync(file)) return readFileSync(file, 'utf8');
 	const url = await createPostgresDatabase();

@@ -11,7 +11,7 @@ import {
 } from '#lib/shared/note-sync.ts';
 import type { NoteJoined } from '#lib/shared/notes.ts';
 import { call, ok, type TestUser } from './channels.ts';
-import { connected, HttpClient, type TestSocket } from './client.ts';
+import { connected, type HttpClient, type TestSocket } from './client.ts';
 import { socketTransport } from './transport.ts';
 
 /** Limits high enough that bulk note traffic never trips the rate limiters. */
@@ -178,13 +178,6 @@ export async function serverState(
 /** The server's content of a note (see serverState). */
 export async function serverContent(http: HttpClient, noteId: string): Promise<string> {
 	return (await serverState(http, noteId)).content;
-}
-
-/** The same signed-in browser session, on a restarted server (which has a new port). */
-export function sameSession(http: HttpClient, baseUrl: string): HttpClient {
-	const moved = new HttpClient(baseUrl);
-	moved.cookies = new Map(http.cookies);
-	return moved;
 }
 
 /** Creates a note as `owner` and shares it with `others` (editors unless told). */

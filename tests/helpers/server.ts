@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { databaseUrlFor } from './database.ts';
+import { databaseUrlFor, type TestDialect } from './database.ts';
 
 export interface TestServer {
 	url: string;
@@ -28,14 +29,14 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
  * Starts the real production server (`node server/index.ts`, the built app) on a free port with a
- * fresh database (SQLite, or PostgreSQL under PARLEY_TEST_DB=postgres). Pass `dataDir` to restart
- * on an existing database.
+ * fresh database (SQLite, or PostgreSQL under PARLEY_TEST_DB=postgres, or `db` when given). Pass
+ * `dataDir` to restart on an existing database.
  */
 export async function startServer(
-	options: { env?: Record<string, string>; dataDir?: string } = {}
+	options: { env?: Record<string, string>; dataDir?: string; db?: TestDialect } = {}
 ): Promise<TestServer> {
 	const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parley-test-'));
-	const databaseUrl = await databaseUrlFor(dataDir);
+	const databaseUrl = await databaseUrlFor(dataDir, options.db);
 	const env: Record<string, string | undefined> = {
 		...process.env,
 		HOST: '127.0.0.1',
@@ -107,6 +108,15 @@ export function allowOutbound(...urls: (string | number)[]): { OUTBOUND_ALLOW: s
 		typeof url === 'number' ? `127.0.0.1:${url}` : new URL(url).host
 	);
 	return { OUTBOUND_ALLOW: [...new Set(hosts)].join(',') };
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+export async function closedPort(): Promise<number> {
+	const probe = createServer();
+	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+	const { port } = probe.address() as { port: number };
+	await new Promise<void>((resolve) => probe.close(() => resolve()));
+	return port;
 }
 
 /** Stops the server and deletes its data folder. */
