@@ -63,7 +63,11 @@ export async function startServer(
 		child.once('close', (code, signal) => resolve({ code, signal }))
 	);
 	const port = await new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
+		// A server that never listened is killed, or it outlives the suite and loads the machine.
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`server did not start:\n${stderr}`));
+		}, 20_000);
 		child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${stderr}`)));
 		createInterface({ input: child.stdout }).on('line', (line) => {
 			stdoutLines.push(line);
