@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClientEventInput, ClientEventName } from '#lib/shared/events.ts';
-import {
-	call,
-	clientId,
-	newUser,
-	ok,
-	RELAXED_LIMITS,
-	rest,
-	type TestUser
-} from './helpers/channels.ts';
-import { AnswerAssembler, ChatDb, setUpProvider, until } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { call, clientId, ok, RELAXED_LIMITS, rest, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, until } from './helpers/chats.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
+import { closedPort } from './helpers/server.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let keyed: FakeOpenAI;
 let admin: TestUser;
@@ -33,50 +24,50 @@ let downPort: number;
 const SECRET = 'sk-test-5f3c9a1e-never-show-me';
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	keyed = await startFakeOpenAI({ apiKey: SECRET });
-	downPort = await closedPort();
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url, keyed.url, downPort) }
-	});
-	admin = await newUser(server.url, 'Admin');
-	await setUpProvider(admin.http, keyed.url, SECRET);
-	const { body } = await rest<{ providers: { id: string; models: { id: string }[] }[] }>(
-		admin,
-		'GET',
-		'/admin/providers'
-	);
-	providerId = body.providers[0].id;
-	modelId = body.providers[0].models[0].id;
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
-	db = await ChatDb.open(server);
+const server = useParley(
+	async () => {
+		fake = await startFakeOpenAI();
+		downPort = await closedPort();
+		return {
+			env: RELAXED_LIMITS,
+			fakeProvider: { apiKey: SECRET },
+			fakes: [fake],
+			allow: [downPort]
+		};
+	},
+	async (kit) => {
+		keyed = kit.provider;
+		admin = await kit.user('Admin');
+		await kit.setUpProvider(admin, SECRET);
+		const { body } = await rest<{ providers: { id: string; models: { id: string }[] }[] }>(
+			admin,
+			'GET',
+			'/admin/providers'
+		);
+		providerId = body.providers[0].id;
+		modelId = body.providers[0].models[0].id;
+		[ana, bo] = await kit.users('Ana', 'Bo');
+		db = kit.own(await ChatDb.open(kit));
 
-	// Ana's chat: one finished answer and one still streaming.
-	const tab = new AnswerAssembler(ana.socket);
-	chatId = (await ok(ana.socket, 'chat:create', { systemPrompt: 'private' })).id;
-	keyed.setScenario({ tokens: 3 });
-	const sent = await ok(ana.socket, 'chat:send', {
-		chatId,
-		content: 'Mine',
-		parentId: null,
-		clientId: clientId()
-	});
-	question = sent.user.id;
-	answer = sent.assistant.id;
-	await tab.final(answer);
-	keyed.setScenario({ tokens: 3000, delay: 10 });
-	streaming = (await ok(ana.socket, 'chat:regenerate', { messageId: answer })).id;
-	await until(() => tab.texts.get(streaming)?.content, 'the regenerated answer to stream');
-	keyed.setScenario(null);
-});
-afterAll(async () => {
-	await db?.close();
-	for (const u of [admin, ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-	await keyed?.close();
-});
+		// Ana's chat: one finished answer and one still streaming.
+		const tab = new AnswerAssembler(ana.socket);
+		chatId = (await ok(ana.socket, 'chat:create', { systemPrompt: 'private' })).id;
+		keyed.setScenario({ tokens: 3 });
+		const sent = await ok(ana.socket, 'chat:send', {
+			chatId,
+			content: 'Mine',
+			parentId: null,
+			clientId: clientId()
+		});
+		question = sent.user.id;
+		answer = sent.assistant.id;
+		await tab.final(answer);
+		keyed.setScenario({ tokens: 3000, delay: 10 });
+		streaming = (await ok(ana.socket, 'chat:regenerate', { messageId: answer })).id;
+		await until(() => tab.texts.get(streaming)?.content, 'the regenerated answer to stream');
+		keyed.setScenario(null);
+	}
+);
 
 /** The error `user` gets for an event, as `code message`. */
 async function refusal<E extends ClientEventName>(
@@ -236,12 +227,3 @@ describe('provider admin API', () => {
 		expect(await create('works', fake.url)).toEqual({ ok: true, models: 2 });
 	});
 });
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-	const probe = createServer();
-	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-	const { port } = probe.address() as { port: number };
-	await new Promise<void>((resolve) => probe.close(() => resolve()));
-	return port;
-}

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '#lib/shared/errors.ts';
-import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import { AnswerAssembler, ChatDb, newChat, setUpProvider, until } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { call, clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, newChat, until } from './helpers/chats.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let bo: TestUser;
@@ -14,27 +13,14 @@ let modelIds: string[];
 
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({
-		env: {
-			...RELAXED_LIMITS,
-			...allowOutbound(fake.url),
-			CHAT_PROMPT_MAX_CHARS: '100',
-			CHAT_MAX_CONCURRENT_PER_USER: '2'
-		}
-	});
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
+const env = { ...RELAXED_LIMITS, CHAT_PROMPT_MAX_CHARS: '100', CHAT_MAX_CONCURRENT_PER_USER: '2' };
+const server = useParley({ env, fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	ana = await kit.user('Ana');
+	await kit.setUpProvider(ana);
 	modelIds = (await ok(ana.socket, 'models:list', {})).models.map((m) => m.id);
-	bo = await newUser(server.url, 'Bo');
-	db = await ChatDb.open(server);
-});
-afterAll(async () => {
-	await db?.close();
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+	bo = await kit.user('Bo');
+	db = kit.own(await ChatDb.open(kit));
 });
 
 /** Expects `attempt` to fail with `code` and to write no chat message and no usage row. */
@@ -302,7 +288,7 @@ describe('streams per user (CHAT_MAX_CONCURRENT_PER_USER=2)', () => {
 	});
 
 	it('three sends at the same instant: exactly two start, the third is refused', async () => {
-		const carl = await newUser(server.url, 'Carl');
+		const carl = await server.user('Carl');
 		try {
 			const tab = new AnswerAssembler(carl.socket);
 			const chats = await Promise.all([newChat(carl), newChat(carl), newChat(carl)]);

@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageDto } from '#lib/shared/chats.ts';
 import {
 	clientId,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
 	waitForEvent,
 	type TestUser
 } from './helpers/channels.ts';
-import { AnswerAssembler, ChatDb, setUpProvider } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { AnswerAssembler, ChatDb } from './helpers/chats.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let db: ChatDb;
@@ -22,20 +20,13 @@ let updates: ReturnType<typeof record<'chat:updated'>>;
 
 const SYSTEM = 'You are terse.';
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
-	db = await ChatDb.open(server);
+useParley({ env: RELAXED_LIMITS, fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	ana = await kit.user('Ana');
+	await kit.setUpProvider(ana);
+	db = kit.own(await ChatDb.open(kit));
 	tab = new AnswerAssembler(ana.socket);
 	updates = record(ana.socket, 'chat:updated');
-});
-afterAll(async () => {
-	await db?.close();
-	ana?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
 });
 
 /** Runs `start` with the fake answering `reply`, waits for the answer and returns the messages the provider got. */

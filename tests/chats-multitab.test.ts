@@ -1,38 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatDelta } from '#lib/shared/chats.ts';
 import type { ServerToClientEvents } from '#lib/shared/events.ts';
 import {
 	anotherTab,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
 	waitForEvent,
 	type TestUser
 } from './helpers/channels.ts';
-import { AnswerAssembler, fakeTokens, newChat, setUpProvider } from './helpers/chats.ts';
+import { AnswerAssembler, fakeTokens, newChat } from './helpers/chats.ts';
 import type { TestSocket } from './helpers/client.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
-let fake: FakeOpenAI;
 let ana: TestUser;
 let bo: TestUser;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	ana = await newUser(server.url, 'Ana'); // the first user: an admin
-	await setUpProvider(ana.http, fake.url);
-	bo = await newUser(server.url, 'Bo');
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+useParley({ env: RELAXED_LIMITS, fakeProvider: true }, async (kit) => {
+	ana = await kit.user('Ana'); // the first user: an admin
+	await kit.setUpProvider(ana);
+	bo = await kit.user('Bo');
 });
 
 const CHAT_EVENTS = ['chat:delta', 'chat:message', 'chat:updated', 'chat:deleted'] as const;

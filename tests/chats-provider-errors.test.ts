@@ -1,45 +1,33 @@
-import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	clientId,
-	newUser,
-	ok,
-	RELAXED_LIMITS,
-	waitForEvent,
-	type TestUser
-} from './helpers/channels.ts';
-import { AnswerAssembler, ChatDb, fakeTokens, newChat, setUpProvider } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { describe, expect, it } from 'vitest';
+import { clientId, ok, RELAXED_LIMITS, waitForEvent, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, fakeTokens, newChat } from './helpers/chats.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
+import { closedPort } from './helpers/server.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let db: ChatDb;
 /** A port nothing listens on, allowed like the fake so the test sees "could not reach". */
 let downPort: number;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	downPort = await closedPort();
-	server = await startServer({
-		env: {
+const server = useParley(
+	async () => {
+		downPort = await closedPort();
+		const env = {
 			...RELAXED_LIMITS,
-			...allowOutbound(fake.url, downPort),
 			CHAT_FIRST_TOKEN_TIMEOUT_MS: '1500',
 			CHAT_STALL_TIMEOUT_MS: '1500'
-		}
-	});
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
-	db = await ChatDb.open(server);
-});
-afterAll(async () => {
-	await db?.close();
-	ana?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-});
+		};
+		return { env, fakeProvider: true, allow: [downPort] };
+	},
+	async (kit) => {
+		fake = kit.provider;
+		ana = await kit.user('Ana');
+		await kit.setUpProvider(ana);
+		db = kit.own(await ChatDb.open(kit));
+	}
+);
 
 /** Sends a prompt in a new chat and waits for the answer to end; checks the chat stays two rows. */
 async function failing(content: string, modelId?: string) {
@@ -327,12 +315,3 @@ describe('chat titles', () => {
 		expect((await db.chat(chatId))?.title).toBe('Kettles');
 	});
 });
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-	const probe = createServer();
-	await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-	const { port } = probe.address() as { port: number };
-	await new Promise<void>((resolve) => probe.close(() => resolve()));
-	return port;
-}

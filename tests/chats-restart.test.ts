@@ -1,55 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageDto } from '#lib/shared/chats.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import {
-	AnswerAssembler,
-	ChatDb,
-	fakeTokens,
-	newChat,
-	setUpProvider,
-	until
-} from './helpers/chats.ts';
-import { connected, HttpClient } from './helpers/client.ts';
-import {
-	allowOutbound,
-	disposeServer,
-	logMessages,
-	startServer,
-	type TestServer
-} from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, fakeTokens, newChat, until } from './helpers/chats.ts';
+import { logMessages } from './helpers/server.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 
 const INTERRUPTED = 'The server restarted while this answer was being written.';
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
-});
-afterAll(async () => {
-	ana?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+const server = useParley({ env: RELAXED_LIMITS, fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	ana = await kit.user('Ana');
+	await kit.setUpProvider(ana);
 });
 
-/** Starts the server again on the same data and reconnects Ana (her session cookie still holds). */
-async function restart(): Promise<void> {
-	ana.socket.disconnect();
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) },
-		dataDir: server.dataDir
-	});
-	const http = new HttpClient(server.url);
-	http.cookies = new Map(ana.http.cookies);
-	ana.http = http;
-	ana.socket = http.socket();
-	await connected(ana.socket);
-}
+/** Starts the server again on the same data; Ana's session cookie still holds, her socket is new. */
+const restart = () => server.restart();
 
 /** Sends a long answer and waits until a good part of it arrived (and was saved at least twice). */
 async function longAnswer(content: string) {

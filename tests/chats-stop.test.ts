@@ -1,42 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	call,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
 	type TestUser
 } from './helpers/channels.ts';
-import {
-	AnswerAssembler,
-	ChatDb,
-	fakeTokens,
-	newChat,
-	setUpProvider,
-	until
-} from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { AnswerAssembler, ChatDb, fakeTokens, newChat, until } from './helpers/chats.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let db: ChatDb;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
-	db = await ChatDb.open(server);
-});
-afterAll(async () => {
-	await db?.close();
-	ana?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+useParley({ env: RELAXED_LIMITS, fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	ana = await kit.user('Ana');
+	await kit.setUpProvider(ana);
+	db = kit.own(await ChatDb.open(kit));
 });
 
 function requestFor(marker: string) {

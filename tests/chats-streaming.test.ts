@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anotherTab, clientId, newUser, ok, type TestUser } from './helpers/channels.ts';
-import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { describe, expect, it } from 'vitest';
+import { anotherTab, clientId, ok, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, newChat } from './helpers/chats.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let admin: TestUser;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = await newUser(server.url, 'Admin');
-	await setUpProvider(admin.http, fake.url);
-});
-afterAll(async () => {
-	admin?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+useParley({ fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	admin = await kit.user('Admin');
+	await kit.setUpProvider(admin);
 });
 
 describe('streaming an answer', () => {

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageDto } from '#lib/shared/chats.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import { AnswerAssembler, ChatDb, fakeTokens, setUpProvider } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from './fakes/openai.ts';
+import { clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, ChatDb, fakeTokens } from './helpers/chats.ts';
+import { type FakeOpenAI, type RecordedRequest } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenAI;
 let ana: TestUser;
 let bo: TestUser;
@@ -18,11 +17,10 @@ const PRICES = {
 	'fake-reasoner': { inputPricePerMTok: 0.5, outputPricePerMTok: 2.5, displayName: 'Reasoner' }
 };
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	ana = await newUser(server.url, 'Ana');
-	await setUpProvider(ana.http, fake.url);
+useParley({ env: RELAXED_LIMITS, fakeProvider: true }, async (kit) => {
+	fake = kit.provider;
+	ana = await kit.user('Ana');
+	await kit.setUpProvider(ana);
 	const { body } = await ana.http.json<{
 		providers: { name: string; models: { id: string; remoteId: string }[] }[];
 	}>('/api/v1/admin/providers');
@@ -37,14 +35,8 @@ beforeAll(async () => {
 		expect(patched.status).toBe(200);
 		models.push({ ...model, displayName: patched.body.displayName });
 	}
-	bo = await newUser(server.url, 'Bo');
-	db = await ChatDb.open(server);
-});
-afterAll(async () => {
-	await db?.close();
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+	bo = await kit.user('Bo');
+	db = kit.own(await ChatDb.open(kit));
 });
 
 /** Sends one prompt as `user` with `remoteId`'s model; returns the final answer and the provider request. */
