@@ -49,7 +49,7 @@ export class Parley implements TestServer {
 	#server: TestServer | undefined;
 	#provider: FakeOpenAI | undefined;
 	#db: Promise<TestDb> | undefined;
-	/** Fakes and connections to close once the server has stopped, in the order they came. */
+	/** Fakes, browsers, database connections: closed once the server has stopped, last first. */
 	readonly #owned: Closeable[] = [];
 	/** Sockets and other connections, closed before the server stops. */
 	readonly #connections = new Set<Closeable>();
@@ -198,7 +198,7 @@ export class Parley implements TestServer {
 		this.#server = undefined;
 		const errors: unknown[] = [];
 		await disposeServer(server).catch((error: unknown) => errors.push(error));
-		for (const thing of this.#owned.splice(0)) {
+		for (const thing of this.#owned.splice(0).reverse()) {
 			await Promise.resolve(thing.close()).catch((error: unknown) => errors.push(error));
 		}
 		if (errors.length) throw new AggregateError(errors, 'the kit did not end cleanly');
