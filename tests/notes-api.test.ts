@@ -1,29 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prosemirrorJSONToYXmlFragment } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { NOTE_FIELD, noteSchema } from '#lib/shared/editor-schema.ts';
 import type { NoteSharing, NoteSummary } from '#lib/shared/notes.ts';
-import { newUser, ok, rest, waitForEvent, type TestUser } from './helpers/channels.ts';
+import { ok, rest, waitForEvent, type TestUser } from './helpers/channels.ts';
 import { dbDate, withTestDb } from './helpers/database.ts';
 import { NOTE_TEST_LIMITS, RawNoteClient } from './helpers/notes.ts';
 import { sameSession } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const ENV = { ...NOTE_TEST_LIMITS, NOTE_TRASH_DAYS: '1' };
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let token: string;
 
-beforeAll(async () => {
-	server = await startServer({ env: ENV });
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
+const server = useParley({ env: ENV }, async (kit) => {
+	[ana, bo] = await kit.users('Ana', 'Bo');
 	const created = await rest<{ token: string }>(ana, 'POST', '/tokens', { name: 'bot' });
 	token = created.body.token;
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
 });
 
 /** Calls the REST API as Ana's bot (bearer token, no cookie). */
@@ -253,7 +247,7 @@ describe('activity and the trash', () => {
 
 		ana.socket.disconnect();
 		await server.stop();
-		server = await startServer({ env: ENV, dataDir: server.dataDir });
+		await server.restart();
 		ana = { ...ana, http: sameSession(ana.http, server.url) };
 		await withTestDb(server, async (db) => {
 			const count = async (table: string, column = 'noteId') =>

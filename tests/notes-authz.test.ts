@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type { NoteSummary } from '#lib/shared/notes.ts';
-import { call, newUser, ok, record, rest, type TestUser } from './helpers/channels.ts';
+import { call, ok, record, rest, type TestUser } from './helpers/channels.ts';
 import { nextEvent } from './helpers/client.ts';
 import { appendText, content, NOTE_TEST_LIMITS, RawNoteClient, until } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let ana: TestUser; // owner
 let bo: TestUser; // editor
 let cy: TestUser; // viewer
@@ -15,16 +14,9 @@ let dee: TestUser; // stranger
 let noteId: string;
 const UNKNOWN = '0190a6f4-0000-7000-8000-000000000000';
 
-beforeAll(async () => {
-	server = await startServer({ env: NOTE_TEST_LIMITS });
-	await newUser(server.url, 'Admin').then((admin) => admin.socket.disconnect());
-	[ana, bo, cy, dee] = await Promise.all(
-		['Ana', 'Bo', 'Cy', 'Dee'].map((n) => newUser(server.url, n))
-	);
-});
-afterAll(async () => {
-	for (const u of [ana, bo, cy, dee]) u?.socket.disconnect();
-	await disposeServer(server);
+useParley({ env: NOTE_TEST_LIMITS }, async (kit) => {
+	await kit.account('Admin');
+	[ana, bo, cy, dee] = await kit.users('Ana', 'Bo', 'Cy', 'Dee');
 });
 
 beforeEach(async () => {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as encoding from 'lib0/encoding';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import type { ErrorCode } from '#lib/shared/errors.ts';
 import { encodeUpdate } from '#lib/shared/note-sync.ts';
-import { call, newUser, ok, type TestUser } from './helpers/channels.ts';
+import { call, ok, type TestUser } from './helpers/channels.ts';
 import { emitWithAck } from './helpers/client.ts';
 import {
 	appendText,
@@ -16,28 +16,25 @@ import {
 	sharedNote,
 	until
 } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const MAX_UPDATE = 64 * 1024;
 const MAX_DOCUMENT = 400 * 1024;
 
-let server: TestServer;
 let ana: TestUser;
 let bo: TestUser;
 let noteId: string;
 let anaClient: RawNoteClient;
 let boClient: RawNoteClient;
 
-beforeAll(async () => {
-	server = await startServer({
-		env: {
-			...NOTE_TEST_LIMITS,
-			NOTE_MAX_UPDATE_BYTES: String(MAX_UPDATE),
-			NOTE_MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT),
-			NOTE_MAX_AWARENESS_BYTES: '2048'
-		}
-	});
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
+const env = {
+	...NOTE_TEST_LIMITS,
+	NOTE_MAX_UPDATE_BYTES: String(MAX_UPDATE),
+	NOTE_MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT),
+	NOTE_MAX_AWARENESS_BYTES: '2048'
+};
+useParley({ env }, async (kit) => {
+	[ana, bo] = await kit.users('Ana', 'Bo');
 	noteId = await sharedNote(ana, [{ user: bo }]);
 	anaClient = new RawNoteClient(ana.socket, noteId);
 	boClient = new RawNoteClient(bo.socket, noteId);
@@ -45,10 +42,6 @@ beforeAll(async () => {
 	await boClient.join();
 	expect((await boClient.edit((doc) => appendText(doc, 'Hello from Bo. '))).ok).toBe(true);
 	await until(() => content(anaClient.doc).includes('Hello from Bo'), 'first relay');
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
 });
 
 /**
@@ -209,16 +202,12 @@ describe('awareness', () => {
 });
 
 describe('floods', () => {
-	let floodServer: TestServer;
-	afterAll(() => disposeServer(floodServer));
+	const floodServer = useParley({
+		env: { NOTE_SYNC_EVENTS_PER_SECOND: '20', NOTE_SYNC_EVENT_BURST: '40' }
+	});
 
 	it('rate-limits an awareness flood with error acks; the note and the others are unaffected', async () => {
-		floodServer = await startServer({
-			env: { NOTE_SYNC_EVENTS_PER_SECOND: '20', NOTE_SYNC_EVENT_BURST: '40' }
-		});
-		const [owner, flooder] = await Promise.all(
-			['Owner', 'Flooder'].map((n) => newUser(floodServer.url, n))
-		);
+		const [owner, flooder] = await floodServer.users('Owner', 'Flooder');
 		const id = await sharedNote(owner, [{ user: flooder }]);
 		const watcher = new RawNoteClient(owner.socket, id);
 		const attacker = new RawNoteClient(flooder.socket, id);

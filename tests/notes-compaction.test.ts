@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { newUser, ok, type TestUser } from './helpers/channels.ts';
+import { ok, type TestUser } from './helpers/channels.ts';
 import { withTestDb } from './helpers/database.ts';
 import {
 	appendText,
@@ -11,7 +11,7 @@ import {
 	until
 } from './helpers/notes.ts';
 import { sameSession } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const ENV = {
 	...NOTE_TEST_LIMITS,
@@ -19,16 +19,10 @@ const ENV = {
 	NOTE_UNLOAD_AFTER_MS: '300'
 };
 
-let server: TestServer;
 let ana: TestUser;
 
-beforeAll(async () => {
-	server = await startServer({ env: ENV });
-	ana = await newUser(server.url, 'Ana');
-});
-afterAll(async () => {
-	ana?.socket.disconnect();
-	await disposeServer(server);
+const server = useParley({ env: ENV }, async (kit) => {
+	ana = await kit.user('Ana');
 });
 
 function storage(noteId: string) {
@@ -133,7 +127,7 @@ it('loads a note from its snapshot plus the log tail after a crash', async () =>
 
 	ana.socket.disconnect();
 	await server.kill();
-	server = await startServer({ env: ENV, dataDir: server.dataDir });
+	await server.restart();
 	const http = sameSession(ana.http, server.url);
 	expect(await serverContent(http, noteId)).toBe(expected);
 	const loaded = server.logs.find((l) => l.msg === 'note loaded' && l.noteId === noteId);

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { NoteProvider } from '#lib/client/notes/note-provider.ts';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
-import { newUser, type TestUser } from './helpers/channels.ts';
+import type { TestUser } from './helpers/channels.ts';
 import { connected, sameSession } from './helpers/client.ts';
 import {
 	content,
@@ -13,21 +13,15 @@ import {
 	sharedNote,
 	until
 } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const CLIENTS = 4;
 const ROUNDS = 120;
-let server: TestServer;
 let users: TestUser[];
 
-beforeAll(async () => {
-	server = await startServer({ env: NOTE_TEST_LIMITS });
+const server = useParley({ env: NOTE_TEST_LIMITS }, async (kit) => {
 	users = [];
-	for (let i = 0; i < CLIENTS; i++) users.push(await newUser(server.url, `Writer ${i}`));
-});
-afterAll(async () => {
-	for (const user of users ?? []) user.socket.disconnect();
-	await disposeServer(server);
+	for (let i = 0; i < CLIENTS; i++) users.push(await kit.user(`Writer ${i}`));
 });
 
 /** A small deterministic PRNG, so a failing run can be replayed from its seed. */
@@ -133,7 +127,7 @@ it('clients editing concurrently with random disconnects converge with the serve
 	for (const provider of providers) provider.destroy();
 	for (const user of users) user.socket.disconnect();
 	await server.stop();
-	server = await startServer({ env: NOTE_TEST_LIMITS, dataDir: server.dataDir });
+	await server.restart();
 	const reloaded = await serverContent(sameSession(owner.http, server.url), noteId);
 	expect(reloaded, `database after a restart vs clients (seed ${seed})`).toBe(expected());
 }, 60_000);

@@ -1,18 +1,16 @@
-import { afterAll, expect, it } from 'vitest';
-import { newUser, ok } from './helpers/channels.ts';
+import { expect, it } from 'vitest';
+import { ok } from './helpers/channels.ts';
 import { appendText, NOTE_TEST_LIMITS, RawNoteClient, serverContent } from './helpers/notes.ts';
 import { sameSession } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer | undefined;
-afterAll(() => disposeServer(server));
+const server = useParley({ env: NOTE_TEST_LIMITS });
 
 const IN_FLIGHT = 8;
 const KILL_AFTER_ACKS = 200;
 
 it('every acknowledged update survives a SIGKILL in the middle of a stream of edits', async () => {
-	server = await startServer({ env: NOTE_TEST_LIMITS });
-	const ana = await newUser(server.url, 'Ana');
+	const ana = await server.user('Ana');
 	const noteId = (await ok(ana.socket, 'note:create', { title: 'Crash me' })).id;
 	const client = new RawNoteClient(ana.socket, noteId);
 	expect((await client.join()).ok).toBe(true);
@@ -52,7 +50,7 @@ it('every acknowledged update survives a SIGKILL in the middle of a stream of ed
 	expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
 	expect(sent).toBeGreaterThan(acked.length);
 
-	server = await startServer({ env: NOTE_TEST_LIMITS, dataDir: server.dataDir });
+	await server.restart();
 	const text = await serverContent(sameSession(ana.http, server.url), noteId);
 	const missing = acked.filter((n) => !text.includes(`<${n}>`));
 	expect(missing).toEqual([]);

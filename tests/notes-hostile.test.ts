@@ -6,12 +6,12 @@
  * nothing, the note is unchanged and still loads and exports, and /healthz answers within 1 s.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import type { ErrorCode } from '#lib/shared/errors.ts';
 import { encodeUpdate } from '#lib/shared/note-sync.ts';
-import { newUser, ok, type TestUser } from './helpers/channels.ts';
+import { ok, type TestUser } from './helpers/channels.ts';
 import { disconnected, type HttpClient } from './helpers/client.ts';
 import { HARMLESS, hostileUpdates, nestedBlockquotes } from './helpers/hostile-updates.ts';
 import {
@@ -24,7 +24,8 @@ import {
 	until
 } from './helpers/notes.ts';
 import { withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import type { TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const REFUSALS: ErrorCode[] = ['malformed_update', 'out_of_sync'];
 
@@ -42,7 +43,6 @@ async function exportsWork(http: HttpClient, noteId: string): Promise<string> {
 }
 
 describe('hostile updates from an editor', () => {
-	let server: TestServer;
 	let ana: TestUser;
 	let bo: TestUser;
 	let cy: TestUser;
@@ -51,9 +51,8 @@ describe('hostile updates from an editor', () => {
 	let boClient: RawNoteClient;
 	let cyClient: RawNoteClient;
 
-	beforeAll(async () => {
-		server = await startServer({ env: NOTE_TEST_LIMITS });
-		[ana, bo, cy] = await Promise.all(['Ana', 'Bo', 'Cy'].map((n) => newUser(server.url, n)));
+	const server = useParley({ env: NOTE_TEST_LIMITS }, async (kit) => {
+		[ana, bo, cy] = await kit.users('Ana', 'Bo', 'Cy');
 		noteId = await sharedNote(ana, [{ user: bo }, { user: cy }]);
 		[anaClient, boClient, cyClient] = [ana, bo, cy].map((u) => new RawNoteClient(u.socket, noteId));
 		for (const client of [anaClient, boClient, cyClient]) await client.join();
@@ -62,10 +61,6 @@ describe('hostile updates from an editor', () => {
 		).toBe(true);
 		await until(() => content(boClient.doc).includes('a few words'), 'Bo has the text');
 		await until(() => content(cyClient.doc).includes('a few words'), 'Cy has the text');
-	});
-	afterAll(async () => {
-		for (const u of [ana, bo, cy]) u?.socket.disconnect();
-		await disposeServer(server);
 	});
 
 	/** Sends `update` from Bo and checks the whole contract; `harmless` ones may be accepted. */
@@ -177,17 +172,10 @@ describe('hostile updates from an editor', () => {
 });
 
 describe('the malformed-update budget', () => {
-	let server: TestServer;
-
-	beforeAll(async () => {
-		server = await startServer({ env: { ...NOTE_TEST_LIMITS, NOTE_MAX_MALFORMED_UPDATES: '5' } });
-	});
-	afterAll(() => disposeServer(server));
+	const server = useParley({ env: { ...NOTE_TEST_LIMITS, NOTE_MAX_MALFORMED_UPDATES: '5' } });
 
 	it('closes a connection after NOTE_MAX_MALFORMED_UPDATES refusals; others are unaffected', async () => {
-		const [owner, attacker] = await Promise.all(
-			['Owner', 'Attacker'].map((n) => newUser(server.url, n))
-		);
+		const [owner, attacker] = await server.users('Owner', 'Attacker');
 		const id = await sharedNote(owner, [{ user: attacker }]);
 		const watcher = new RawNoteClient(owner.socket, id);
 		const client = new RawNoteClient(attacker.socket, id);
@@ -221,7 +209,7 @@ describe('the malformed-update budget', () => {
 		expect((await serverState(owner.http, id)).content).toBe(content(watcher.doc));
 		await healthy(server);
 		// Out-of-sync updates are no offence: an honest client that fell behind is never cut off.
-		const honest = await newUser(server.url, 'Honest');
+		const honest = await server.user('Honest');
 		await ok(owner.socket, 'note:share', { noteId: id, userId: honest.id, role: 'editor' });
 		const behind = new RawNoteClient(honest.socket, id);
 		await behind.join();
@@ -242,15 +230,10 @@ describe('the malformed-update budget', () => {
 });
 
 describe('notes stored before the checks', () => {
-	let server: TestServer;
-
-	beforeAll(async () => {
-		server = await startServer({ env: NOTE_TEST_LIMITS });
-	});
-	afterAll(() => disposeServer(server));
+	const server = useParley({ env: NOTE_TEST_LIMITS });
 
 	it('a number href, a string heading level and 1,000 levels of nesting load, render and export', async () => {
-		const ana = await newUser(server.url, 'Ana');
+		const ana = await server.user('Ana');
 		const noteId = (await ok(ana.socket, 'note:create', { title: 'Old note' })).id;
 		await withTestDb(server, async (db) => {
 			// The note as the old server stored it: its seed snapshot, then an unchecked update.

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
-import { newUser, type TestUser } from './helpers/channels.ts';
+import type { TestUser } from './helpers/channels.ts';
 import {
 	content,
 	openProvider,
@@ -11,20 +11,13 @@ import {
 	sharedNote,
 	until
 } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
-
-let server: TestServer;
+import { useParley } from './helpers/kit.ts';
 let ana: TestUser;
 let bo: TestUser;
 
 // Default limits on purpose: the defaults must carry a 1 MB paste.
-beforeAll(async () => {
-	server = await startServer();
-	[ana, bo] = await Promise.all(['Ana', 'Bo'].map((n) => newUser(server.url, n)));
-});
-afterAll(async () => {
-	for (const u of [ana, bo]) u?.socket.disconnect();
-	await disposeServer(server);
+useParley({}, async (kit) => {
+	[ana, bo] = await kit.users('Ana', 'Bo');
 });
 
 /** Pastes `bytes` of text as paragraphs, in one transaction, like ProseMirror's paste. */
