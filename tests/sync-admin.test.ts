@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ConnectionTest, InstanceView, SyncProgress, SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { HttpClient, newUser, openSocket, type TestSocket } from './helpers/client.ts';
+import { HttpClient, openSocket, type TestSocket } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 let member: HttpClient;
 let memberToken: string;
@@ -18,26 +17,25 @@ let closed: FakeOpenWebUI;
 /** Every response body the admin received, to prove the key never leaves the server. */
 const seen: string[] = [];
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	closed = await FakeOpenWebUI.start();
-	server = await startServer({ env: allowOutbound(fake.url, closed.url) });
-	admin = (await newUser(server.url)).client;
-	member = (await newUser(server.url)).client;
-	const token = await member.json<{ token: string }>('/api/v1/tokens', {
-		method: 'POST',
-		body: { name: 'bot' }
-	});
-	memberToken = token.body.token;
-	new World(fake.data, 3).populate({ users: 3, chatsPerUser: 2 });
-	instance = await addInstance(admin, fake, { name: 'Main' });
-	seen.push(JSON.stringify(instance));
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		closed = await FakeOpenWebUI.start();
+		return { fakes: [fake], allow: [closed.url] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		member = (await kit.account()).http;
+		const token = await member.json<{ token: string }>('/api/v1/tokens', {
+			method: 'POST',
+			body: { name: 'bot' }
+		});
+		memberToken = token.body.token;
+		new World(fake.data, 3).populate({ users: 3, chatsPerUser: 2 });
+		instance = await addInstance(admin, fake, { name: 'Main' });
+		seen.push(JSON.stringify(instance));
+	}
+);
 
 async function asAdmin<T>(path: string, init: { method?: string; body?: unknown } = {}) {
 	const response = await admin.json<T>(path, init);

@@ -1,34 +1,32 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenWebUI;
 let world: World;
 let admin: HttpClient;
 let instanceId: string;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	world = new World(fake.data, 11);
-	world.populate({ users: 12, chatsPerUser: 5 });
-	const heavy = world.addUser({ name: 'Heavy User' });
-	for (let i = 0; i < 150; i++) world.addChat(heavy.id, { turns: 1, daysAgo: 5 + (i % 20) });
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	instanceId = (await addInstance(admin, fake)).id;
-	const first = await syncNow(admin, instanceId);
-	expect(first.status).toBe('succeeded');
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		world = new World(fake.data, 11);
+		world.populate({ users: 12, chatsPerUser: 5 });
+		const heavy = world.addUser({ name: 'Heavy User' });
+		for (let i = 0; i < 150; i++) world.addChat(heavy.id, { turns: 1, daysAgo: 5 + (i % 20) });
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		instanceId = (await addInstance(admin, fake)).id;
+		const first = await syncNow(admin, instanceId);
+		expect(first.status).toBe('succeeded');
+	}
+);
 
 async function expectExact() {
 	const actual = await withTestDb(server, (db) => actualTotals(db, instanceId));

@@ -1,33 +1,31 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
-import { newUser } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenWebUI;
 let env: Record<string, string>;
 let instanceId: string;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	const admin = (await newUser(server.url)).client;
-	new World(fake.data, 21).populate({ users: 5, chatsPerUser: 3, catalogEvery: 1 });
-	instanceId = (await addInstance(admin, fake, { name: 'Team Chat' })).id;
-	await addInstance(admin, fake, { name: 'Other', apiKey: 'sk-wrong' });
-	// The CLI works on the database alone: the web server need not run.
-	await server.stop();
-	env = cliEnv(server, allowOutbound(fake.url));
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		const admin = (await kit.account()).http;
+		new World(fake.data, 21).populate({ users: 5, chatsPerUser: 3, catalogEvery: 1 });
+		instanceId = (await addInstance(admin, fake, { name: 'Team Chat' })).id;
+		await addInstance(admin, fake, { name: 'Other', apiKey: 'sk-wrong' });
+		// The CLI works on the database alone: the web server need not run.
+		await kit.stop();
+		env = cliEnv(kit, allowOutbound(fake.url));
+	}
+);
 
 test('`parley sync --instance NAME` imports with progress on stderr and a summary on stdout', async () => {
 	const { code, stdout, stderr } = await runCli(['sync', '--instance', 'Team Chat'], env);

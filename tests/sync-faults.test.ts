@@ -1,34 +1,30 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { FakeOpenWebUI, Route } from './fakes/open-webui.ts';
 import { World, type FakeChat } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { parseDbDate, withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, startFakes, syncNow } from './helpers/sync.ts';
+import { newParley, useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 /** One fake per instance the tests add, started first so the server may reach them. */
 let pool: FakeOpenWebUI[] = [];
 const fakes: FakeOpenWebUI[] = [];
 
-beforeAll(async () => {
-	pool = await startFakes(12);
-	server = await startServer({
-		env: {
+const server = useParley(
+	async () => {
+		pool = await startFakes(12);
+		const env = {
 			SYNC_RETRY_BASE_MS: '10',
 			SYNC_MAX_RETRIES: '3',
-			SYNC_MAX_RESPONSE_BYTES: String(64 * 1024),
-			...allowOutbound(...pool.map((f) => f.url))
-		}
-	});
-	admin = (await newUser(server.url)).client;
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await Promise.all(pool.map((f) => f.close()));
-});
+			SYNC_MAX_RESPONSE_BYTES: String(64 * 1024)
+		};
+		return { env, fakes: pool };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+	}
+);
 
 async function instance(
 	populate = { users: 4, chatsPerUser: 3 },
@@ -91,16 +87,12 @@ describe('transient failures', () => {
 		// Its own server, with a short request timeout.
 		const fake = pool[fakes.length];
 		fakes.push(fake);
-		const quick = await startServer({
-			env: {
-				SYNC_RETRY_BASE_MS: '10',
-				SYNC_MAX_RETRIES: '2',
-				SYNC_REQUEST_TIMEOUT_MS: '1000',
-				...allowOutbound(fake.url)
-			}
+		const quick = await newParley({
+			env: { SYNC_RETRY_BASE_MS: '10', SYNC_MAX_RETRIES: '2', SYNC_REQUEST_TIMEOUT_MS: '1000' },
+			allow: [fake.url]
 		});
 		try {
-			const owner = (await newUser(quick.url)).client;
+			const owner = (await quick.account()).http;
 			new World(fake.data, 99).populate({ users: 2, chatsPerUser: 3 });
 			const { id } = await addInstance(owner, fake);
 			const slow = [...fake.data.chats.values()][0];
@@ -112,7 +104,7 @@ describe('transient failures', () => {
 			expect(run.errors[0].message).toMatch(/no complete answer within 1 s/);
 			expect(fake.requests.filter((r) => r.path.endsWith(slow.id))).toHaveLength(3);
 		} finally {
-			await disposeServer(quick);
+			await quick.dispose();
 		}
 	});
 });

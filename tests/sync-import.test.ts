@@ -1,35 +1,33 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { openTestDb, withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, rowCounts, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenWebUI;
 let world: World;
 let admin: HttpClient;
 let instanceId: string;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	world = new World(fake.data, 7);
-	world.populate({ users: 40, chatsPerUser: 4, catalogEvery: 2 });
-	// A user with more chats than one listing page holds (60), and one whose chats are all legacy.
-	const heavy = world.addUser({ name: 'Heavy User' });
-	for (let i = 0; i < 130; i++) world.addChat(heavy.id, { turns: 1, branch: i % 10 === 0 });
-	const old = world.addUser({ name: 'Legacy User' });
-	world.addChat(old.id, { legacy: true, turns: 3 });
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	instanceId = (await addInstance(admin, fake, { name: 'Acme' })).id;
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		world = new World(fake.data, 7);
+		world.populate({ users: 40, chatsPerUser: 4, catalogEvery: 2 });
+		// A user with more chats than one listing page holds (60), and one whose chats are all legacy.
+		const heavy = world.addUser({ name: 'Heavy User' });
+		for (let i = 0; i < 130; i++) world.addChat(heavy.id, { turns: 1, branch: i % 10 === 0 });
+		const old = world.addUser({ name: 'Legacy User' });
+		world.addChat(old.id, { legacy: true, turns: 3 });
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		instanceId = (await addInstance(admin, fake, { name: 'Acme' })).id;
+	}
+);
 
 describe('a first sync', () => {
 	test('imports exactly the instance’s users, chats, messages and usage', async () => {

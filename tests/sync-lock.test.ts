@@ -1,33 +1,32 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { cliEnv, startCli } from './helpers/cli.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { dbDate, withTestDb, type TestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { allowOutbound } from './helpers/server.ts';
 import { actualTotals, addInstance, expectedTotals, waitForRun } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 let fake: FakeOpenWebUI;
 let instanceId: string;
 let name: string;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	new World(fake.data, 5).populate({ users: 6, chatsPerUser: 8 });
-	// Slow chat answers: each full run lasts a few seconds.
-	fake.fault({ route: 'chat', delayMs: 250 });
-	({ id: instanceId, name } = await addInstance(admin, fake));
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		new World(fake.data, 5).populate({ users: 6, chatsPerUser: 8 });
+		// Slow chat answers: each full run lasts a few seconds.
+		fake.fault({ route: 'chat', delayMs: 250 });
+		({ id: instanceId, name } = await addInstance(admin, fake));
+	}
+);
 
 const lockCount = async (db: TestDb) =>
 	(await db.get<{ n: number }>('SELECT count(*) AS n FROM "SyncLock"'))?.n;

@@ -3,16 +3,15 @@
  * Open WebUI's model connections have answered (after a restart), and lacks a connection's models
  * while it is down. See src/lib/server/sync/model-guard.ts for the rule.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 let fake: FakeOpenWebUI;
 let world: World;
@@ -20,26 +19,25 @@ let instanceId: string;
 
 const OLLAMA = ['qwen3:8b', 'gemma3:4b', 'phi4', 'deepseek-r1', 'mistral:7b'];
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	world = new World(fake.data, 3);
-	// One catalogue: the three OpenAI models gpt-4o, llama3.1:8b and claude-sonnet.
-	world.populate({ users: 2, chatsPerUser: 1, catalogEvery: 10 });
-	const [owner] = fake.data.users.values();
-	for (const id of OLLAMA) world.addModel(id, 'ollama');
-	world.addPreset('support-bot', 'qwen3:8b', owner.id);
-	world.addPreset('writer', 'gpt-4o', owner.id);
-	instanceId = (await addInstance(admin, fake)).id;
-	const first = await syncNow(admin, instanceId);
-	expect(first.counts.models).toMatchObject({ added: 10, deleted: 0 });
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		world = new World(fake.data, 3);
+		// One catalogue: the three OpenAI models gpt-4o, llama3.1:8b and claude-sonnet.
+		world.populate({ users: 2, chatsPerUser: 1, catalogEvery: 10 });
+		const [owner] = fake.data.users.values();
+		for (const id of OLLAMA) world.addModel(id, 'ollama');
+		world.addPreset('support-bot', 'qwen3:8b', owner.id);
+		world.addPreset('writer', 'gpt-4o', owner.id);
+		instanceId = (await addInstance(admin, fake)).id;
+		const first = await syncNow(admin, instanceId);
+		expect(first.counts.models).toMatchObject({ added: 10, deleted: 0 });
+	}
+);
 
 /** The imported models that are not marked deleted. */
 async function liveModels(): Promise<string[]> {

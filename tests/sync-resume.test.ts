@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { SyncRunDto } from '#lib/shared/sync.ts';
 import type { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { HttpClient, newUser } from './helpers/client.ts';
+import { HttpClient } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import {
 	actualTotals,
 	addInstance,
@@ -15,25 +14,22 @@ import {
 	syncNow,
 	waitForRun
 } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 /** One fake per test, started first so the server may reach them. */
 let pool: FakeOpenWebUI[] = [];
-let env: Record<string, string>;
 const fakes: FakeOpenWebUI[] = [];
 
-beforeAll(async () => {
-	pool = await startFakes(4);
-	env = allowOutbound(...pool.map((f) => f.url));
-	server = await startServer({ env });
-	admin = (await newUser(server.url)).client;
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await Promise.all(pool.map((f) => f.close()));
-});
+const server = useParley(
+	async () => {
+		pool = await startFakes(4);
+		return { fakes: pool };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+	}
+);
 
 async function instance() {
 	const fake = pool[fakes.length];
@@ -79,7 +75,7 @@ test('a server killed mid-run (SIGKILL) restarts, records the run as interrupted
 	const before = await withTestDb(server, (db) => rowCounts(db, id));
 	expect(before.InstanceChat).toBeLessThan(fake.data.chats.size);
 
-	server = await startServer({ env, dataDir: server.dataDir });
+	await server.restart();
 	// Same session, new port.
 	const cookies = admin.cookies;
 	admin = new HttpClient(server.url);
@@ -138,7 +134,7 @@ test('a graceful shutdown mid-run records the run as interrupted', async () => {
 	const run = await startSync(admin, id);
 	expect(await stopped).toBe(0);
 	fake.onRequest = undefined;
-	server = await startServer({ env, dataDir: server.dataDir });
+	await server.restart();
 	const cookies = admin.cookies;
 	admin = new HttpClient(server.url);
 	admin.cookies = cookies;

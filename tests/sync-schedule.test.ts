@@ -1,29 +1,25 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { InstanceView, SyncRunDto } from '#lib/shared/sync.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { dbDate, withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, waitForRun } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 let fake: FakeOpenWebUI;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	server = await startServer({
-		env: { SYNC_SCHEDULER_TICK_MS: '200', ...allowOutbound(fake.url) }
-	});
-	admin = (await newUser(server.url)).client;
-	new World(fake.data, 9).populate({ users: 2, chatsPerUser: 2 });
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		return { env: { SYNC_SCHEDULER_TICK_MS: '200' }, fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		new World(fake.data, 9).populate({ users: 2, chatsPerUser: 2 });
+	}
+);
 
 const runsOf = async (id: string) =>
 	(await admin.json<{ runs: SyncRunDto[] }>(`/api/v1/admin/instances/${id}/runs`)).body.runs;

@@ -4,37 +4,35 @@
  * changes and hard deletions they follow, equal a full `parley usage rebuild`, and leave deleted
  * chats out. Names and the instance filter come from the synced instance.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ReportResult } from '#lib/shared/usage.ts';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
 import { runCli } from './helpers/cli.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { addInstance, expectedTotals, syncNow, type Totals } from './helpers/sync.ts';
 import { snapshotRollups } from './helpers/usage.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let fake: FakeOpenWebUI;
 let world: World;
 let admin: HttpClient;
 let instance: { id: string; name: string };
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	world = new World(fake.data, 23);
-	world.populate({ users: 8, chatsPerUser: 4 });
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	instance = await addInstance(admin, fake);
-	const run = await syncNow(admin, instance.id);
-	expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		world = new World(fake.data, 23);
+		world.populate({ users: 8, chatsPerUser: 4 });
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		instance = await addInstance(admin, fake);
+		const run = await syncNow(admin, instance.id);
+		expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
+	}
+);
 
 /** The fake's data lie within the last 30 days; 90 leaves room either side. */
 async function report(name: string, filter = instance.id) {

@@ -2,39 +2,36 @@
  * Open WebUI sorts its user list by a one-second `created_at` with no tie-breaker; on PostgreSQL
  * users created in the same second come back in a different order on every page request.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { FakeOpenWebUI, PAGE } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { newUser, type HttpClient } from './helpers/client.ts';
+import type { HttpClient } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
 let fake: FakeOpenWebUI;
 let instanceId: string;
 
-beforeAll(async () => {
-	fake = await FakeOpenWebUI.start();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = (await newUser(server.url)).client;
-	fake.unstableTies = true;
-	const world = new World(fake.data, 8);
-	// A bulk import: 75 users created in one second, across three pages of 30.
-	const second = Math.floor(Date.now() / 1000) - 86_400;
-	for (let i = 0; i < 75; i++) {
-		const user = world.addUser({ created_at: second });
-		if (i % 10 === 0) world.addChat(user.id, { turns: 1 });
+const server = useParley(
+	async () => {
+		fake = await FakeOpenWebUI.start();
+		return { fakes: [fake] };
+	},
+	async (kit) => {
+		admin = (await kit.account()).http;
+		fake.unstableTies = true;
+		const world = new World(fake.data, 8);
+		// A bulk import: 75 users created in one second, across three pages of 30.
+		const second = Math.floor(Date.now() / 1000) - 86_400;
+		for (let i = 0; i < 75; i++) {
+			const user = world.addUser({ created_at: second });
+			if (i % 10 === 0) world.addChat(user.id, { turns: 1 });
+		}
+		instanceId = (await addInstance(admin, fake)).id;
 	}
-	instanceId = (await addInstance(admin, fake)).id;
-});
-
-afterAll(async () => {
-	await disposeServer(server);
-	await fake.close();
-});
-
+);
 async function imported(): Promise<string[]> {
 	const rows = await withTestDb(server, (db) =>
 		db.all<{ remoteId: string }>(
