@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	connectError,
 	disconnected,
-	newUser,
 	nextEvent,
 	openSocket,
 	ping
 } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 interface Summary {
 	id: string;
@@ -20,12 +19,9 @@ interface Summary {
 	lastUsedAt: string | null;
 }
 
-let server: TestServer;
-beforeAll(async () => {
-	server = await startServer();
-	await newUser(server.url, { displayName: 'Admin' });
+const server = useParley({}, async (kit) => {
+	await kit.account('Admin');
 });
-afterAll(() => disposeServer(server));
 
 async function createToken(client: HttpClient, name = 'CI bot') {
 	const response = await client.json<{ token: string; summary: Summary }>('/api/v1/tokens', {
@@ -41,7 +37,7 @@ const bot = () => new HttpClient(server.url);
 
 describe('creating and listing tokens', () => {
 	it('shows the secret once (prl_…), stores only its hash and never lists it', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const { token, summary } = await createToken(client, '  Deploy bot  ');
 		expect(token).toMatch(/^prl_[a-z2-7]{52}$/);
 		expect(summary).toEqual({
@@ -69,7 +65,7 @@ describe('creating and listing tokens', () => {
 	});
 
 	it('requires a name and a signed-in user', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const unnamed = await client.json('/api/v1/tokens', { method: 'POST', body: { name: ' ' } });
 		expect(unnamed).toMatchObject({
 			status: 400,
@@ -83,7 +79,7 @@ describe('creating and listing tokens', () => {
 
 describe('using a token', () => {
 	it('authenticates REST calls as `Authorization: Bearer` without any cookie', async () => {
-		const { client, id } = await newUser(server.url);
+		const { http: client, id } = await server.account();
 		const { token, summary } = await createToken(client);
 		const me = await bot().json('/api/v1/me', { token });
 		expect(me).toMatchObject({ status: 200, body: { user: { id } } });
@@ -98,7 +94,7 @@ describe('using a token', () => {
 	});
 
 	it('authenticates a Socket.IO handshake with `auth: { token }`', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const { token } = await createToken(client);
 		const socket = await openSocket(bot(), { token });
 		expect(await ping(socket, { nonce: 'bot' })).toMatchObject({
@@ -113,7 +109,7 @@ describe('using a token', () => {
 
 describe('revoking a token', () => {
 	it('answers 204, then the token fails on REST and its socket is told and disconnected', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const { token, summary } = await createToken(client);
 		const { token: otherToken } = await createToken(client, 'other');
 		const socket = await openSocket(bot(), { token });
@@ -145,7 +141,7 @@ describe('revoking a token', () => {
 	});
 
 	it('lets a script revoke a token with the bearer token alone', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const { token, summary } = await createToken(client);
 		const response = await bot().json(`/api/v1/tokens/${summary.id}`, {
 			method: 'DELETE',
@@ -156,8 +152,8 @@ describe('revoking a token', () => {
 	});
 
 	it('answers 404 to someone else’s token id and leaves the token working', async () => {
-		const { client: owner } = await newUser(server.url);
-		const { client: intruder } = await newUser(server.url);
+		const { http: owner } = await server.account();
+		const { http: intruder } = await server.account();
 		const { token, summary } = await createToken(owner);
 		const response = await intruder.json(`/api/v1/tokens/${summary.id}`, { method: 'DELETE' });
 		expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });

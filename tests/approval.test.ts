@@ -1,31 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+	type Account,
 	HttpClient,
 	connectError,
 	disconnected,
-	newUser,
 	nextEvent,
 	openSocket,
 	ping
 } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const WAITING = 'Your account is waiting for an admin to approve it.';
 
-let server: TestServer;
-let admin: Awaited<ReturnType<typeof newUser>>;
-beforeAll(async () => {
-	server = await startServer();
-	admin = await newUser(server.url, { displayName: 'Admin' });
+let admin: Account;
+const server = useParley({}, async (kit) => {
+	admin = await kit.account('Admin');
 });
-afterAll(() => disposeServer(server));
 
 const setApproval = (requireApproval: unknown) =>
-	admin.client.json('/api/v1/admin/settings', { method: 'PATCH', body: { requireApproval } });
+	admin.http.json('/api/v1/admin/settings', { method: 'PATCH', body: { requireApproval } });
 
 describe('workspace settings', () => {
 	it('start open, validate changes and keep what the admin sets', async () => {
-		expect((await admin.client.json('/api/v1/admin/settings')).body).toEqual({
+		expect((await admin.http.json('/api/v1/admin/settings')).body).toEqual({
 			settings: { requireApproval: false }
 		});
 		expect(await setApproval('yes')).toMatchObject({
@@ -36,7 +33,7 @@ describe('workspace settings', () => {
 			status: 200,
 			body: { settings: { requireApproval: true } }
 		});
-		expect((await admin.client.json('/api/v1/admin/settings')).body).toEqual({
+		expect((await admin.http.json('/api/v1/admin/settings')).body).toEqual({
 			settings: { requireApproval: true }
 		});
 	});
@@ -71,13 +68,13 @@ describe('approval', () => {
 		expect((await again.logIn(email, password)).status).toBe(303);
 		expect((await again.request('/channels')).headers.get('location')).toBe('/pending');
 
-		const list = await admin.client.json<{ users: { id: string; status: string }[] }>(
+		const list = await admin.http.json<{ users: { id: string; status: string }[] }>(
 			`/api/v1/admin/users?q=${encodeURIComponent(email)}`
 		);
 		expect(list.body.users).toEqual([expect.objectContaining({ status: 'pending' })]);
 		const id = list.body.users[0].id;
 
-		const approved = await admin.client.json(`/api/v1/admin/users/${id}`, {
+		const approved = await admin.http.json(`/api/v1/admin/users/${id}`, {
 			method: 'PATCH',
 			body: { status: 'active' }
 		});
@@ -96,26 +93,26 @@ describe('approval', () => {
 
 	it('lets new accounts straight in once the admin turns approval off', async () => {
 		expect((await setApproval(false)).status).toBe(200);
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		expect((await client.json('/api/v1/me')).body).toMatchObject({ user: { status: 'active' } });
 		expect((await client.request('/channels')).status).toBe(200);
 	});
 
 	it('sends an active user back to waiting, closing their sockets, when an admin sets them pending', async () => {
-		const member = await newUser(server.url, { displayName: 'Member' });
-		const socket = await openSocket(member.client);
+		const member = await server.account('Member');
+		const socket = await openSocket(member.http);
 		const ended = nextEvent(socket, 'session:ended');
 		const gone = disconnected(socket);
-		const changed = await admin.client.json(`/api/v1/admin/users/${member.id}`, {
+		const changed = await admin.http.json(`/api/v1/admin/users/${member.id}`, {
 			method: 'PATCH',
 			body: { status: 'pending' }
 		});
 		expect(changed.status).toBe(200);
 		expect(await ended).toEqual({ reason: 'pending_approval' });
 		await gone;
-		const page = await member.client.request('/channels');
+		const page = await member.http.request('/channels');
 		expect(page.status).toBe(303);
 		expect(page.headers.get('location')).toBe('/pending');
-		expect((await connectError(member.client.socket())).message).toBe(WAITING);
+		expect((await connectError(member.http.socket())).message).toBe(WAITING);
 	});
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	connectError,
@@ -9,20 +9,13 @@ import {
 	sessionId
 } from './helpers/client.ts';
 import { parseDbDate, withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PUBLIC_ORIGIN = 'https://parley.test';
 
-let plain: TestServer;
-let secure: TestServer;
-beforeAll(async () => {
-	[plain, secure] = await Promise.all([
-		startServer(),
-		startServer({ env: { ORIGIN: PUBLIC_ORIGIN } })
-	]);
-});
-afterAll(() => Promise.all([disposeServer(plain), disposeServer(secure)]));
+const plain = useParley();
+const secure = useParley({ env: { ORIGIN: PUBLIC_ORIGIN } });
 
 function sessionCookie(client: HttpClient): string {
 	const line = client.lastSetCookie.find((c) => c.startsWith('parley_session='));

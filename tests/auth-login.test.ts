@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	disconnected,
-	newUser,
 	nextEvent,
 	openSocket,
 	ping,
@@ -10,14 +9,11 @@ import {
 	sessionId
 } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
-beforeAll(async () => {
-	server = await startServer();
-	await newUser(server.url, { displayName: 'Admin' });
+const server = useParley({}, async (kit) => {
+	await kit.account('Admin');
 });
-afterAll(() => disposeServer(server));
 
 async function sessionRowExists(token: string): Promise<boolean> {
 	const row = await withTestDb(server, (db) =>
@@ -28,7 +24,7 @@ async function sessionRowExists(token: string): Promise<boolean> {
 
 describe('log in', () => {
 	it('answers the right password with 303 and a new session cookie that works', async () => {
-		const { client: first, email, password } = await newUser(server.url);
+		const { http: first, email, password } = await server.account();
 		const client = new HttpClient(server.url);
 		const response = await client.logIn(email.toUpperCase(), password);
 		expect(response.status).toBe(303);
@@ -42,7 +38,7 @@ describe('log in', () => {
 	});
 
 	it('goes back to a same-site `next` path and ignores other sites', async () => {
-		const { email, password } = await newUser(server.url);
+		const { email, password } = await server.account();
 		const here = await new HttpClient(server.url).submit('/login?next=%2Fsettings', {
 			email,
 			password
@@ -57,7 +53,7 @@ describe('log in', () => {
 	});
 
 	it('refuses a wrong password with 401, a generic message and no cookie', async () => {
-		const { email } = await newUser(server.url);
+		const { email } = await server.account();
 		const client = new HttpClient(server.url);
 		const response = await client.logIn(email, 'not the password');
 		expect(response.status).toBe(401);
@@ -90,7 +86,7 @@ describe('log in', () => {
 
 describe('log out', () => {
 	it('clears the cookie, deletes the session and ends only that session’s sockets', async () => {
-		const { client: laptop, email, password } = await newUser(server.url);
+		const { http: laptop, email, password } = await server.account();
 		const phone = new HttpClient(server.url);
 		expect((await phone.logIn(email, password)).status).toBe(303);
 		const laptopSocket = await openSocket(laptop);

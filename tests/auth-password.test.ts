@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	disconnected,
-	newUser,
 	nextEvent,
 	openSocket,
 	ping,
 	sessionId
 } from './helpers/client.ts';
 import { withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
-beforeAll(async () => {
-	server = await startServer();
-	await newUser(server.url, { displayName: 'Admin' });
+const server = useParley({}, async (kit) => {
+	await kit.account('Admin');
 });
-afterAll(() => disposeServer(server));
 
 async function sessionCount(userId: string): Promise<number> {
 	const row = await withTestDb(server, (db) =>
@@ -27,7 +23,7 @@ async function sessionCount(userId: string): Promise<number> {
 
 describe('change password', () => {
 	it('refuses a wrong current password with 400 and fields.currentPassword, changing nothing', async () => {
-		const { client, email, password } = await newUser(server.url);
+		const { http: client, email, password } = await server.account();
 		const response = await client.json('/api/v1/me/password', {
 			method: 'POST',
 			body: { currentPassword: 'not my password', newPassword: 'a brand new secret' }
@@ -46,7 +42,7 @@ describe('change password', () => {
 	});
 
 	it('refuses a too short new password and an anonymous caller', async () => {
-		const { client, password } = await newUser(server.url);
+		const { http: client, password } = await server.account();
 		const short = await client.json('/api/v1/me/password', {
 			method: 'POST',
 			body: { currentPassword: password, newPassword: 'short' }
@@ -63,7 +59,7 @@ describe('change password', () => {
 	});
 
 	it('ends every other session and its sockets, keeps the current one, swaps the passwords', async () => {
-		const { client: current, email, password, id } = await newUser(server.url);
+		const { http: current, email, password, id } = await server.account();
 		const other = new HttpClient(server.url);
 		expect((await other.logIn(email, password)).status).toBe(303);
 		const otherToken = other.requireSessionToken();
@@ -112,7 +108,7 @@ describe('change password: API tokens and attempts', () => {
 	}
 
 	it('revokes the API tokens by default and disconnects their sockets', async () => {
-		const { client, password } = await newUser(server.url);
+		const { http: client, password } = await server.account();
 		const token = await tokenFor(client, 'deploy bot');
 		const bot = await openSocket(new HttpClient(server.url), { token });
 		const ended = nextEvent(bot, 'session:ended');
@@ -128,7 +124,7 @@ describe('change password: API tokens and attempts', () => {
 	});
 
 	it('keeps the API tokens when asked to, and the settings form revokes them when ticked', async () => {
-		const { client, password } = await newUser(server.url);
+		const { http: client, password } = await server.account();
 		const kept = await tokenFor(client, 'kept');
 		const keep = await client.json('/api/v1/me/password', {
 			method: 'POST',
@@ -154,7 +150,7 @@ describe('change password: API tokens and attempts', () => {
 	});
 
 	it('refuses further attempts after too many wrong current passwords, even the right one', async () => {
-		const { client, password } = await newUser(server.url);
+		const { http: client, password } = await server.account();
 		const attempt = (currentPassword: string) =>
 			client.json('/api/v1/me/password', {
 				method: 'POST',
@@ -171,7 +167,7 @@ describe('change password: API tokens and attempts', () => {
 
 describe('profile', () => {
 	it('updates the profile and tells the user’s other sockets with user:updated', async () => {
-		const { client, email, password, id } = await newUser(server.url, { displayName: 'Before' });
+		const { http: client, email, password, id } = await server.account('Before');
 		const other = new HttpClient(server.url);
 		await other.logIn(email, password);
 		const { body: created } = await client.json<{ token: string }>('/api/v1/tokens', {
@@ -197,7 +193,7 @@ describe('profile', () => {
 	});
 
 	it('rejects an invalid profile with a message per field and keeps the old one', async () => {
-		const { client } = await newUser(server.url, { displayName: 'Kept' });
+		const { http: client } = await server.account('Kept');
 		const response = await client.json('/api/v1/me', {
 			method: 'PATCH',
 			body: { displayName: '   ', avatarColor: 'red' }

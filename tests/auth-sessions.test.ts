@@ -1,29 +1,20 @@
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	connectError,
 	cookieAttributes,
 	emitWithAck,
-	newUser,
-	openSocket,
 	sessionId,
 	type TestSocket
 } from './helpers/client.ts';
 import { TEST_DB, dbDate, parseDbDate, withTestDb } from './helpers/database.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let server: TestServer;
-const sockets: TestSocket[] = [];
-beforeAll(async () => {
-	server = await startServer();
-	await newUser(server.url, { displayName: 'Admin' });
-});
-afterAll(async () => {
-	for (const socket of sockets) socket.disconnect();
-	await disposeServer(server);
+const server = useParley({}, async (kit) => {
+	await kit.account('Admin');
 });
 
 /** Reads the raw expiresAt column of a cookie token's session (undefined when the row is gone). */
@@ -65,7 +56,7 @@ async function expectLoggedOut(client: HttpClient) {
 
 describe('session storage', () => {
 	it('keeps expiresAt as a date Prisma wrote, 30 days ahead', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const raw = await storedExpiry(client.requireSessionToken());
 		if (TEST_DB === 'sqlite') {
 			expect(typeof raw).toBe('string');
@@ -86,7 +77,7 @@ describe('session storage', () => {
 
 describe('expiry', () => {
 	it('treats an expired session as logged out and deletes it', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const token = client.requireSessionToken();
 		await setExpiry(token, new Date(Date.now() - 60_000));
 
@@ -98,7 +89,7 @@ describe('expiry', () => {
 	});
 
 	it('refuses the socket handshake of an expired session', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		await setExpiry(client.requireSessionToken(), new Date(Date.now() - 1000));
 		const error = await connectError(client.socket());
 		expect(error.message).toBe('Your session has expired. Sign in again.');
@@ -109,7 +100,7 @@ describe('expiry', () => {
 
 describe('sliding renewal', () => {
 	it('extends a session used in the second half of its life to a full 30 days', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const token = client.requireSessionToken();
 		await setExpiry(token, new Date(Date.now() + 5 * DAY_MS));
 
@@ -124,7 +115,7 @@ describe('sliding renewal', () => {
 	});
 
 	it('leaves a session in the first half of its life as it is', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const token = client.requireSessionToken();
 		const expiresAt = new Date(Date.now() + 20 * DAY_MS);
 		await setExpiry(token, expiresAt);
@@ -144,7 +135,7 @@ describe('forged cookies', () => {
 	});
 
 	it('treats garbage, and the stored session id itself, as logged out', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const forged = [
 			'garbage',
 			"' OR 1=1 --",
@@ -171,9 +162,8 @@ describe('a socket whose sign-in ends elsewhere', () => {
 	});
 
 	async function connectedUser() {
-		const { client, id } = await newUser(server.url);
-		const socket = await openSocket(client);
-		sockets.push(socket);
+		const { http: client, id } = await server.account();
+		const socket = await server.socket(client);
 		expect(await chatsList(socket)).toMatchObject({ ok: true });
 		return { id, socket, token: client.requireSessionToken() };
 	}
@@ -201,13 +191,12 @@ describe('a socket whose sign-in ends elsewhere', () => {
 	});
 
 	it('refuses the next event of a token socket once the token is deleted', async () => {
-		const { client } = await newUser(server.url);
+		const { http: client } = await server.account();
 		const created = await client.json<{ token: string; summary: { id: string } }>(
 			'/api/v1/tokens',
 			{ method: 'POST', body: { name: 'script' } }
 		);
-		const socket = await openSocket(new HttpClient(server.url), { token: created.body.token });
-		sockets.push(socket);
+		const socket = await server.socket(new HttpClient(server.url), { token: created.body.token });
 		expect(await chatsList(socket)).toMatchObject({ ok: true });
 		await withTestDb(server, (db) =>
 			db.run('DELETE FROM "ApiToken" WHERE "id" = ?', created.body.summary.id)

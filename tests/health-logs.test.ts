@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, connectError, newUser, openSocket, ping } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { HttpClient, connectError, openSocket, ping } from './helpers/client.ts';
+import { useParley } from './helpers/kit.ts';
 
 const { version } = JSON.parse(
 	readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')
 ) as { version: string };
 
-let server: TestServer;
-beforeAll(async () => {
-	server = await startServer({ env: { LOG_LEVEL: 'trace' } });
-});
-afterAll(() => disposeServer(server));
+const server = useParley({ env: { LOG_LEVEL: 'trace' } });
 
 describe('GET /healthz', () => {
 	it('answers 200 with status, database and version, uncached and without signing in', async () => {
@@ -38,7 +34,7 @@ describe('logs', () => {
 		};
 		const password = keep('Sup3r-secret-password-1');
 		const newPassword = keep('Sup3r-secret-password-2');
-		const { client, email } = await newUser(server.url, { password });
+		const { http: client, email } = await server.account(undefined, { password });
 		keep(client.sessionToken);
 
 		await new HttpClient(server.url).logIn(email, keep('Wrong-guess-password-3'));

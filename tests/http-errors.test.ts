@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, newUser } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { HttpClient } from './helpers/client.ts';
+import { useParley } from './helpers/kit.ts';
 
 const ONE_MB = 1024 * 1024;
 
-let server: TestServer;
 let admin: HttpClient;
-beforeAll(async () => {
-	server = await startServer();
-	admin = (await newUser(server.url, { displayName: 'Admin' })).client;
+const server = useParley({}, async (kit) => {
+	admin = (await kit.account('Admin')).http;
 });
-afterAll(() => disposeServer(server));
 
 /** Sends a raw body as JSON with the admin's cookie and reads the answer. */
 async function send(path: string, method: string, body: BodyInit, init: RequestInit = {}) {

@@ -1,17 +1,13 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, newUser, uniqueEmail } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { HttpClient, uniqueEmail } from './helpers/client.ts';
+import { newParley, useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: HttpClient;
-beforeAll(async () => {
-	server = await startServer({
-		env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' }
-	});
-	admin = (await newUser(server.url, { displayName: 'Admin' })).client;
+const env = { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' };
+const server = useParley({ env }, async (kit) => {
+	admin = (await kit.account('Admin')).http;
 });
-afterAll(() => disposeServer(server));
 
 /** Opens a raw TCP connection to the server and resolves with everything it sent and when it closed. */
 function rawConnection(port: number) {
@@ -101,7 +97,7 @@ describe('cross-site writes with the session cookie', () => {
 
 describe('where to go after signing in', () => {
 	it('normalises ?next= to a path on this site', async () => {
-		const { email, password } = await newUser(server.url);
+		const { email, password } = await server.account();
 		const cases: [string, string][] = [
 			['/\\evil.example', '/'],
 			['//evil.example/x', '/'],
@@ -161,7 +157,7 @@ describe('slow and oversized requests', () => {
 
 describe('sign-up limit per IP', () => {
 	it('refuses new accounts from one address beyond SIGNUP_MAX_PER_IP_PER_HOUR, counting failures too', async () => {
-		const limited = await startServer({ env: { SIGNUP_MAX_PER_IP_PER_HOUR: '3' } });
+		const limited = await newParley({ env: { SIGNUP_MAX_PER_IP_PER_HOUR: '3' } });
 		try {
 			const signUp = (email: string) =>
 				new HttpClient(limited.url).submit('/signup', {
@@ -177,7 +173,7 @@ describe('sign-up limit per IP', () => {
 			expect(refused.status).toBe(429);
 			expect(await refused.text()).toContain('Too many new accounts from your network.');
 		} finally {
-			await disposeServer(limited);
+			await limited.dispose();
 		}
 	});
 });

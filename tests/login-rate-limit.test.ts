@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, newUser, uniqueEmail } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { HttpClient, uniqueEmail } from './helpers/client.ts';
+import type { TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
-let perAccount: TestServer;
-let perIp: TestServer;
-beforeAll(async () => {
-	[perAccount, perIp] = await Promise.all([
-		startServer({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' } }),
-		startServer({ env: { LOGIN_MAX_ATTEMPTS_PER_IP: '5' } })
-	]);
-});
-afterAll(() => Promise.all([disposeServer(perAccount), disposeServer(perIp)]));
+const perAccount = useParley({ env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' } });
+const perIp = useParley({ env: { LOGIN_MAX_ATTEMPTS_PER_IP: '5' } });
 
 /** Logs in like the page's enhanced form does (Accept: application/json) and returns status and text. */
 async function logInJson(server: TestServer, email: string, password: string) {
@@ -29,7 +23,7 @@ async function logInJson(server: TestServer, email: string, password: string) {
 
 describe('failures per account (LOGIN_MAX_FAILURES_PER_ACCOUNT=3)', () => {
 	it('locks the account after 3 failures, even against the right password', async () => {
-		const { email, password } = await newUser(perAccount.url);
+		const { email, password } = await perAccount.account();
 		for (let i = 0; i < 3; i++) {
 			const failure = await logInJson(perAccount, email, `wrong password ${i}`);
 			expect(failure.status).toBe(401);
@@ -49,8 +43,8 @@ describe('failures per account (LOGIN_MAX_FAILURES_PER_ACCOUNT=3)', () => {
 	});
 
 	it('locks only that account', async () => {
-		const victim = await newUser(perAccount.url);
-		const bystander = await newUser(perAccount.url);
+		const victim = await perAccount.account();
+		const bystander = await perAccount.account();
 		for (let i = 0; i < 3; i++) await logInJson(perAccount, victim.email, 'wrong password');
 		expect((await logInJson(perAccount, victim.email, victim.password)).status).toBe(429);
 		const ok = await logInJson(perAccount, bystander.email, bystander.password);
@@ -64,7 +58,7 @@ describe('failures per account (LOGIN_MAX_FAILURES_PER_ACCOUNT=3)', () => {
 		for (let i = 0; i < 3; i++) await logInJson(perAccount, ghost, 'whatever password');
 		expect((await logInJson(perAccount, ghost, 'whatever password')).status).toBe(429);
 
-		const { email, password } = await newUser(perAccount.url);
+		const { email, password } = await perAccount.account();
 		for (let round = 0; round < 3; round++) {
 			expect((await logInJson(perAccount, email, 'wrong password')).status).toBe(401);
 			expect((await logInJson(perAccount, email, 'wrong password')).status).toBe(401);
@@ -75,8 +69,8 @@ describe('failures per account (LOGIN_MAX_FAILURES_PER_ACCOUNT=3)', () => {
 
 describe('attempts per IP (LOGIN_MAX_ATTEMPTS_PER_IP=5)', () => {
 	it('refuses the 6th attempt from one address, whatever the account or password', async () => {
-		const alice = await newUser(perIp.url);
-		const bob = await newUser(perIp.url);
+		const alice = await perIp.account();
+		const bob = await perIp.account();
 		const attempts = [
 			[alice.email, 'wrong password'],
 			[alice.email, alice.password],
@@ -95,6 +89,6 @@ describe('attempts per IP (LOGIN_MAX_ATTEMPTS_PER_IP=5)', () => {
 		expect(html.status).toBe(429);
 		expect(await html.text()).toContain('Too many sign-in attempts from your network.');
 		// Signed-in sessions are not affected.
-		expect((await alice.client.json('/api/v1/me')).status).toBe(200);
+		expect((await alice.http.json('/api/v1/me')).status).toBe(200);
 	});
 });

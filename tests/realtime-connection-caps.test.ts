@@ -1,48 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	connectError,
 	connected,
-	newUser,
 	openSocket,
 	ping,
 	type TestSocket
 } from './helpers/client.ts';
 import { REFUSAL_SLOTS } from '#lib/server/realtime/connection-limits.ts';
 import { RawSocket } from './helpers/raw-socket.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley, type Parley } from './helpers/kit.ts';
 
 const PER_USER = 3;
 const PER_IP = 5;
 
-let perUser: TestServer;
-let perIp: TestServer;
-const sockets: TestSocket[] = [];
-const raws: RawSocket[] = [];
-beforeAll(async () => {
-	[perUser, perIp] = await Promise.all([
-		startServer({
-			env: { SOCKET_CONNECTIONS_PER_USER: String(PER_USER), SOCKET_CONNECT_TIMEOUT_MS: '1000' }
-		}),
-		startServer({ env: { SOCKET_CONNECTIONS_PER_IP: String(PER_IP) } })
-	]);
+const perUser = useParley({
+	env: { SOCKET_CONNECTIONS_PER_USER: String(PER_USER), SOCKET_CONNECT_TIMEOUT_MS: '1000' }
 });
-afterAll(async () => {
-	for (const socket of sockets) socket.disconnect();
-	for (const raw of raws) raw.close();
-	await Promise.all([disposeServer(perUser), disposeServer(perIp)]);
-});
+const perIp = useParley({ env: { SOCKET_CONNECTIONS_PER_IP: String(PER_IP) } });
 
+/** A socket (connecting, not awaited) that the kit of the client's server closes at the end. */
 function socketOf(client: HttpClient, options: { token?: string } = {}): TestSocket {
-	const socket = client.socket(options);
-	sockets.push(socket);
-	return socket;
+	const kit = client.baseUrl === perIp.url ? perIp : perUser;
+	return kit.track(client.socket(options));
 }
 
-function raw(target: TestServer, headers: Record<string, string> = {}): RawSocket {
-	const socket = new RawSocket(target.url, headers);
-	raws.push(socket);
-	return socket;
+function raw(target: Parley, headers: Record<string, string> = {}): RawSocket {
+	return target.track(new RawSocket(target.url, headers));
 }
 
 async function tokenOf(client: HttpClient): Promise<string> {
@@ -69,7 +53,7 @@ async function connectsAgain(open: () => TestSocket, attempts = 20): Promise<Tes
 
 describe(`per user (SOCKET_CONNECTIONS_PER_USER=${PER_USER})`, () => {
 	it('counts every session and token of the user together, and refuses the next one', async () => {
-		const { client, email, password } = await newUser(perUser.url);
+		const { http: client, email, password } = await perUser.account();
 		const token = await tokenOf(client);
 		const secondDevice = new HttpClient(perUser.url);
 		expect((await secondDevice.logIn(email, password)).status).toBe(303);
@@ -90,9 +74,9 @@ describe(`per user (SOCKET_CONNECTIONS_PER_USER=${PER_USER})`, () => {
 		}
 		// The ones already open are untouched, and someone else is not affected.
 		expect(await ping(open[0], { nonce: 'still here' })).toMatchObject({ ok: true });
-		const other = await newUser(perUser.url);
+		const other = await perUser.account();
 		expect(
-			await ping(await openSocket(other.client), {
+			await ping(await openSocket(other.http), {
 				nonce: 'other'
 			})
 		).toMatchObject({ ok: true });
@@ -104,7 +88,7 @@ describe(`per user (SOCKET_CONNECTIONS_PER_USER=${PER_USER})`, () => {
 	});
 
 	it('holds to the cap when many handshakes arrive at once', async () => {
-		const { client } = await newUser(perUser.url);
+		const { http: client } = await perUser.account();
 		const burst = Array.from({ length: 12 }, () => socketOf(client));
 		const outcomes = await Promise.all(
 			burst.map((socket) =>
@@ -130,7 +114,7 @@ async function reasonGiven(open: () => TestSocket, attempts = 20) {
 
 describe(`per address (SOCKET_CONNECTIONS_PER_IP=${PER_IP})`, () => {
 	it('counts connections that never sign in, refuses the upgrade beyond the cap, tells real clients why', async () => {
-		const { client } = await newUser(perIp.url);
+		const { http: client } = await perIp.account();
 		// Connections that open Engine.IO and never send Socket.IO's CONNECT: the cap, then the
 		// slots let in over it; the next upgrade is refused before any connection exists.
 		const held = Array.from({ length: PER_IP + REFUSAL_SLOTS }, () => raw(perIp));
@@ -157,9 +141,8 @@ describe(`per address (SOCKET_CONNECTIONS_PER_IP=${PER_IP})`, () => {
 
 describe('connect timeout (SOCKET_CONNECT_TIMEOUT_MS=1000)', () => {
 	it('drops a connection that does not sign in in time, keeps one that did', async () => {
-		const { client } = await newUser(perUser.url);
-		const signedIn = await openSocket(client);
-		sockets.push(signedIn);
+		const { http: client } = await perUser.account();
+		const signedIn = await perUser.socket(client);
 		const silent = raw(perUser);
 		await silent.opened();
 		expect(await silent.closed).toBeTypeOf('number');

@@ -1,45 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	disconnected,
 	emitWithAck,
-	newUser,
 	openSocket,
 	ping,
+	type Account,
 	type TestSocket
 } from './helpers/client.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley, type Parley } from './helpers/kit.ts';
 
-let server: TestServer;
-let strict: TestServer;
-let user: Awaited<ReturnType<typeof newUser>>;
-const sockets: TestSocket[] = [];
-beforeAll(async () => {
-	[server, strict] = await Promise.all([
-		startServer(),
-		startServer({
-			env: {
-				SOCKET_EVENTS_PER_SECOND: '5',
-				SOCKET_EVENT_BURST: '5',
-				SOCKET_MAX_PAYLOAD_BYTES: '2048'
-			}
-		})
-	]);
-	user = await newUser(server.url);
+let user: Account;
+const server = useParley({}, async (kit) => {
+	user = await kit.account();
 });
-afterAll(async () => {
-	for (const socket of sockets) socket.disconnect();
-	await Promise.all([disposeServer(server), disposeServer(strict)]);
+const strict = useParley({
+	env: { SOCKET_EVENTS_PER_SECOND: '5', SOCKET_EVENT_BURST: '5', SOCKET_MAX_PAYLOAD_BYTES: '2048' }
 });
 
 /** A socket of the server's user; on the strict server a new user's, with a fresh event budget. */
-async function socketFor(target: TestServer): Promise<TestSocket> {
-	const client = target === server ? user.client : (await newUser(strict.url)).client;
-	const socket = await openSocket(client);
-	sockets.push(socket);
-	return socket;
+async function socketFor(target: Parley): Promise<TestSocket> {
+	return target.socket(target === server ? user.http : (await strict.account()).http);
 }
 
-async function expectHealthy(target: TestServer, socket?: TestSocket) {
+async function expectHealthy(target: Parley, socket?: TestSocket) {
 	expect(target.process.exitCode).toBeNull();
 	const health = await fetch(`${target.url}/healthz`);
 	expect(health.status).toBe(200);
@@ -168,9 +151,8 @@ describe('rate limit (5 per second, burst 5, per user)', () => {
 	});
 
 	it('shares one budget between all sockets of a user, not one per socket', async () => {
-		const { client } = await newUser(strict.url);
-		const tabs = await Promise.all([openSocket(client), openSocket(client)]);
-		sockets.push(...tabs);
+		const { http: client } = await strict.account();
+		const tabs = await Promise.all([strict.socket(client), strict.socket(client)]);
 		// 10 each: within a budget per socket (5 + 5 burst), twice the budget per user.
 		const acks = await Promise.all(
 			tabs.flatMap((tab, t) =>
@@ -181,16 +163,15 @@ describe('rate limit (5 per second, burst 5, per user)', () => {
 		expect(limited.length).toBeGreaterThan(0);
 		for (const ack of limited) expect(ack).toEqual(limitedAck);
 		// Another user has a budget of their own.
-		const other = await newUser(strict.url);
-		expect(await ping(await openSocket(other.client), { nonce: 'fresh' })).toMatchObject({
+		const other = await strict.account();
+		expect(await ping(await openSocket(other.http), { nonce: 'fresh' })).toMatchObject({
 			ok: true
 		});
 	});
 
 	it('charges unknown events to the budget before answering them', async () => {
-		const { client } = await newUser(strict.url);
-		const socket = await openSocket(client);
-		sockets.push(socket);
+		const { http: client } = await strict.account();
+		const socket = await strict.socket(client);
 		const acks = await Promise.all(
 			Array.from({ length: 20 }, () => emitWithAck(socket, 'no-such-event', {}))
 		);

@@ -1,66 +1,49 @@
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
 	HttpClient,
 	connectError,
-	newUser,
 	openSocket,
 	ping,
+	type Account,
 	type TestSocket
 } from './helpers/client.ts';
 import { RawSocket } from './helpers/raw-socket.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley, type Parley } from './helpers/kit.ts';
 
 /** The public origin of the second server; its sockets still connect to 127.0.0.1. */
 const PUBLIC_ORIGIN = 'http://parley.example.test';
 
-let server: TestServer;
-let configured: TestServer;
-let member: Awaited<ReturnType<typeof newUser>>;
+let member: Account;
 let memberToken: string;
-const sockets: TestSocket[] = [];
-const raws: RawSocket[] = [];
-beforeAll(async () => {
-	[server, configured] = await Promise.all([
-		startServer(),
-		startServer({ env: { ORIGIN: PUBLIC_ORIGIN } })
-	]);
-	await newUser(server.url, { displayName: 'Admin' });
-	member = await newUser(server.url, { displayName: 'Member' });
-	const created = await member.client.json<{ token: string }>('/api/v1/tokens', {
+const server = useParley({}, async (kit) => {
+	await kit.account('Admin');
+	member = await kit.account('Member');
+	const created = await member.http.json<{ token: string }>('/api/v1/tokens', {
 		method: 'POST',
 		body: { name: 'handshake test' }
 	});
 	memberToken = created.body.token;
 });
-afterAll(async () => {
-	for (const socket of sockets) socket.disconnect();
-	for (const raw of raws) raw.close();
-	await Promise.all([disposeServer(server), disposeServer(configured)]);
-});
+const configured = useParley({ env: { ORIGIN: PUBLIC_ORIGIN } });
 
-function track(socket: TestSocket): TestSocket {
-	sockets.push(socket);
-	return socket;
-}
+const track = (socket: TestSocket) => server.track(socket);
 
-function raw(target: TestServer, headers: Record<string, string>): RawSocket {
-	const socket = new RawSocket(target.url, headers);
-	raws.push(socket);
-	return socket;
+function raw(target: Parley, headers: Record<string, string>): RawSocket {
+	return target.track(new RawSocket(target.url, headers));
 }
 
 describe('origin check, session cookie', () => {
 	it('refuses a browser on another origin, naming the origin', async () => {
 		for (const origin of ['http://evil.example', `http://127.0.0.1:${server.port + 1}`, 'null']) {
-			const error = await connectError(track(member.client.socket({ origin })));
+			const error = await connectError(track(member.http.socket({ origin })));
 			expect(error.message).toBe(`Origin ${origin} is not allowed.`);
 			expect(error.data?.code).toBe('bad_origin');
 		}
 	});
 
 	it('refuses the cookie without an Origin: only pages of this site may use it', async () => {
-		const error = await connectError(track(member.client.socket({ origin: null })));
+		const error = await connectError(track(member.http.socket({ origin: null })));
 		expect(error.data?.code).toBe('bad_origin');
 		expect(error.message).toBe(
 			'No Origin header: sign in from a page of this site, or with an API token (auth: { token }).'
@@ -68,13 +51,13 @@ describe('origin check, session cookie', () => {
 	});
 
 	it('accepts the app’s own origin', async () => {
-		const browser = track(await openSocket(member.client, { origin: server.url }));
+		const browser = track(await openSocket(member.http, { origin: server.url }));
 		expect(await ping(browser, { nonce: 'same-origin' })).toMatchObject({ ok: true });
 	});
 
 	it('closes a refused connection at once instead of holding it', async () => {
 		const socket = raw(server, {
-			cookie: member.client.cookieHeader,
+			cookie: member.http.cookieHeader,
 			origin: 'http://evil.example'
 		});
 		await socket.opened();
@@ -108,7 +91,7 @@ describe('origin check, API token', () => {
 			transports: ['websocket'],
 			reconnection: false,
 			forceNew: true,
-			extraHeaders: { cookie: member.client.cookieHeader },
+			extraHeaders: { cookie: member.http.cookieHeader },
 			auth: { token: 'prl_not-a-real-token' }
 		});
 		track(socket as TestSocket);
@@ -170,7 +153,7 @@ describe('authentication', () => {
 describe('transports: WebSocket only', () => {
 	it('refuses HTTP long-polling and JSONP with 400 "Transport unknown", cookie or not', async () => {
 		for (const query of ['transport=polling', 'transport=polling&j=0']) {
-			const variants: Record<string, string>[] = [{}, { cookie: member.client.cookieHeader }];
+			const variants: Record<string, string>[] = [{}, { cookie: member.http.cookieHeader }];
 			for (const headers of variants) {
 				const response = await fetch(`${server.url}/socket.io/?EIO=4&${query}`, { headers });
 				expect(response.status, query).toBe(400);
@@ -182,7 +165,7 @@ describe('transports: WebSocket only', () => {
 		const posted = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&j=0&sid=x`, {
 			method: 'POST',
 			headers: {
-				cookie: member.client.cookieHeader,
+				cookie: member.http.cookieHeader,
 				'content-type': 'application/x-www-form-urlencoded'
 			},
 			body: 'd=42["channels:list",{}]'
@@ -195,7 +178,7 @@ describe('transports: WebSocket only', () => {
 			transports: ['polling'],
 			reconnection: false,
 			forceNew: true,
-			extraHeaders: { cookie: member.client.cookieHeader, origin: server.url }
+			extraHeaders: { cookie: member.http.cookieHeader, origin: server.url }
 		});
 		track(socket as TestSocket);
 		const error = await connectError(socket as TestSocket);
