@@ -7,18 +7,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isHttpError, isRedirect } from '@sveltejs/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpClient } from './helpers/client.ts';
 import { endpoints, pages, WHO, type Access, type Who } from './authz/routes.ts';
-import { openWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
+import { databaseDigest, leaked, secretsOf, useWorld, type World } from './authz/world.ts';
 
 const ROUTES = path.resolve(import.meta.dirname, '../src/routes');
 
 let world: World;
-beforeAll(async () => {
-	world = await openWorld();
-}, 60_000);
-afterAll(() => world?.close());
+useWorld((built) => (world = built));
 
 const client = (who: Who): HttpClient =>
 	({

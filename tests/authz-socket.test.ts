@@ -4,7 +4,7 @@
  * the effect: no row changed, nothing delivered to the owner, no canary in the answer. An event the
  * matrix does not list fails the first test.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
@@ -12,15 +12,12 @@ import { encodeStep1, encodeUpdate } from '#lib/shared/note-sync.ts';
 import { call, flush, ok, type TestUser } from './helpers/channels.ts';
 import { connectError } from './helpers/client.ts';
 import { events } from './authz/events.ts';
-import { openWorld, databaseDigest, leaked, secretsOf, type World } from './authz/world.ts';
+import { databaseDigest, leaked, secretsOf, useWorld, type World } from './authz/world.ts';
 
 const REFUSALS = ['forbidden', 'not_found', 'not_joined', 'read_only'];
 
 let world: World;
-beforeAll(async () => {
-	world = await openWorld();
-}, 60_000);
-afterAll(() => world?.close());
+useWorld((built) => (world = built));
 
 /** Everything Olive's socket receives while `act` runs, presence changes aside. */
 async function deliveredToOlive(act: () => Promise<void>): Promise<string[]> {

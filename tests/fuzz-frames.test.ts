@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { describe, expect, it } from 'vitest';
+import { ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { compact, errorLines, fuzzParameters, healthWithin } from './helpers/fuzz.ts';
 import { RawSocket } from './helpers/raw-socket.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 /**
  * Engine.IO and Socket.IO frames written by hand on a bare WebSocket (tests/helpers/raw-socket.ts):
@@ -19,23 +19,18 @@ const FRAMES_PER_RUN = 8;
 /** Small, so oversized frames are cheap to send. */
 const MAX_PAYLOAD = 64 * 1024;
 
-let server: TestServer;
 let user: TestUser;
 let probe: TestUser;
 
-beforeAll(async () => {
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, SOCKET_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD) }
-	});
-	user = await newUser(server.url, 'Frames');
-	probe = await newUser(server.url, 'Probe');
-}, 60_000);
-
-afterAll(async () => {
-	user?.socket.disconnect();
-	probe?.socket.disconnect();
-	await disposeServer(server);
-});
+const env = { ...RELAXED_LIMITS, SOCKET_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD) };
+const server = useParley(
+	{ env },
+	async (kit) => {
+		user = await kit.user('Frames');
+		probe = await kit.user('Probe');
+	},
+	60_000
+);
 
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v));
 const eventName = fc.oneof(

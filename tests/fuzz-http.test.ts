@@ -1,17 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import {
-	newUser as newChannelUser,
-	ok,
-	RELAXED_LIMITS,
-	type TestUser
-} from './helpers/channels.ts';
-import { setUpProvider } from './helpers/chats.ts';
-import { newUser } from './helpers/client.ts';
-import { openTestDb, type TestDb } from './helpers/database.ts';
+import { describe as suite, expect, it } from 'vitest';
+import { ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import type { TestDb } from './helpers/database.ts';
 import {
 	compact,
 	databaseProblems,
@@ -20,7 +12,7 @@ import {
 	healthWithin,
 	hostileValue
 } from './helpers/fuzz.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 /**
  * Every JSON endpoint under src/routes/api/v1 (found by walking the route files, so a new one is
@@ -73,88 +65,80 @@ async function fieldNames(): Promise<string[]> {
 	return [...names];
 }
 
-let server: TestServer;
 let db: TestDb;
-let fake: FakeOpenAI;
 let admin: TestUser;
 let memberToken: string;
 let fields: string[];
 /** Real values for each path parameter, by the path segment before it (`notes/[id]` → note ids). */
 let params: Record<string, string[]>;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({
-		env: { ...RELAXED_LIMITS, SYNC_SCHEDULER_TICK_MS: '0', ...allowOutbound(fake.url) }
-	});
-	db = await openTestDb(server.databaseUrl);
-	admin = await newChannelUser(server.url, 'Fuzz Admin');
-	const member = await newUser(server.url, { displayName: 'Fuzz Member' });
-	const spare = await newUser(server.url, { displayName: 'Fuzz Spare' });
-	fields = await fieldNames();
+const env = { ...RELAXED_LIMITS, SYNC_SCHEDULER_TICK_MS: '0' };
+const server = useParley(
+	{ env, fakeProvider: true },
+	async (kit) => {
+		db = await kit.db();
+		admin = await kit.user('Fuzz Admin');
+		const member = await kit.account('Fuzz Member');
+		const spare = await kit.account('Fuzz Spare');
+		fields = await fieldNames();
 
-	const token = (name: string) =>
-		member.client.json<{ token: string; summary: { id: string } }>('/api/v1/tokens', {
-			method: 'POST',
-			body: { name }
-		});
-	memberToken = (await token('fuzz bearer')).body.token;
-	const spareTokens = await Promise.all(
-		['a', 'b'].map((n) =>
-			admin.http.json<{ summary: { id: string } }>('/api/v1/tokens', {
+		const token = (name: string) =>
+			member.http.json<{ token: string; summary: { id: string } }>('/api/v1/tokens', {
 				method: 'POST',
-				body: { name: `spare ${n}` }
-			})
-		)
-	);
+				body: { name }
+			});
+		memberToken = (await token('fuzz bearer')).body.token;
+		const spareTokens = await Promise.all(
+			['a', 'b'].map((n) =>
+				admin.http.json<{ summary: { id: string } }>('/api/v1/tokens', {
+					method: 'POST',
+					body: { name: `spare ${n}` }
+				})
+			)
+		);
 
-	const modelId = await setUpProvider(admin.http, fake.url);
-	const providerId = String(
-		(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
-	);
-	const instance = await admin.http.json<{ id: string }>('/api/v1/admin/instances', {
-		method: 'POST',
-		// Nothing listens on port 1: tests and syncs of it fail at once, on this machine.
-		body: {
-			name: 'fuzz instance',
-			baseUrl: 'http://127.0.0.1:1',
-			apiKey: 'sk-fuzz',
-			scheduled: false
-		}
-	});
-	const channel = await ok(admin.socket, 'channel:create', {
-		kind: 'public',
-		name: 'fuzz http',
-		memberIds: [member.id]
-	});
-	const message = await ok(admin.socket, 'message:send', {
-		channelId: channel.id,
-		clientId: 'fuzz-http-1',
-		body: 'hi'
-	});
-	const note = await ok(admin.socket, 'note:create', { title: 'fuzz http note' });
-	const reports = await admin.http.json<{ reports: { name: string }[] }>('/api/v1/admin/usage');
-	params = {
-		channels: [channel.id],
-		messages: [message.id],
-		notes: [note.id],
-		// Never the admin's own id: a fuzzed PATCH could demote or deactivate the fuzzing account.
-		users: [member.id, spare.id],
-		shares: [member.id, spare.id],
-		providers: [providerId],
-		models: [modelId],
-		instances: [instance.body.id],
-		tokens: spareTokens.map((t) => t.body.summary.id),
-		usage: reports.body.reports.map((r) => r.name)
-	};
-}, 120_000);
-
-afterAll(async () => {
-	admin?.socket.disconnect();
-	await db?.close();
-	await disposeServer(server);
-	await fake?.close();
-});
+		const modelId = await kit.setUpProvider(admin);
+		const providerId = String(
+			(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
+		);
+		const instance = await admin.http.json<{ id: string }>('/api/v1/admin/instances', {
+			method: 'POST',
+			// Nothing listens on port 1: tests and syncs of it fail at once, on this machine.
+			body: {
+				name: 'fuzz instance',
+				baseUrl: 'http://127.0.0.1:1',
+				apiKey: 'sk-fuzz',
+				scheduled: false
+			}
+		});
+		const channel = await ok(admin.socket, 'channel:create', {
+			kind: 'public',
+			name: 'fuzz http',
+			memberIds: [member.id]
+		});
+		const message = await ok(admin.socket, 'message:send', {
+			channelId: channel.id,
+			clientId: 'fuzz-http-1',
+			body: 'hi'
+		});
+		const note = await ok(admin.socket, 'note:create', { title: 'fuzz http note' });
+		const reports = await admin.http.json<{ reports: { name: string }[] }>('/api/v1/admin/usage');
+		params = {
+			channels: [channel.id],
+			messages: [message.id],
+			notes: [note.id],
+			// Never the admin's own id: a fuzzed PATCH could demote or deactivate the fuzzing account.
+			users: [member.id, spare.id],
+			shares: [member.id, spare.id],
+			providers: [providerId],
+			models: [modelId],
+			instances: [instance.body.id],
+			tokens: spareTokens.map((t) => t.body.summary.id),
+			usage: reports.body.reports.map((r) => r.name)
+		};
+	},
+	120_000
+);
 
 const randomSegment = fc.oneof(
 	fc.string({ minLength: 1, maxLength: 40 }),

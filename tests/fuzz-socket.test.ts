@@ -1,21 +1,12 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { isPlainObject } from '#lib/server/plain-object.ts';
 import { clientEvents, type ClientEventName } from '#lib/shared/events.ts';
 import { encodeStep1 } from '#lib/shared/note-sync.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import {
-	newUser as newChannelUser,
-	ok,
-	RELAXED_LIMITS,
-	waitForEvent,
-	type TestUser
-} from './helpers/channels.ts';
-import { setUpProvider } from './helpers/chats.ts';
-import { connected } from './helpers/client.ts';
-import { openTestDb, type TestDb } from './helpers/database.ts';
+import { ok, RELAXED_LIMITS, waitForEvent, type TestUser } from './helpers/channels.ts';
+import type { TestDb } from './helpers/database.ts';
 import {
 	compact,
 	databaseProblems,
@@ -29,7 +20,7 @@ import {
 	type IdPools
 } from './helpers/fuzz.ts';
 import { NOTE_TEST_LIMITS } from './helpers/notes.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 /**
  * Every client→server event of the contract (a new one is fuzzed without touching this file) gets
@@ -45,54 +36,43 @@ const BATCH = 25;
 /** The server's default SOCKET_MAX_PAYLOAD_BYTES (4 MiB), less room for the frame's own bytes. */
 const MAX_MESSAGE_BYTES = 4 * 1_048_576 - 1024;
 
-let server: TestServer;
 let db: TestDb;
 /** Moves whenever the server commits a transaction that changed the database. */
 let dataVersion: () => Promise<number>;
-let fake: FakeOpenAI;
 let admin: TestUser;
 let member: TestUser;
 let providerId: string;
 let modelId: string;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({
-		env: {
-			...RELAXED_LIMITS,
-			...NOTE_TEST_LIMITS,
-			// Nothing may write on its own while a batch runs: no scheduled syncs, no note unloading.
-			SYNC_SCHEDULER_TICK_MS: '0',
-			NOTE_UNLOAD_AFTER_MS: '3600000',
-			NOTE_COMPACT_AFTER_UPDATES: '1000000',
-			...allowOutbound(fake.url)
-		}
-	});
-	db = await openTestDb(server.databaseUrl);
-	dataVersion = await writeCounter(db);
-	admin = await newChannelUser(server.url, 'Fuzz Admin');
-	member = await newChannelUser(server.url, 'Fuzz Member');
-	modelId = await setUpProvider(admin.http, fake.url);
-	providerId = String(
-		(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
-	);
-	await setProvider(false);
-}, 120_000);
+const env = {
+	...RELAXED_LIMITS,
+	...NOTE_TEST_LIMITS,
+	// Nothing may write on its own while a batch runs: no scheduled syncs, no note unloading.
+	SYNC_SCHEDULER_TICK_MS: '0',
+	NOTE_UNLOAD_AFTER_MS: '3600000',
+	NOTE_COMPACT_AFTER_UPDATES: '1000000'
+};
+const server = useParley(
+	{ env, fakeProvider: true },
+	async (kit) => {
+		db = await kit.db();
+		dataVersion = await writeCounter(db);
+		admin = await kit.user('Fuzz Admin');
+		member = await kit.user('Fuzz Member');
+		modelId = await kit.setUpProvider(admin);
+		providerId = String(
+			(await db.get('SELECT "providerId" FROM "ProviderModel" WHERE "id" = ?', modelId))?.providerId
+		);
+		await setProvider(false);
+	},
+	120_000
+);
 
 // A test that lost the socket (a failure it reports) leaves the next one a connected socket.
 beforeEach(async () => {
 	if (admin.socket.connected) return;
 	admin.socket.disconnect();
-	admin.socket = admin.http.socket();
-	await connected(admin.socket);
-});
-
-afterAll(async () => {
-	admin?.socket.disconnect();
-	member?.socket.disconnect();
-	await db?.close();
-	await disposeServer(server);
-	await fake?.close();
+	admin.socket = await server.socket(admin.http);
 });
 
 /**

@@ -8,14 +8,14 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { clientId, newUser, ok, rest, type TestUser } from './helpers/channels.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { clientId, ok, rest, type TestUser } from './helpers/channels.ts';
 import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
 import { withTestDb } from './helpers/database.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
+import { newParley, useParley } from './helpers/kit.ts';
 
 /** An HTTP server on 127.0.0.1 counting accepted connections and requests. */
 async function httpServer(handler: http.RequestListener) {
@@ -47,34 +47,32 @@ let canary: Awaited<ReturnType<typeof httpServer>>;
 let redirector: Awaited<ReturnType<typeof httpServer>>;
 let fake: FakeOpenAI;
 let owui: FakeOpenWebUI;
-let server: TestServer;
-let env: Record<string, string>;
 let admin: TestUser;
 /** Where the redirector sends every request (its path appended), with which status. */
 let redirect = { status: 302, to: '' };
 let C: number;
 
-beforeAll(async () => {
-	canary = await httpServer((_, res) => {
-		res.writeHead(200, { 'content-type': 'application/json' });
-		res.end('{"data":[{"id":"internal-secret-model"}],"version":"internal"}');
-	});
-	C = canary.port;
-	redirector = await httpServer((req, res) => {
-		res.writeHead(redirect.status, { location: `${redirect.to}${req.url ?? ''}` }).end();
-	});
-	fake = await startFakeOpenAI();
-	owui = await FakeOpenWebUI.start();
-	env = allowOutbound(fake.url, owui.url, redirector.port);
-	server = await startServer({ env });
-	admin = await newUser(server.url, 'Admin');
-});
-
-afterAll(async () => {
-	admin?.socket.disconnect();
-	await disposeServer(server);
-	await Promise.all([canary?.close(), redirector?.close(), fake?.close(), owui?.close()]);
-});
+// The canary is started here but not allowed: the server must not reach it.
+const server = useParley(
+	async () => {
+		canary = await httpServer((_, res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end('{"data":[{"id":"internal-secret-model"}],"version":"internal"}');
+		});
+		C = canary.port;
+		redirector = await httpServer((req, res) => {
+			res.writeHead(redirect.status, { location: `${redirect.to}${req.url ?? ''}` }).end();
+		});
+		owui = await FakeOpenWebUI.start();
+		return { fakeProvider: true, fakes: [owui], allow: [redirector.port] };
+	},
+	async (kit) => {
+		kit.own(canary);
+		kit.own(redirector);
+		fake = kit.provider;
+		admin = await kit.user('Admin');
+	}
+);
 
 let counter = 0;
 const unique = (what: string) => `${what} ${++counter}`;
@@ -339,9 +337,9 @@ describe('redirects are checked hop by hop', () => {
 
 describe('the canary is reachable when, and only when, the setting lists it', () => {
 	it('the same spellings reach it once 127.0.0.1:<port> is allowed', async () => {
-		const allowed = await startServer({ env: allowOutbound(C) });
+		const allowed = await newParley({ allow: [C] });
 		try {
-			const owner = await newUser(allowed.url, 'Owner');
+			const owner = await allowed.user('Owner');
 			for (const host of ['2130706433', '0x7f000001', '[::ffff:127.0.0.1]', 'localhost']) {
 				const created = await rest<{ id: string }>(owner, 'POST', '/admin/providers', {
 					name: unique('allowed'),
@@ -360,7 +358,7 @@ describe('the canary is reachable when, and only when, the setting lists it', ()
 			}
 			owner.socket.disconnect();
 		} finally {
-			await disposeServer(allowed);
+			await allowed.dispose();
 		}
 	});
 });
@@ -368,7 +366,7 @@ describe('the canary is reachable when, and only when, the setting lists it', ()
 describe('at start', () => {
 	it('the server warns about saved URLs it refuses, naming the setting', async () => {
 		await server.stop();
-		server = await startServer({ env, dataDir: server.dataDir });
+		await server.restart();
 		const warning = server.logs.find(
 			(l) =>
 				l.level === 40 && /^instance .*: localhost:\d+ resolves to 127\.0\.0\.1/.test(String(l.msg))

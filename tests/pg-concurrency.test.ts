@@ -5,12 +5,12 @@
  * holding the versions just after its cursor with no gap. Notes: every acknowledged update from
  * several editors at once is in the note after a reload from the database.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelChanges, MessageDto } from '#lib/shared/channels.ts';
 import { connected, HttpClient, uniqueEmail, sameSession } from './helpers/client.ts';
-import { call, clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { call, clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { appendText, NOTE_TEST_LIMITS, RawNoteClient, serverContent } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { useParley } from './helpers/kit.ts';
 
 const SOCKETS = 10;
 const SENDS_PER_SOCKET = 10;
@@ -18,18 +18,11 @@ const EDITORS = 4;
 const EDITS_PER_EDITOR = 40;
 const ROUNDS = 15;
 
-let server: TestServer;
 let users: TestUser[] = [];
 
-beforeAll(async () => {
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...NOTE_TEST_LIMITS } });
+const server = useParley({ env: { ...RELAXED_LIMITS, ...NOTE_TEST_LIMITS } }, async (kit) => {
 	users = [];
-	for (let i = 0; i < SOCKETS; i++) users.push(await newUser(server.url, `Writer ${i}`));
-});
-
-afterAll(async () => {
-	for (const user of users) user.socket.disconnect();
-	await disposeServer(server);
+	for (let i = 0; i < SOCKETS; i++) users.push(await kit.user(`Writer ${i}`));
 });
 
 /** Every version in (from, to], in order. */
@@ -199,21 +192,18 @@ describe('notes', () => {
 		expect(results.filter((r) => !r.ok)).toEqual([]);
 
 		// Restart: the note is loaded again from its snapshot and update log.
-		const dataDir = server.dataDir;
 		for (const user of users) user.socket.disconnect();
 		expect(await server.stop()).toBe(0);
-		server = await startServer({ env: NOTE_TEST_LIMITS, dataDir });
+		await server.restart();
 		const text = await serverContent(sameSession(owner.http, server.url), note.id);
 		expect(results.map((r) => r.token).filter((token) => !text.includes(token))).toEqual([]);
 	});
 });
 
 describe('sign-ups racing', () => {
-	let fresh: TestServer | undefined;
-	afterAll(() => disposeServer(fresh));
+	const fresh = useParley();
 
 	it('on an empty workspace make exactly one admin; one email taken twice at once is a conflict, not a fault', async () => {
-		fresh = await startServer();
 		const url = fresh.url;
 		const clients = Array.from({ length: 6 }, () => new HttpClient(url));
 		const signedUp = await Promise.all(clients.map((client) => client.signUp()));

@@ -3,25 +3,17 @@
  * on both (SQLite's LIKE does by itself, PostgreSQL's does not), and numbers beyond what an `Int`
  * column holds on PostgreSQL are refused as bad input or never reach the database, on both.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NoteSummary } from '#lib/shared/notes.ts';
-import { call, newUser, ok, rest, type TestUser } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { call, ok, rest, type TestUser } from './helpers/channels.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let admin: TestUser;
 let bo: TestUser;
 
-beforeAll(async () => {
-	server = await startServer();
-	admin = await newUser(server.url, 'Admin');
-	bo = await newUser(server.url, 'Bohdana Quill');
-});
-
-afterAll(async () => {
-	admin?.socket.disconnect();
-	bo?.socket.disconnect();
-	await disposeServer(server);
+useParley({}, async (kit) => {
+	admin = await kit.user('Admin');
+	bo = await kit.user('Bohdana Quill');
 });
 
 describe('searches ignore case', () => {

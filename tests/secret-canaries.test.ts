@@ -5,23 +5,20 @@
  * the database file; members see a plain error, admins the (redacted) detail.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { clientId, newUser, ok, rest, type TestUser } from './helpers/channels.ts';
-import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
+import { clientId, ok, rest, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, newChat } from './helpers/chats.ts';
 import type { TestSocket } from './helpers/client.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
+import { useParley } from './helpers/kit.ts';
 
 const PROVIDER_KEY = 'sk-canary-provider-7d1f0c2b9e';
 const INSTANCE_KEY = 'sk-canary-instance-4a8e6b13f5';
 const CANARIES = [PROVIDER_KEY, INSTANCE_KEY];
 
-let fake: FakeOpenAI;
 let owui: FakeOpenWebUI;
-let server: TestServer;
 let admin: TestUser;
 let member: TestUser;
 let modelId: string;
@@ -54,30 +51,27 @@ async function page(user: TestUser, path: string): Promise<string> {
 	return text;
 }
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI({ apiKey: PROVIDER_KEY, echoAuthorization: true });
-	owui = await FakeOpenWebUI.start({ adminKey: INSTANCE_KEY });
-	new World(owui.data, 31).populate({ users: 3, chatsPerUser: 2 });
-	server = await startServer({
-		env: { ...allowOutbound(fake.url, owui.url), SYNC_RETRY_BASE_MS: '10' }
-	});
-	admin = await newUser(server.url, 'Admin');
-	member = await newUser(server.url, 'Member');
-	record(admin.socket);
-	record(member.socket);
-	modelId = await setUpProvider(admin.http, fake.url, PROVIDER_KEY);
-	providerId = (await api<{ providers: { id: string }[] }>(admin, 'GET', '/admin/providers')).body
-		.providers[0].id;
-	instanceId = (await addInstance(admin.http, owui)).id;
-});
-
-afterAll(async () => {
-	admin?.socket.disconnect();
-	member?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-	await owui?.close();
-});
+const server = useParley(
+	async () => {
+		owui = await FakeOpenWebUI.start({ adminKey: INSTANCE_KEY });
+		new World(owui.data, 31).populate({ users: 3, chatsPerUser: 2 });
+		return {
+			env: { SYNC_RETRY_BASE_MS: '10' },
+			fakeProvider: { apiKey: PROVIDER_KEY, echoAuthorization: true },
+			fakes: [owui]
+		};
+	},
+	async (kit) => {
+		admin = await kit.user('Admin');
+		member = await kit.user('Member');
+		record(admin.socket);
+		record(member.socket);
+		modelId = await kit.setUpProvider(admin, PROVIDER_KEY);
+		providerId = (await api<{ providers: { id: string }[] }>(admin, 'GET', '/admin/providers')).body
+			.providers[0].id;
+		instanceId = (await addInstance(admin.http, owui)).id;
+	}
+);
 
 /** A member's chat turn; returns the final message and the ack. */
 async function ask(content: string) {

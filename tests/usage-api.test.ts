@@ -3,16 +3,13 @@
  * AI answers from the fake provider), admin-only access for REST, CSV and the page, clear errors for
  * bad input, and CSV files that hold exactly the rows of the JSON with formulas defused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPORT_NAMES, type ReportResult } from '#lib/shared/usage.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import { AnswerAssembler, newChat, setUpProvider } from './helpers/chats.ts';
+import { clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { AnswerAssembler, newChat } from './helpers/chats.ts';
 import { HttpClient } from './helpers/client.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
-let fake: FakeOpenAI;
 let admin: TestUser;
 let bob: TestUser;
 let adminToken: string;
@@ -40,39 +37,34 @@ async function token(user: TestUser): Promise<string> {
 	return created.body.token;
 }
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI({ models: ['fake-gpt', EVIL_MODEL] });
-	server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	admin = await newUser(server.url, 'Ada Admin');
-	bob = await newUser(server.url, EVIL_NAME);
-	await setUpProvider(admin.http, fake.url);
-	const { body } = await admin.http.json<{
-		providers: { models: { id: string; remoteId: string }[] }[];
-	}>('/api/v1/admin/providers');
-	const modelId = (remoteId: string) =>
-		body.providers[0].models.find((m) => m.remoteId === remoteId)?.id;
+const server = useParley(
+	{ env: RELAXED_LIMITS, fakeProvider: { models: ['fake-gpt', EVIL_MODEL] } },
+	async (kit) => {
+		admin = await kit.user('Ada Admin');
+		bob = await kit.user(EVIL_NAME);
+		await kit.setUpProvider(admin);
+		const { body } = await admin.http.json<{
+			providers: { models: { id: string; remoteId: string }[] }[];
+		}>('/api/v1/admin/providers');
+		const modelId = (remoteId: string) =>
+			body.providers[0].models.find((m) => m.remoteId === remoteId)?.id;
 
-	const channel = await ok(admin.socket, 'channel:create', { kind: 'public', name: 'usage' });
-	await ok(bob.socket, 'channel:join', { channelId: channel.id });
-	for (const user of [admin, admin, admin, bob, bob]) {
-		await ok(user.socket, 'message:send', {
-			channelId: channel.id,
-			clientId: clientId(),
-			body: 'hi'
-		});
+		const channel = await ok(admin.socket, 'channel:create', { kind: 'public', name: 'usage' });
+		await ok(bob.socket, 'channel:join', { channelId: channel.id });
+		for (const user of [admin, admin, admin, bob, bob]) {
+			await ok(user.socket, 'message:send', {
+				channelId: channel.id,
+				clientId: clientId(),
+				body: 'hi'
+			});
+		}
+		const chatId = await newChat(bob);
+		await answerWith(bob, chatId, modelId('fake-gpt'));
+		await answerWith(bob, chatId, modelId(EVIL_MODEL));
+		adminToken = await token(admin);
+		bobToken = await token(bob);
 	}
-	const chatId = await newChat(bob);
-	await answerWith(bob, chatId, modelId('fake-gpt'));
-	await answerWith(bob, chatId, modelId(EVIL_MODEL));
-	adminToken = await token(admin);
-	bobToken = await token(bob);
-});
-afterAll(async () => {
-	admin?.socket.disconnect();
-	bob?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
-});
+);
 
 const report = (client: HttpClient, name: string, query = 'range=7d&tz=UTC', auth?: string) =>
 	client.json<ReportResult & { error?: { code: string; fields?: Record<string, string> } }>(

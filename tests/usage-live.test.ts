@@ -3,38 +3,19 @@
  * cannot subscribe and never receives one, also while an admin watches; losing the admin role
  * stops them at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LiveSample } from '#lib/shared/usage.ts';
-import {
-	call,
-	clientId,
-	newUser,
-	ok,
-	record,
-	waitForEvent,
-	type TestUser
-} from './helpers/channels.ts';
-import { newChat, setUpProvider } from './helpers/chats.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from './helpers/server.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
+import { call, clientId, ok, record, waitForEvent, type TestUser } from './helpers/channels.ts';
+import { newChat } from './helpers/chats.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
-let fake: FakeOpenAI;
 let admin: TestUser;
 let member: TestUser;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	server = await startServer({ env: allowOutbound(fake.url) });
-	admin = await newUser(server.url, 'Olga Operator');
-	member = await newUser(server.url, 'Max Member');
-	await setUpProvider(admin.http, fake.url);
-});
-afterAll(async () => {
-	admin?.socket.disconnect();
-	member?.socket.disconnect();
-	await disposeServer(server);
-	await fake?.close();
+useParley({ fakeProvider: true }, async (kit) => {
+	admin = await kit.user('Olga Operator');
+	member = await kit.user('Max Member');
+	await kit.setUpProvider(admin);
 });
 
 const setRole = (user: TestUser, role: 'admin' | 'user') =>

@@ -7,50 +7,37 @@
  * nothing dangerous in the DOM at any moment, no page error.
  */
 import type { Browser, Page } from '@playwright/test';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import { setUpProvider } from './helpers/chats.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { MARKDOWN_CORPUS, pack, shortVectors, type Vector } from './xss/corpus.ts';
 import { launchChromium, openApp } from './xss/browser.ts';
 import { XssWatch } from './xss/oracle.ts';
+import { useParley } from './helpers/kit.ts';
 
 /** Chats streaming at once, each in its own tab. */
 const TABS = 8;
 
 let fake: FakeOpenAI;
-let server: TestServer;
 let browser: Browser;
 let ada: TestUser;
 let watch: XssWatch;
 
-beforeAll(async () => {
-	fake = await startFakeOpenAI();
-	[server, browser] = await Promise.all([
-		startServer({
-			env: {
-				...RELAXED_LIMITS,
-				CHAT_MAX_CONCURRENT_PER_USER: String(TABS + 4),
-				OUTBOUND_ALLOW: `127.0.0.1:${new URL(fake.url).port}`
-			}
-		}),
-		launchChromium()
-	]);
-	const admin = await newUser(server.url, 'Admin');
-	await setUpProvider(admin.http, fake.url);
-	admin.socket.disconnect();
-	ada = await newUser(server.url, 'Ada');
-	watch = await XssWatch.open(browser, { baseURL: server.url, session: ada.http.sessionToken });
-}, 60_000);
-
-afterAll(async () => {
-	ada?.socket.disconnect();
-	await watch?.close();
-	await browser?.close();
-	await disposeServer(server);
-	await fake?.close();
-});
+const env = { ...RELAXED_LIMITS, CHAT_MAX_CONCURRENT_PER_USER: String(TABS + 4) };
+useParley(
+	{ env, fakeProvider: true },
+	async (kit) => {
+		fake = kit.provider;
+		browser = kit.own(await launchChromium());
+		const admin = await kit.account('Admin');
+		await kit.setUpProvider(admin);
+		ada = await kit.user('Ada');
+		watch = kit.own(
+			await XssWatch.open(browser, { baseURL: kit.url, session: ada.http.sessionToken })
+		);
+	},
+	60_000
+);
 
 function send(channelId: string, body: string, parentId?: string) {
 	return ok(ada.socket, 'message:send', { channelId, clientId: clientId(), body, parentId });

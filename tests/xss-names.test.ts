@@ -9,16 +9,16 @@
  * must stay silent, and each hostile text must show as text.
  */
 import type { Browser, Page } from '@playwright/test';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeOpenWebUI } from './fakes/open-webui.ts';
 import { World } from './fakes/open-webui-data.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { clientId, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
+import type { FakeOpenAI } from './fakes/openai.ts';
+import { clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { addInstance, syncNow } from './helpers/sync.ts';
 import { MARKUP, pack, shortVectors } from './xss/corpus.ts';
 import { launchChromium, openApp } from './xss/browser.ts';
 import { XssWatch } from './xss/oracle.ts';
+import { useParley } from './helpers/kit.ts';
 
 /** Display names (at most 64 characters), spread over the corpus's shapes. */
 const NAMES = shortVectors(64, MARKUP)
@@ -29,34 +29,26 @@ const MODEL_IDS = pack(shortVectors(80), 80).slice(0, 24);
 
 let openai: FakeOpenAI;
 let owui: FakeOpenWebUI;
-let server: TestServer;
 let browser: Browser;
 let admin: TestUser;
 let people: TestUser[];
 let watch: XssWatch;
 
-beforeAll(async () => {
-	[openai, owui] = await Promise.all([
-		startFakeOpenAI({ models: MODEL_IDS }),
-		FakeOpenWebUI.start({ version: NAMES[0] })
-	]);
-	const allowed = [openai.url, owui.url].map((url) => `127.0.0.1:${new URL(url).port}`);
-	[server, browser] = await Promise.all([
-		startServer({ env: { ...RELAXED_LIMITS, OUTBOUND_ALLOW: allowed.join(',') } }),
-		launchChromium()
-	]);
-	admin = await newUser(server.url, NAMES[0]);
-	people = await Promise.all(NAMES.slice(1).map((name) => newUser(server.url, name)));
-	watch = await XssWatch.open(browser, { baseURL: server.url, session: admin.http.sessionToken });
-}, 90_000);
-
-afterAll(async () => {
-	for (const user of [admin, ...(people ?? [])]) user?.socket.disconnect();
-	await watch?.close();
-	await browser?.close();
-	await disposeServer(server);
-	await Promise.all([openai?.close(), owui?.close()]);
-});
+useParley(
+	async () => {
+		owui = await FakeOpenWebUI.start({ version: NAMES[0] });
+		return { env: RELAXED_LIMITS, fakeProvider: { models: MODEL_IDS }, fakes: [owui] };
+	},
+	async (kit) => {
+		openai = kit.provider;
+		browser = kit.own(await launchChromium());
+		[admin, ...people] = await kit.users(...NAMES);
+		watch = kit.own(
+			await XssWatch.open(browser, { baseURL: kit.url, session: admin.http.sessionToken })
+		);
+	},
+	90_000
+);
 
 /** Waits until `text` shows, as text, inside `scope` (the whole page by default). */
 async function shows(page: Page, text: string, scope = 'body'): Promise<void> {

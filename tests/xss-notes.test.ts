@@ -12,12 +12,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from '@playwright/test';
 import { Marked } from 'marked';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
-import { anotherTab, newUser, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
+import { anotherTab, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { NOTE_TEST_LIMITS, RawNoteClient } from './helpers/notes.ts';
-import { disposeServer, startServer, type TestServer } from './helpers/server.ts';
 import {
 	HREFS,
 	LANGUAGES,
@@ -29,8 +28,8 @@ import {
 } from './xss/corpus.ts';
 import { launchChromium, openApp } from './xss/browser.ts';
 import { XssWatch } from './xss/oracle.ts';
+import { useParley } from './helpers/kit.ts';
 
-let server: TestServer;
 let browser: Browser;
 let ada: TestUser;
 /** A collaborator whose display name is hostile. */
@@ -41,27 +40,22 @@ let folder: string;
 
 const MAL_NAME = shortVectors(64, MARKUP)[1].text;
 
-beforeAll(async () => {
-	folder = mkdtempSync(path.join(tmpdir(), 'parley-xss-'));
-	[server, browser] = await Promise.all([
-		startServer({ env: { ...RELAXED_LIMITS, ...NOTE_TEST_LIMITS } }),
-		launchChromium()
-	]);
-	ada = await newUser(server.url, 'Ada');
-	mal = await newUser(server.url, MAL_NAME);
-	watch = await XssWatch.open(browser, { baseURL: server.url, session: ada.http.sessionToken });
-	// Exported files are all rendered text.
-	files = await XssWatch.open(browser, { containers: ['body'] });
-}, 60_000);
-
-afterAll(async () => {
-	for (const user of [ada, mal]) user?.socket.disconnect();
-	await files?.close();
-	await watch?.close();
-	await browser?.close();
-	await disposeServer(server);
-	rmSync(folder, { recursive: true, force: true });
-});
+const server = useParley(
+	{ env: { ...RELAXED_LIMITS, ...NOTE_TEST_LIMITS } },
+	async (kit) => {
+		folder = mkdtempSync(path.join(tmpdir(), 'parley-xss-'));
+		kit.own({ close: () => rmSync(folder, { recursive: true, force: true }) });
+		browser = kit.own(await launchChromium());
+		ada = await kit.user('Ada');
+		mal = await kit.user(MAL_NAME);
+		watch = kit.own(
+			await XssWatch.open(browser, { baseURL: kit.url, session: ada.http.sessionToken })
+		);
+		// Exported files are all rendered text.
+		files = kit.own(await XssWatch.open(browser, { containers: ['body'] }));
+	},
+	60_000
+);
 
 const editor = (page: Page) => page.getByRole('textbox', { name: 'Note content' });
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ok, clientId, newUser, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
+import { ok, clientId, RELAXED_LIMITS, type TestUser } from '../helpers/channels.ts';
 import { HttpClient } from '../helpers/client.ts';
 import { databaseDigest as rawDigest, withTestDb } from '../helpers/database.ts';
-import { setUpProvider } from '../helpers/chats.ts';
-import { startFakeOpenAI } from '../fakes/openai.ts';
-import { allowOutbound, disposeServer, startServer, type TestServer } from '../helpers/server.ts';
+import { useParley, type Parley } from '../helpers/kit.ts';
+import type { TestServer } from '../helpers/server.ts';
 import type { Who } from './routes.ts';
 
 /**
@@ -19,8 +18,6 @@ export interface World {
 	mallory: Actor;
 	penny: HttpClient;
 	anonymous: HttpClient;
-	/** Disconnects everyone and stops the server and the fake. */
-	close(): Promise<void>;
 	/** Strings only Olive may ever receive (`olive`), and those of them and others admins may (`admin`). */
 	canaries: { olive: string[]; admin: string[]; penny: string };
 	ids: {
@@ -47,26 +44,23 @@ export type Actor = TestUser;
 
 const canary = (tag: string) => `canary-${tag}-${randomBytes(6).toString('hex')}`;
 
-/** A fresh server with a fake OpenAI provider, and the world built in it. */
-export async function openWorld(): Promise<World> {
-	const fake = await startFakeOpenAI();
-	const server = await startServer({ env: { ...RELAXED_LIMITS, ...allowOutbound(fake.url) } });
-	return buildWorld(server, fake.url, async (world) => {
-		for (const actor of [world.admin, world.olive, world.mallory]) actor.socket.disconnect();
-		await disposeServer(server);
-		await fake.close();
-	});
+/**
+ * A fresh server with a fake OpenAI provider for the file, and the world built in it in
+ * `beforeAll` (handed to `receive`); everything ends in `afterAll`.
+ */
+export function useWorld(receive: (world: World) => void): Parley {
+	return useParley(
+		{ env: RELAXED_LIMITS, fakeProvider: true },
+		async (kit) => receive(await buildWorld(kit)),
+		60_000
+	);
 }
 
-async function buildWorld(
-	server: TestServer,
-	fakeUrl: string,
-	close: (world: World) => Promise<void>
-): Promise<World> {
-	const admin = await newUser(server.url, 'Ada Admin');
+async function buildWorld(server: Parley): Promise<World> {
+	const admin = await server.user('Ada Admin');
 	const oliveEmail = `${canary('olive')}@example.test`;
-	const olive = await newUser(server.url, 'Olive Owner', { email: oliveEmail });
-	const mallory = await newUser(server.url, 'Mallory Member');
+	const olive = await server.user('Olive Owner', { email: oliveEmail });
+	const mallory = await server.user('Mallory Member');
 
 	const pennyEmail = `${canary('penny')}@example.test`;
 	await admin.http.json('/api/v1/admin/settings', {
@@ -121,7 +115,7 @@ async function buildWorld(
 		body: secret.dm
 	});
 
-	const model = await setUpProvider(admin.http, fakeUrl);
+	const model = await server.setUpProvider(admin);
 	const provider = (
 		await admin.http.json<{ providers: { id: string }[] }>('/api/v1/admin/providers')
 	).body.providers[0].id;
@@ -164,7 +158,6 @@ async function buildWorld(
 		mallory,
 		penny,
 		anonymous: new HttpClient(server.url),
-		close: () => close(world),
 		canaries: {
 			olive: [
 				oliveEmail,
