@@ -8,7 +8,6 @@ import {
 	call,
 	clientId,
 	flush,
-	newUser,
 	ok,
 	record,
 	RELAXED_LIMITS,
@@ -280,7 +279,7 @@ describe('direct messages', () => {
 		await expectError(ana, 'channel:update', { channelId: dm.id, name: 'x' }, 'forbidden');
 		await expectError(admin, 'channel:update', { channelId: dm.id, name: 'x' }, 'validation');
 
-		const extra = await Promise.all(['E1', 'E2', 'E3', 'E4'].map((n) => newUser(server.url, n)));
+		const extra = await server.users('E1', 'E2', 'E3', 'E4');
 		const seven = [bo, cy, dee, admin, ...extra.slice(0, 3)].map((u) => u.id);
 		const group = await ok(ana.socket, 'dm:open', { userIds: seven });
 		expect(group.memberCount).toBe(8);
