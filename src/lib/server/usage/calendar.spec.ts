@@ -65,6 +65,33 @@ describe('local days in a time zone', () => {
 		expect(pieces[1].lo).toBe((1n << 48n) - 1n);
 		expect(pieces[1].hi).toBe((1n << 26n) - 1n);
 	});
+
+	it('puts every quarter of a year in the local day the time zone database gives it', () => {
+		// DST changes at night (Berlin, New York), at local midnight (Santiago), by half an hour (Lord
+		// Howe), none (Kolkata).
+		const zones = ['Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe'];
+		for (const tz of [...zones, 'Asia/Kolkata']) {
+			const calendar = new Calendar(tz);
+			const pieces = calendar.dayPieces(calendar.span(day('2025-12-20'), day('2026-12-20')));
+			const reference = new Calendar(tz);
+			const mismatches: string[] = [];
+			for (const piece of pieces) {
+				for (let j = 0; j < 96; j++) {
+					const bit = j < 48 ? (piece.lo >> BigInt(j)) & 1n : (piece.hi >> BigInt(j - 48)) & 1n;
+					if (bit && reference.localDayOf(piece.day * 96 + j) !== piece.localDay) {
+						mismatches.push(`${tz} ${dayString(piece.day)} quarter ${j}`);
+					}
+				}
+			}
+			const covered = pieces.reduce(
+				(n, p) => n + p.lo.toString(2).split('1').length + p.hi.toString(2).split('1').length - 2,
+				0
+			);
+			const span = calendar.span(day('2025-12-20'), day('2026-12-20'));
+			expect(mismatches).toEqual([]);
+			expect(covered).toBe((span.end - span.start) / 900);
+		}
+	});
 });
 
 describe('time zones and ranges', () => {
