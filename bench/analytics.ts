@@ -1,39 +1,35 @@
 /**
  * The usage dashboard at scale, on SQLite or PostgreSQL: generates a year of usage (10,000 people,
- * 10,000,000 channel messages and AI answers by default) into a temporary SQLite database through
- * the app's tables (with --db=postgres, then copies those same rows into a fresh PostgreSQL
- * database), builds the rollups with the app's rebuild, then times every dashboard widget and the
- * whole page from the rollups, and the same widget computed straight from the raw facts in the same
- * run. Goals: every widget < 100 ms p95, the page < 300 ms. See bench/README.md.
+ * 10,000,000 channel messages and AI answers by default) into a SQLite database through the app's
+ * tables (with --db=postgres, then copies those same rows into a fresh PostgreSQL database with
+ * COPY), builds the rollups with the app's rebuild, then times every dashboard widget and the whole
+ * page from the rollups, and the same widget computed straight from the raw facts in the same run.
+ * Last, on the production server over that database: channel sends at a fixed rate while the page
+ * loads, and what the page adds to their send→ack p99. Goals: every widget < 100 ms p95, the page
+ * < 300 ms, a send's p99 no more than 20 ms later. See bench/README.md.
  *
  * Options (argv): --db=sqlite|postgres (PostgreSQL: the server at POSTGRES_URL, a URL without a
  * database name, as scripts/lib/postgres.sh exports it; a database is created and dropped)
  * --users=10000 --facts=10000000 --budget=300 (seconds for generating; the volume is thinned when
  * it would not fit) --days=365 --tz=Europe/Berlin --ranges=7d,30d,90d --runs=20 --raw-runs=3
- * --raw-range=30d --file=<existing SQLite file> (skip generating) --no-rebuild (with --file on
- * SQLite: use its rollups as they are) --keep (keep the file and the PostgreSQL database)
+ * --raw-range=30d --keep (keep the generated folder and the PostgreSQL database, and print how to
+ * reuse them) --reuse=<kept folder or PostgreSQL URL> (skip generating; with --db=postgres and a
+ * folder, copy its facts into a new database) --rebuild / --no-rebuild (by default the rollups are
+ * built when the facts are new) --send-rate=20 --send-seconds=10 (0 skips the send measurement)
  */
-import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { parseDatabaseUrl, type DatabaseTarget } from '../src/lib/server/db/target.ts';
-import { rebuild } from '../src/lib/server/usage/rebuild.ts';
 import { UsageService } from '../src/lib/server/usage/usage.service.ts';
 import { DASHBOARD_REPORTS, REPORT_NAMES, type ReportName } from '../src/lib/shared/usage.ts';
-import { generate } from './lib/analytics-generate.ts';
+import { prepareData } from './lib/analytics-data.ts';
 import { measure, table, type Row } from './lib/analytics-measure.ts';
-import { guard, tempDir } from './lib/harness.ts';
-import {
-	copyToPostgres,
-	createBenchDatabase,
-	dropBenchDatabase
-} from './lib/analytics-postgres.ts';
+import { guard } from './lib/harness.ts';
+import { measureSendsDuringPage } from './lib/analytics-send.ts';
 
 const { values: flags } = parseArgs({
 	allowNegative: true,
 	options: {
-		rebuild: { type: 'boolean', default: true },
+		rebuild: { type: 'boolean' },
 		users: { type: 'string', default: '10000' },
 		facts: { type: 'string', default: '10000000' },
 		budget: { type: 'string', default: '300' },
@@ -44,8 +40,10 @@ const { values: flags } = parseArgs({
 		'raw-runs': { type: 'string', default: '3' },
 		'raw-range': { type: 'string', default: '30d' },
 		db: { type: 'string', default: 'sqlite' },
-		file: { type: 'string' },
-		keep: { type: 'boolean', default: false }
+		reuse: { type: 'string' },
+		keep: { type: 'boolean', default: false },
+		'send-rate': { type: 'string', default: '20' },
+		'send-seconds': { type: 'string', default: '10' }
 	}
 });
 const WIDGET_GOAL_MS = 100;
@@ -56,22 +54,13 @@ if (flags.db !== 'sqlite' && flags.db !== 'postgres') {
 	throw new Error('--db must be sqlite or postgres');
 }
 const postgresAdmin = process.env.POSTGRES_URL?.replace(/\/$/, '');
-if (flags.db === 'postgres' && !postgresAdmin) {
+if (flags.db === 'postgres' && !postgresAdmin && !flags.reuse?.startsWith('postgres')) {
 	throw new Error(
 		'--db=postgres needs POSTGRES_URL (source scripts/lib/postgres.sh; start_postgres)'
 	);
 }
 guard('bench:analytics', TOTAL_TIMEOUT_MS);
-const PREFIX = 'parley-bench-analytics-';
-// Removed at exit, unless --keep.
-const dir = flags.file
-	? undefined
-	: flags.keep
-		? mkdtempSync(path.join(os.tmpdir(), PREFIX))
-		: tempDir(PREFIX);
-const file = flags.file ?? path.join(dir as string, 'parley.db');
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const load = () =>
 	os
 		.loadavg()
@@ -81,58 +70,18 @@ console.log(
 	`bench:analytics — ${os.cpus().length} cores, Node ${process.version}, load average ${load()}`
 );
 
-// ---- data -----------------------------------------------------------------------------------
-if (!flags.file) {
-	const started = performance.now();
-	let lastReport = started;
-	const made = await generate({
-		file,
-		users: Number(flags.users),
-		facts: Number(flags.facts),
-		days: Number(flags.days),
-		endDay: Math.floor(Date.now() / 86_400_000) + 1,
-		budgetMs: Number(flags.budget) * 1000,
-		onDay(day, total, facts) {
-			if (performance.now() - lastReport < 15_000) return;
-			lastReport = performance.now();
-			console.log(
-				`  generating: day ${day}/${total}, ${facts.toLocaleString('en-US')} facts, ${seconds(lastReport - started)}`
-			);
-		}
-	});
-	const ms = performance.now() - started;
-	if (made.scale < 1) {
-		console.log(
-			`the target of ${Number(flags.facts).toLocaleString('en-US')} facts would not fit the ${flags.budget} s budget on this machine: after the first days the rest was thinned to ${(made.scale * 100).toFixed(0)} % (raise --budget to go further)`
-		);
-	}
-	console.log(
-		`generated ${made.facts.toLocaleString('en-US')} facts (${made.answers.toLocaleString('en-US')} answers, ${made.messages.toLocaleString('en-US')} channel messages), ${flags.users} people (+10% imported) over ${flags.days} days in ${seconds(ms)} (${Math.round(made.facts / (ms / 1000)).toLocaleString('en-US')} facts/s, indexes included)`
-	);
-} else if (!existsSync(file)) {
-	throw new Error(`--file ${file} does not exist`);
-}
-let target: DatabaseTarget = parseDatabaseUrl(`file:${file}`);
-let postgresUrl: string | undefined;
-if (flags.db === 'postgres') {
-	const started = performance.now();
-	postgresUrl = await createBenchDatabase(postgresAdmin as string);
-	target = parseDatabaseUrl(postgresUrl);
-	let rows = 0;
-	await copyToPostgres(file, postgresUrl, (_table, count) => (rows += count));
-	const ms = performance.now() - started;
-	console.log(
-		`copied ${rows.toLocaleString('en-US')} rows to PostgreSQL ${target.kind === 'postgres' ? target.database : ''} in ${seconds(ms)} (indexes and ANALYZE included)`
-	);
-}
-if (flags.rebuild || flags.db === 'postgres') {
-	const started = performance.now();
-	const result = await rebuild(target);
-	const ms = performance.now() - started;
-	console.log(
-		`rebuilt the rollups (parley usage rebuild): ${result.days} days, ${result.facts.toLocaleString('en-US')} facts in ${seconds(ms)} (${Math.round(result.facts / (ms / 1000)).toLocaleString('en-US')} facts/s)`
-	);
-}
+const data = await prepareData({
+	db: flags.db,
+	reuse: flags.reuse,
+	keep: flags.keep,
+	rebuild: flags.rebuild,
+	users: Number(flags.users),
+	facts: Number(flags.facts),
+	days: Number(flags.days),
+	budgetSeconds: Number(flags.budget),
+	postgresAdmin
+});
+const { target } = data;
 
 // ---- queries --------------------------------------------------------------------------------
 const usage = new UsageService(target);
@@ -190,9 +139,24 @@ for (const range of flags.ranges.split(',')) {
 	);
 }
 await usage.close();
-if (postgresUrl && !flags.keep) await dropBenchDatabase(postgresUrl);
+
+const sendRate = Number(flags['send-rate']);
+const sendSeconds = Number(flags['send-seconds']);
+if (sendRate > 0 && sendSeconds > 0) {
+	console.log(`\nload ${load()}`);
+	await measureSendsDuringPage({
+		target,
+		dataDir: data.dataDir,
+		ranges: flags.ranges.split(','),
+		tz: flags.tz,
+		rate: sendRate,
+		seconds: sendSeconds
+	});
+	console.log(`load ${load()}`);
+}
+await data.dispose();
 if (failures) {
 	console.error(`\n${failures} widget(s) disagreed with the raw facts`);
 	process.exitCode = 1;
 }
-if (flags.keep) console.log(`\nkept the database: ${postgresUrl ?? file}`);
+if (data.reuseWith) console.log(`\nkept the database; run again with ${data.reuseWith}`);

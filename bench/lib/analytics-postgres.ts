@@ -1,17 +1,24 @@
 /**
  * bench:analytics on PostgreSQL: copies the generated SQLite workspace's tables the dashboard reads
  * (people, channels, channel messages, AI answers) into a fresh PostgreSQL database, so both
- * databases hold exactly the same facts. Batched `INSERT … SELECT FROM unnest($1::type[], …)`, the
- * fact tables' secondary indexes dropped during the load and built once after it, then ANALYZE.
+ * databases hold exactly the same facts, with `COPY … FROM STDIN` (analytics-copy.ts).
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { applyMigrations } from '../../src/lib/server/db/migrate.ts';
 import { parseDatabaseUrl } from '../../src/lib/server/db/target.ts';
+import { copyTable } from './analytics-copy.ts';
 
-const TABLES = ['User', 'Channel', 'Message', 'UsageRecord'] as const;
-const BATCH = 20_000;
+const TABLES = ['User', 'Channel', 'Message', 'UsageRecord'];
+/** The rollup tables, for the bulk path that copies them from the SQLite file's rebuild. */
+export const ROLLUP_TABLES = [
+	'UsageUser',
+	'UsageModel',
+	'UsageBucket',
+	'UsageUserDay',
+	'UsageUserModelDay'
+];
 
 /** Creates a database on the server of `adminUrl` (a URL without a database name). */
 export async function createBenchDatabase(adminUrl: string): Promise<string> {
@@ -37,52 +44,49 @@ export async function dropBenchDatabase(url: string): Promise<void> {
 	}
 }
 
-/** Copies the generated rows from the SQLite file into the (empty) PostgreSQL database at `url`. */
+/**
+ * Copies `tables` (by default the generated facts: people, channels, messages, answers) from the
+ * SQLite file into the migrated, empty PostgreSQL database at `url`: the fact tables' secondary
+ * indexes dropped during the load and built once after it, then ANALYZE.
+ */
 export async function copyToPostgres(
 	file: string,
 	url: string,
-	onTable?: (table: string, rows: number) => void
+	onTable?: (table: string, rows: number) => void,
+	tables: readonly string[] = TABLES
 ): Promise<void> {
 	await applyMigrations(parseDatabaseUrl(url));
 	const source = new Database(file, { readonly: true });
 	const client = new pg.Client({ connectionString: url });
 	await client.connect();
 	try {
-		await client.query('SET synchronous_commit = off');
 		const { rows: indexes } = await client.query<{ name: string; sql: string }>(
 			`SELECT indexname AS name, indexdef AS sql FROM pg_indexes
-			 WHERE tablename IN ('Message', 'UsageRecord') AND indexname NOT LIKE '%_pkey'`
+			 WHERE tablename = ANY($1) AND indexname NOT LIKE '%_pkey'`,
+			[[...tables]]
 		);
 		for (const index of indexes) await client.query(`DROP INDEX "${index.name}"`);
-		for (const table of TABLES) {
-			const { rows: columns } = await client.query<{ name: string; type: string }>(
-				`SELECT column_name AS name, udt_name AS type FROM information_schema.columns
+		for (const table of tables) {
+			const { rows: columns } = await client.query<{ name: string }>(
+				`SELECT column_name AS name FROM information_schema.columns
 				 WHERE table_name = $1 ORDER BY ordinal_position`,
 				[table]
 			);
-			const names = columns.map((c) => `"${c.name}"`).join(', ');
-			const arrays = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-			const insert = `INSERT INTO "${table}" (${names}) SELECT * FROM unnest(${arrays})`;
-			const convert = columns.map((c) =>
-				c.type === 'bool' ? (v: unknown) => (v === null ? null : Boolean(v)) : (v: unknown) => v
+			const count = await copyTable(
+				source,
+				url,
+				table,
+				columns.map((c) => c.name)
 			);
-			let batch: unknown[][] = columns.map(() => []);
-			let count = 0;
-			const flush = async () => {
-				if (!batch[0].length) return;
-				await client.query(insert, batch);
-				batch = columns.map(() => []);
-			};
-			const read = source.prepare(`SELECT ${names} FROM "${table}"`).raw();
-			for (const row of read.iterate() as Iterable<unknown[]>) {
-				row.forEach((value, i) => batch[i].push(convert[i](value)));
-				if (++count % BATCH === 0) await flush();
-			}
-			await flush();
 			onTable?.(table, count);
 		}
 		for (const index of indexes) await client.query(index.sql);
-		// The sequence behind UsageUser's key is untouched: the rebuild fills UsageUser.
+		// A copied UsageUser keeps its keys; its sequence must move past them.
+		if (tables.includes('UsageUser')) {
+			await client.query(
+				`SELECT setval(pg_get_serial_sequence('"UsageUser"', 'key'), COALESCE(MAX(key), 0) + 1, false) FROM "UsageUser"`
+			);
+		}
 		await client.query('ANALYZE');
 	} finally {
 		await client.end();
