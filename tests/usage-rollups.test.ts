@@ -102,6 +102,21 @@ describe('incremental upkeep against a full rebuild', () => {
 		expect(await snapshotRollups(t.url)).toEqual(before);
 	});
 
+	it('rebuilds only the days asked for, when given days', async () => {
+		const before = await snapshotRollups(t.url);
+		// 2026-03-23 and 24: lose their rows, then get them back from a rebuild of those days only.
+		const [from, to] = [Date.UTC(2026, 2, 23) / 86_400_000, Date.UTC(2026, 2, 25) / 86_400_000];
+		await t.db.usageBucket.deleteMany({ where: { bucket: { gte: from * 96, lt: to * 96 } } });
+		await t.db.usageUserDay.deleteMany({ where: { day: { gte: from, lt: to } } });
+		await t.db.usageUserModelDay.deleteMany({ where: { day: { gte: from, lt: to } } });
+		expect(await snapshotRollups(t.url)).not.toEqual(before);
+		const result = await t.usage.rebuild({ days: { from, to } });
+		expect(result.days).toBe(2);
+		expect(result.facts).toBeGreaterThan(20);
+		expect(result.facts).toBeLessThan(150);
+		expect(await snapshotRollups(t.url)).toEqual(before);
+	});
+
 	it('counts each chat once, at its earliest answer, whatever order answers came in', async () => {
 		const rows = (await snapshotRollups(t.url)).UsageBucket as { chats: number }[];
 		const chats = rows.reduce((sum, r) => sum + r.chats, 0);

@@ -34,6 +34,11 @@ export interface RebuildOptions {
 	instanceId?: string;
 	/** Progress, after each day. */
 	onDay?: (done: number, total: number) => void;
+	/**
+	 * Recompute only UTC days [from, to), leaving every other row as it is (bench:analytics checks
+	 * rollups it built another way against these).
+	 */
+	days?: { from: number; to: number };
 }
 
 export interface RebuildResult {
@@ -164,6 +169,14 @@ export async function rebuild(
 		const { instanceId } = options;
 		const instances = instanceId === undefined ? await instancesWithFacts(db) : [instanceId];
 		const days = new DayRebuilder(db, instanceId, instances);
+		if (options.days) {
+			for (let day = options.days.from; day < options.days.to; day++) await days.rebuild(day);
+			return {
+				days: options.days.to - options.days.from,
+				facts: days.facts,
+				ms: Math.round(performance.now() - started)
+			};
+		}
 		const range = await factDays(db, days.instances, days.withMessages);
 		const [first, last] = range ?? [0, 0];
 
