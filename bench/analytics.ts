@@ -15,7 +15,9 @@
  * --raw-range=30d --keep (keep the generated folder and the PostgreSQL database, and print how to
  * reuse them) --reuse=<kept folder or PostgreSQL URL> (skip generating; with --db=postgres and a
  * folder, copy its facts into a new database) --rebuild / --no-rebuild (by default the rollups are
- * built when the facts are new) --send-rate=20 --send-seconds=10 (0 skips the send measurement)
+ * built when the facts are new) --rollups=rebuild|copy (PostgreSQL: rebuild there, or build them
+ * on the SQLite file and copy them, checked against PostgreSQL's rebuild of the last 7 days)
+ * --send-rate=20 --send-seconds=10 (0 skips the send measurement)
  */
 import os from 'node:os';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
@@ -42,6 +44,7 @@ const { values: flags } = parseArgs({
 		db: { type: 'string', default: 'sqlite' },
 		reuse: { type: 'string' },
 		keep: { type: 'boolean', default: false },
+		rollups: { type: 'string', default: 'rebuild' },
 		'send-rate': { type: 'string', default: '20' },
 		'send-seconds': { type: 'string', default: '10' }
 	}
@@ -75,6 +78,7 @@ const data = await prepareData({
 	reuse: flags.reuse,
 	keep: flags.keep,
 	rebuild: flags.rebuild,
+	rollups: flags.rollups === 'copy' ? 'copy' : 'rebuild',
 	users: Number(flags.users),
 	facts: Number(flags.facts),
 	days: Number(flags.days),

@@ -11,7 +11,14 @@ import { parseDatabaseUrl, type DatabaseTarget } from '../../src/lib/server/db/t
 import { rebuild } from '../../src/lib/server/usage/rebuild.ts';
 import { generate, type Generated } from './analytics-generate.ts';
 import { tempDir } from './harness.ts';
-import { copyToPostgres, createBenchDatabase, dropBenchDatabase } from './analytics-postgres.ts';
+import {
+	ROLLUP_TABLES,
+	TABLES,
+	copyToPostgres,
+	createBenchDatabase,
+	dropBenchDatabase
+} from './analytics-postgres.ts';
+import { verifyCopiedRollups } from './analytics-verify.ts';
 
 export interface DataOptions {
 	db: 'sqlite' | 'postgres';
@@ -20,6 +27,11 @@ export interface DataOptions {
 	keep: boolean;
 	/** Rebuild the rollups: by default only when the facts were just generated or copied. */
 	rebuild?: boolean;
+	/**
+	 * PostgreSQL's rollups: rebuilt there (the app's rebuild), or built on the SQLite file and
+	 * copied, checked against PostgreSQL's rebuild of the last days (analytics-verify.ts).
+	 */
+	rollups: 'rebuild' | 'copy';
 	users: number;
 	facts: number;
 	days: number;
@@ -151,35 +163,50 @@ export async function prepareData(options: DataOptions): Promise<BenchData> {
 	}
 	const file = path.join(dataDir, 'parley.db');
 
-	if (options.db === 'sqlite') {
-		const target = parseDatabaseUrl(`file:${file}`);
-		const manifest = readManifest(dataDir);
-		if (options.rebuild ?? (fresh || manifest?.rollups === false)) {
-			await rebuildRollups(target, 'SQLite');
-			if (manifest) {
-				writeFileSync(
-					manifestOf(dataDir),
-					JSON.stringify({ ...manifest, rollups: true }, null, '\t')
-				);
-			}
+	const sqlite = parseDatabaseUrl(`file:${file}`);
+	const manifest = readManifest(dataDir);
+	const sqliteRollups = async () => {
+		await rebuildRollups(sqlite, 'SQLite');
+		if (manifest) {
+			writeFileSync(
+				manifestOf(dataDir),
+				JSON.stringify({ ...manifest, rollups: true }, null, '\t')
+			);
 		}
+	};
+	if (options.db === 'sqlite') {
+		if (options.rebuild ?? (fresh || manifest?.rollups === false)) await sqliteRollups();
 		return {
-			target,
+			target: sqlite,
 			dataDir,
 			reuseWith: keptDir ? `--db=sqlite --reuse=${keptDir}` : undefined,
 			dispose: async () => {}
 		};
+	}
+	const copyRollups = options.rollups === 'copy';
+	if (copyRollups && (options.rebuild || fresh || manifest?.rollups === false)) {
+		await sqliteRollups();
 	}
 	if (!options.postgresAdmin) throw new Error('--db=postgres needs POSTGRES_URL');
 	const started = performance.now();
 	const url = await createBenchDatabase(options.postgresAdmin);
 	const target = parseDatabaseUrl(url);
 	let rows = 0;
-	await copyToPostgres(file, url, (_table, n) => (rows += n));
+	const tables = copyRollups ? [...TABLES, ...ROLLUP_TABLES] : TABLES;
+	await copyToPostgres(file, url, (_table, n) => (rows += n), tables);
 	console.log(
-		`copied ${count(rows)} rows to PostgreSQL ${target.kind === 'postgres' ? target.database : ''} in ${seconds(performance.now() - started)} (COPY, indexes and ANALYZE included)`
+		`copied ${count(rows)} rows (${tables.join(', ')}) to PostgreSQL ${target.kind === 'postgres' ? target.database : ''} in ${seconds(performance.now() - started)} (COPY, indexes and ANALYZE included)`
 	);
-	if (options.rebuild ?? true) await rebuildRollups(target, 'PostgreSQL');
+	if (!copyRollups) {
+		await rebuildRollups(target, 'PostgreSQL');
+	} else if (target.kind === 'postgres') {
+		const lastDay = manifest?.endDay ?? Math.floor(Date.now() / 86_400_000) + 1;
+		const check = await verifyCopiedRollups(target, lastDay, 7);
+		console.log(
+			`checked the copied rollups against PostgreSQL's rebuild of the last 7 days (${count(check.rows)} rows, ${seconds(check.ms)}): ${check.differing.length ? `DIFFERENT in ${check.differing.join(', ')}` : 'identical'}`
+		);
+		if (check.differing.length) throw new Error('the copied rollups differ from the rebuild');
+	}
 	return {
 		target,
 		dataDir: scratch(),

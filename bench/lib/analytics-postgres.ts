@@ -10,7 +10,7 @@ import { applyMigrations } from '../../src/lib/server/db/migrate.ts';
 import { parseDatabaseUrl } from '../../src/lib/server/db/target.ts';
 import { copyTable } from './analytics-copy.ts';
 
-const TABLES = ['User', 'Channel', 'Message', 'UsageRecord'];
+export const TABLES = ['User', 'Channel', 'Message', 'UsageRecord'];
 /** The rollup tables, for the bulk path that copies them from the SQLite file's rebuild. */
 export const ROLLUP_TABLES = [
 	'UsageUser',
@@ -60,6 +60,12 @@ export async function copyToPostgres(
 	const client = new pg.Client({ connectionString: url });
 	await client.connect();
 	try {
+		const { rows: roles } = await client.query<{ rolsuper: boolean }>(
+			'SELECT rolsuper FROM pg_roles WHERE rolname = current_user'
+		);
+		const trusted = roles[0]?.rolsuper === true;
+		// Index builds sort in memory rather than in temporary files.
+		await client.query(`SET maintenance_work_mem = '512MB'`);
 		const { rows: indexes } = await client.query<{ name: string; sql: string }>(
 			`SELECT indexname AS name, indexdef AS sql FROM pg_indexes
 			 WHERE tablename = ANY($1) AND indexname NOT LIKE '%_pkey'`,
@@ -76,7 +82,8 @@ export async function copyToPostgres(
 				source,
 				url,
 				table,
-				columns.map((c) => c.name)
+				columns.map((c) => c.name),
+				trusted
 			);
 			onTable?.(table, count);
 		}
