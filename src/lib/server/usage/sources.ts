@@ -197,16 +197,17 @@ const who = dialect({
  */
 export function activitySource(scope: Scope, span: Span): Q {
 	if (scope.mode === 'rollup' && !scope.user) {
-		const pieces = scope.calendar
-			.dayPieces(span)
-			.map((p) => `(${p.day}, ${p.localDay}, ${p.lo}, ${p.hi})`)
-			.join(', ');
+		const dayPieces = scope.calendar.dayPieces(span);
+		const pieces = dayPieces.map((p) => `(${p.day}, ${p.localDay}, ${p.lo}, ${p.hi})`).join(', ');
 		// SQLite: CROSS JOIN makes the handful of day pieces the outer loop, probing the rollup by day.
 		const probe = dialect({ sqlite: 'CROSS JOIN', postgres: 'JOIN' });
+		// The pieces' days as a range too: PostgreSQL cannot see it in the VALUES list, and would
+		// read the whole year of the rollup to hash-join a few weeks of it.
+		const days = q`a.day >= ${dayPieces[0]?.day ?? 0} AND a.day <= ${dayPieces.at(-1)?.day ?? -1}`;
 		return q`SELECT p."localDay" AS "localDay", a."userKey" AS who
 FROM (SELECT column1 AS day, column2 AS "localDay", column3 AS lo, column4 AS hi FROM (VALUES ${raw(pieces)}) v) p
 ${probe} ${personTable(scope)} a ON a.day = p.day
-WHERE ((a."maskLo" & p.lo) != 0 OR (a."maskHi" & p.hi) != 0)${personFilters(scope, 'a.')}`;
+WHERE ${days} AND ((a."maskLo" & p.lo) != 0 OR (a."maskHi" & p.hi) != 0)${personFilters(scope, 'a.')}`;
 	}
 	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS "localDay", ${who} AS who
 FROM (${rawFacts(scope, span)}) f`;
