@@ -14,19 +14,23 @@ export class ChannelList {
 	readonly #transport: Transport;
 	readonly #myId: () => string;
 	readonly #unsubscribe: (() => void)[];
+	/** Live events since the list being fetched was asked for. */
+	#sinceFetch: (() => void)[] | undefined;
 
 	constructor(transport: Transport, myId: () => string) {
 		this.#transport = transport;
 		this.#myId = myId;
 		this.#unsubscribe = [
 			transport.onConnected(() => void this.refresh()),
-			transport.on('channel:change', (changes) => this.#onChange(changes)),
+			transport.on('channel:change', (changes) => this.#live(() => this.#onChange(changes))),
 			transport.on('channel:joined', () => void this.refresh()),
-			transport.on('channel:removed', ({ channelId }) => {
-				this.#channels = this.#channels.filter((c) => c.id !== channelId);
-			}),
+			transport.on('channel:removed', ({ channelId }) =>
+				this.#live(() => {
+					this.#channels = this.#channels.filter((c) => c.id !== channelId);
+				})
+			),
 			transport.on('channel:read', ({ channelId, lastReadSeq }) =>
-				this.#onRead(channelId, lastReadSeq)
+				this.#live(() => this.#onRead(channelId, lastReadSeq))
 			)
 		];
 		if (transport.connected) void this.refresh();
@@ -49,10 +53,21 @@ export class ChannelList {
 	}
 
 	async refresh(): Promise<void> {
+		const replay: (() => void)[] = [];
+		this.#sinceFetch = replay;
 		const result = await this.#transport.emit('channels:list', {});
+		if (this.#sinceFetch === replay) this.#sinceFetch = undefined;
 		if (!result.ok) return;
 		this.#channels = result.data.channels;
 		this.#loaded = true;
+		// The list may have been read before these events' changes committed; they apply once.
+		for (const apply of replay) apply();
+	}
+
+	/** Applies a live event now, and again onto a list being fetched (every handler is idempotent). */
+	#live(apply: () => void): void {
+		apply();
+		this.#sinceFetch?.push(apply);
 	}
 
 	/** Puts a channel (just created, opened or joined) into the list at once. */
