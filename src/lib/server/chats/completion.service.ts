@@ -1,13 +1,7 @@
 import { prismaTxSql } from '../db/prisma-sql.ts';
-import type { SqlDb } from '../db/adapter-sql.ts';
-import type { Db } from '../db/client.ts';
-import type { Logger } from '../logger.ts';
-import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { CompletionJob, type JobDeps, type JobSpec } from './completion-job.ts';
-import type { ProviderHttp } from './openai-client.ts';
 import { estimateTokens } from './dto.ts';
-import type { UsageRollups } from '../usage/rollups.ts';
 
 /**
  * The answers streaming in this process. Enforces the per-user limit, stops answers on request,
@@ -22,14 +16,7 @@ export class CompletionService {
 	readonly #maxPerUser: number;
 
 	constructor(
-		deps: {
-			db: Db;
-			sql: SqlDb;
-			bus: RealtimeBus;
-			log: Logger;
-			http: ProviderHttp;
-			rollups: UsageRollups;
-		},
+		deps: Omit<JobDeps, 'firstTokenTimeoutMs' | 'stallTimeoutMs'>,
 		limits: { maxPerUser: number; firstTokenTimeoutMs: number; stallTimeoutMs: number }
 	) {
 		this.#deps = {
