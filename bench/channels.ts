@@ -8,7 +8,7 @@
  * Options (argv or env): --sizes=10,100,1000 (BENCH_SIZES), --rate=20 (BENCH_RATE, msg/s),
  * --seconds=10 (BENCH_SECONDS), --window=8 (BENCH_WINDOW, sends in flight at max rate),
  * --max-seconds=4 (BENCH_MAX_SECONDS), --catchup=10000 (BENCH_CATCHUP; 0 skips the catch-up),
- * --profile=<dir> (BENCH_PROFILE: CPU-profile the app server in each measured phase and summarise
+ * --profile=<dir> (BENCH_PROFILE: CPU-profile each server, app and bare, in each measured phase and summarise
  * where time goes).
  */
 import { mkdirSync } from 'node:fs';
@@ -299,7 +299,7 @@ async function bareSocket(url: string, room: string): Promise<Socket> {
 }
 
 async function profiled<T>(server: ServerHandle, name: string, work: () => Promise<T>): Promise<T> {
-	if (!PROFILE_DIR || server.kind !== 'app') return work();
+	if (!PROFILE_DIR) return work();
 	await server.api.profileStart();
 	const result = await work();
 	const file = await server.api.profileStop(path.join(PROFILE_DIR, `${name}.cpuprofile`));

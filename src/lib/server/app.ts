@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from './config.ts';
 import type { SqlDb } from './db/adapter-sql.ts';
 import { openDatabase, type Db } from './db/client.ts';
+import { startWalCheckpoints } from './db/wal-checkpoints.ts';
 import { DatabaseHealth } from './db/health.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { RealtimeBus } from './realtime/bus.ts';
@@ -102,6 +103,10 @@ async function createApp(config: Config): Promise<App> {
 	const log = createLogger(config.LOG_LEVEL, undefined, redactor);
 	const outbound = createOutbound(config, log);
 	const { db, sql } = await openDatabase(config.database);
+	const checkpoints =
+		config.database.kind === 'sqlite'
+			? await startWalCheckpoints(db, config.database.file, log)
+			: undefined;
 	const secrets = await openSecrets({ db, config, log, redactor });
 	await warnRefusedUrls(db, outbound, log);
 	const http = { outbound, redactor };
@@ -216,6 +221,7 @@ async function createApp(config: Config): Promise<App> {
 			await completions.interruptAll();
 			await usage.close();
 			await outbound.close();
+			await checkpoints?.stop();
 			await db.$disconnect();
 		}
 	};

@@ -16,7 +16,7 @@ import {
 	type Transaction
 } from '@prisma/driver-adapter-utils';
 import type Database from 'better-sqlite3';
-import { render, type Q } from './sql.ts';
+import { raw, render, type Q } from './sql.ts';
 import { SerializedAdapter } from './sqlite-serial.ts';
 import { SqliteStatements } from './sqlite-statements.ts';
 import type { Dialect } from './target.ts';
@@ -130,16 +130,22 @@ async function inTransaction<T>(transaction: Transaction, work: () => Promise<T>
 
 /**
  * SQLite: the seam's statements run on the adapter's connection with statements kept prepared,
- * each one (or each transaction) holding the connection's lock.
+ * each one (or each transaction) holding the connection's lock. Its transactions begin and end on
+ * prepared statements too: the adapter's own transaction prepares BEGIN and COMMIT afresh and logs
+ * each step, which cost a channel send more than its statements did.
  */
 class SqliteSqlDb implements SqlDb {
 	readonly dialect = 'sqlite' as const;
 	readonly #adapter: SerializedAdapter;
+	readonly #connection: Database.Database;
+	readonly #statements: SqliteStatements;
 	readonly #inTransaction: Sql;
 
 	constructor(adapter: SerializedAdapter, connection: Database.Database) {
 		this.#adapter = adapter;
-		this.#inTransaction = new SqliteStatements(connection).sql();
+		this.#connection = connection;
+		this.#statements = new SqliteStatements(connection);
+		this.#inTransaction = this.#statements.sql();
 	}
 
 	all<T>(query: Q): Promise<T[]> {
@@ -154,11 +160,26 @@ class SqliteSqlDb implements SqlDb {
 		return this.#adapter.lock.run(() => this.#inTransaction.run(query));
 	}
 
-	async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-		// The adapter's transaction holds the lock from BEGIN until commit() or rollback().
-		return inTransaction(await this.#adapter.startTransaction(), () => work(this.#inTransaction));
+	/** The lock is held from BEGIN until COMMIT or ROLLBACK, so nothing else lands inside. */
+	transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+		return this.#adapter.lock.run(async () => {
+			this.#statements.run(BEGIN);
+			try {
+				const result = await work(this.#inTransaction);
+				this.#statements.run(COMMIT);
+				return result;
+			} catch (error) {
+				// A failed COMMIT (the file busy) leaves the transaction open: end it here too.
+				if (this.#connection.inTransaction) this.#statements.run(ROLLBACK);
+				throw error;
+			}
+		});
 	}
 }
+
+const BEGIN = raw('BEGIN');
+const COMMIT = raw('COMMIT');
+const ROLLBACK = raw('ROLLBACK');
 
 /** The seam over the adapter a SharedAdapterFactory connected. */
 export async function adapterSql(factory: SharedAdapterFactory, dialect: Dialect): Promise<SqlDb> {
