@@ -119,15 +119,35 @@ VALUES (${row.id}, ${row.channelId}, ${version}, ${version}, ${row.authorId}, ${
 	);
 }
 
-/** Your own message is read: the sender's cursor moves to it. */
+/**
+ * Your own message is read: the sender's cursor moves to it. Changes no row (0) when the sender is
+ * no longer a member, which a send takes as its membership check (see stillMember).
+ */
 export function markOwnMessageRead(
 	tx: Sql,
 	input: { channelId: string; userId: string; seq: number }
 ): Promise<number> {
 	return tx.run(
 		q`UPDATE "ChannelMember" SET "lastReadSeq" = ${param(input.seq)}
-WHERE "channelId" = ${input.channelId} AND "userId" = ${input.userId}`
+WHERE "channelId" = ${input.channelId} AND "userId" = ${input.userId} AND "removedAt" IS NULL`
 	);
+}
+
+/**
+ * Whether the user is an active member, read after the channel's row is locked. On PostgreSQL the
+ * role that bumpForMessage returns comes from the snapshot its statement began with, before it
+ * waited for the row: a removal that held the row and committed meanwhile is not in it. A later
+ * statement of the transaction sees that removal.
+ */
+export async function stillMember(
+	tx: Sql,
+	input: { channelId: string; userId: string }
+): Promise<boolean> {
+	const row = await tx.get(
+		q`SELECT 1 AS member FROM "ChannelMember"
+WHERE "channelId" = ${input.channelId} AND "userId" = ${input.userId} AND "removedAt" IS NULL`
+	);
+	return row !== undefined;
 }
 
 /** What a reply needs to know of the message it answers. */

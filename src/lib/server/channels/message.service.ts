@@ -17,6 +17,7 @@ import {
 	insertMessage,
 	markOwnMessageRead,
 	readMessage,
+	stillMember,
 	threadRoot,
 	toggleReaction,
 	uncountReply
@@ -90,8 +91,14 @@ export class MessageService {
 				if (!target) throw new AppError('not_found', 'No such channel.');
 				if (target.role === null) refuseNonMember(target.kind);
 				refuseArchived(target.archivedAt);
-				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
 				const { version } = target;
+				const member = { channelId: input.channelId, userId: user.id };
+				// Checked again now that the row is held (the role above may predate a removal).
+				const stillIn = parentId
+					? await stillMember(tx, member)
+					: (await markOwnMessageRead(tx, { ...member, seq: version })) > 0;
+				if (!stillIn) refuseNonMember(target.kind);
+				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
 				const id = uuidv7(now.getTime());
 				await insertMessage(tx, {
 					id,
@@ -111,12 +118,6 @@ export class MessageService {
 						throw new AppError('message_deleted', 'This message was deleted.');
 					}
 					parent = (await readMessage(tx, parentId)) ?? null;
-				} else {
-					await markOwnMessageRead(tx, {
-						channelId: input.channelId,
-						userId: user.id,
-						seq: version
-					});
 				}
 				// A new message has no reactions yet and its author is `user`, loaded for this request:
 				// no need to read the row back.
