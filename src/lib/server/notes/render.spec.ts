@@ -40,6 +40,60 @@ describe('Markdown export', () => {
 		);
 	});
 
+	it('prefixes every line inside quotes and lists, code blocks included', () => {
+		const doc = note((f) => {
+			const quote = append(f, 'blockquote');
+			append(quote, 'paragraph', 'quoted!');
+			append(quote, 'codeBlock', 'line one\n\n[x] two!\n  three');
+			const item = append(append(quote, 'bulletList'), 'listItem');
+			append(item, 'paragraph', 'item');
+			append(item, 'codeBlock', 'a\nb');
+			const inner = append(item, 'blockquote');
+			append(inner, 'paragraph', 'deep');
+			append(inner, 'paragraph', 'deeper');
+			append(f, 'paragraph', 'after');
+		});
+		expect(toMarkdown(doc)).toBe(
+			[
+				'> quoted!',
+				'>',
+				'> ```',
+				'> line one',
+				'> ',
+				'> [x] two!',
+				'>   three',
+				'> ```',
+				'>',
+				'> - item',
+				'>',
+				'>   ```',
+				'>   a',
+				'>   b',
+				'>   ```',
+				'>',
+				'>   > deep',
+				'>   >',
+				'>   > deeper',
+				'',
+				'after',
+				''
+			].join('\n')
+		);
+	});
+
+	it('writes long quoted text whole, in order (the output is kept in pieces)', () => {
+		const lines = Array.from({ length: 5000 }, (_, i) => `const x${i} = ${i};`);
+		const doc = note((f) => {
+			const quote = append(f, 'blockquote');
+			append(quote, 'codeBlock', lines.join('\n'));
+			for (const line of lines.slice(0, 1000)) append(quote, 'paragraph', line);
+		});
+		const paragraphs = lines.slice(0, 1000).flatMap((line) => ['>', `> ${line}`]);
+		expect(toMarkdown(doc)).toBe(
+			['> ```', ...lines.map((line) => `> ${line}`), '> ```', ...paragraphs, ''].join('\n')
+		);
+	});
+
 	it('keeps link destinations and titles on their line, and leaves out unsafe ones', () => {
 		const doc = note((f) => {
 			const text = append(f, 'paragraph', 'one two three').get(0) as Y.XmlText;

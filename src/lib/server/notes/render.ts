@@ -12,6 +12,7 @@ import {
 } from 'prosemirror-markdown';
 import * as Y from 'yjs';
 import { NOTE_FIELD, noteExtensions, noteSchema } from '#lib/shared/editor-schema.ts';
+import { PiecewiseState } from './markdown-state.ts';
 import { renderCopy, walk } from './repair.ts';
 
 const PREVIEW_CHARS = 200;
@@ -119,7 +120,9 @@ export function toProseMirror(doc: Y.Doc): Node {
 }
 
 export function toMarkdown(doc: Y.Doc): string {
-	const text = markdown.serialize(toProseMirror(doc), { tightLists: true });
+	const state = new PiecewiseState(markdown.nodes, markdown.marks, { tightLists: true });
+	state.renderContent(toProseMirror(doc));
+	const text = state.markdown();
 	return text ? `${text}\n` : '';
 }
 
