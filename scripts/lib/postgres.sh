@@ -5,7 +5,7 @@
 # stops it by PID and deletes the folder. Needs Node on PATH (scripts/lib/node.sh).
 
 start_postgres() {
-	local vars
+	local vars name value
 	vars=$(node "$(dirname "${BASH_SOURCE[0]}")/postgres-cluster.ts" start) || return 1
 	# Only the four NAME=value lines the starter prints.
 	while IFS='=' read -r name value; do
