@@ -150,6 +150,13 @@ const HAS_TABLE = {
 	postgres: "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present"
 };
 
+/**
+ * SQLite: Prisma changes a table by copying it into a new one, `DROP TABLE` and a rename, between
+ * `PRAGMA foreign_keys=OFF` and `=ON`. Those pragmas do nothing inside a transaction, and with
+ * foreign keys on, the `DROP TABLE` deletes the rows of every table that cascades from it (a
+ * note's snapshot, log and shares). So foreign keys are off for the whole transaction, and checked
+ * before it commits, as SQLite's own procedure for changing a table says.
+ */
 function connectSqlite(file: string): MigrationConnection {
 	mkdirSync(path.dirname(file), { recursive: true });
 	const db = new Database(file, { timeout: 5000 });
@@ -158,14 +165,25 @@ function connectSqlite(file: string): MigrationConnection {
 			db.prepare(HAS_TABLE.sqlite).get() ? (db.prepare(FINISHED).pluck().all() as string[]) : [],
 		async apply({ name, sql, checksum }) {
 			const startedAt = Date.now();
-			db.transaction(() => {
-				db.exec(MIGRATIONS_TABLE_DDL.sqlite);
-				db.exec(sql);
-				db.prepare(
-					`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+			db.pragma('foreign_keys = OFF');
+			try {
+				db.transaction(() => {
+					db.exec(MIGRATIONS_TABLE_DDL.sqlite);
+					db.exec(sql);
+					const broken = db.pragma('foreign_key_check') as { table: string }[];
+					if (broken.length) {
+						throw new MigrationError(
+							`Migration ${name} would leave rows of ${broken[0].table} pointing at nothing; nothing was changed.`
+						);
+					}
+					db.prepare(
+						`INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
 					 VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)`
-				).run(randomUUID(), checksum, Date.now(), name, startedAt);
-			})();
+					).run(randomUUID(), checksum, Date.now(), name, startedAt);
+				})();
+			} finally {
+				db.pragma('foreign_keys = ON');
+			}
 		},
 		close: async () => void db.close()
 	};
