@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { getApp, forgetApp, type App } from './app.ts';
 import { loadConfig } from './config.ts';
 import { applyMigrations } from './db/migrate.ts';
+import { backfillNoteSeqs } from './notes/note-sql.ts';
 import { attachRealtime } from './realtime/attach.ts';
 import type { RealtimeServer } from './realtime/bus.ts';
 
@@ -26,6 +27,11 @@ export async function openApp(config = loadConfig()): Promise<App> {
 		// Upgrading to the usage dashboard: count the history once (fast on a fresh database).
 		const { days, facts, ms } = await app.usage.rebuild();
 		if (facts) app.log.info({ days, facts, ms }, 'built the usage rollups from existing history');
+	}
+	if (applied.some((name) => name.endsWith('_note_seq_counter'))) {
+		// Upgrading to seqs the database assigns: each note's counter starts after its history.
+		const notes = await backfillNoteSeqs(app.sql);
+		if (notes) app.log.info({ notes }, 'set note seq counters from their history');
 	}
 	return app;
 }
