@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { createDb, type Db } from '#lib/server/db/client.ts';
+import type { SqlDb } from '#lib/server/db/adapter-sql.ts';
+import { openDatabase, type Db } from '#lib/server/db/client.ts';
 import { applyMigrations } from '#lib/server/db/migrate.ts';
 import { parseDatabaseUrl } from '#lib/server/db/target.ts';
 import { toPublicUser } from '#lib/server/auth/user-row.ts';
@@ -16,12 +17,13 @@ import { createPostgresDatabase, dropPostgresDatabase, TEST_DB } from './databas
 
 /**
  * A real, migrated database for the note hooks' own tests (they run in-process against Prisma,
- * without an HTTP server): a SQLite file in a temporary folder, or a fresh PostgreSQL database under
+ * and the seam, without an HTTP server): a SQLite file in a temporary folder, or a fresh PostgreSQL database under
  * PARLEY_TEST_DB=postgres. `file` is the SQLite file (undefined on PostgreSQL); `log` reads notes'
  * logs the way the server does (on SQLite, in a worker thread).
  */
 export async function notesTestDb(): Promise<{
 	db: Db;
+	sql: SqlDb;
 	file: string | undefined;
 	log: NoteLogReader;
 	close(): Promise<void>;
@@ -33,10 +35,11 @@ export async function notesTestDb(): Promise<{
 			: `file:${path.join(dir, 'parley.db')}`;
 	const target = parseDatabaseUrl(url);
 	await applyMigrations(target);
-	const db = await createDb(target);
+	const { db, sql } = await openDatabase(target);
 	const log = openNoteLogReader(db, target);
 	return {
 		db,
+		sql,
 		file: target.kind === 'sqlite' ? target.file : undefined,
 		log,
 		async close() {
@@ -73,11 +76,15 @@ export async function addNote(
 }
 
 /** Loads a note the way the manager does (through the load hook), with a store that fails. */
-export async function loadNote(db: Db, log: NoteLogReader, noteId: string): Promise<LoadedNote> {
+export async function loadNote(
+	{ db, sql }: { db: Db; sql: SqlDb },
+	log: NoteLogReader,
+	noteId: string
+): Promise<LoadedNote> {
 	const note = new LoadedNote(noteId, async () => {
 		throw new Error('this spec stores through the hook directly');
 	});
-	await new LoadFromDatabase(db, log).onLoadDocument({ note });
+	await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
 	return note;
 }
 
@@ -88,11 +95,7 @@ export function change(doc: Y.Doc, edit: (doc: Y.Doc) => void): Uint8Array {
 	return Y.encodeStateAsUpdate(doc, vector);
 }
 
-export function stored(
-	seq: number,
-	data: Uint8Array,
-	userId: string | null,
-	at = new Date()
-): StoredUpdate {
-	return { seq, data, userId, at };
+/** An accepted update as the manager queues it (the store numbers it). */
+export function stored(data: Uint8Array, userId: string | null, at = new Date()): StoredUpdate {
+	return { data, userId, at };
 }

@@ -148,7 +148,7 @@ async function createApp(config: Config): Promise<App> {
 		config.CHANNEL_MESSAGE_BURST
 	);
 
-	const { notes, documents: noteDocuments } = createNotes({ db, bus, log, config });
+	const { notes, documents: noteDocuments } = createNotes({ db, sql, bus, log, config });
 	// Notes whose time in the trash ran out while the server was down go at start, then hourly.
 	notes
 		.purgeExpired()

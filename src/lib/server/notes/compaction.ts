@@ -9,7 +9,7 @@ import { previewText } from './render.ts';
 const MAINTENANCE_DELAY_MS = 2000;
 
 /**
- * Background upkeep of loaded notes: refreshes the list preview and `updatedAt`, and compacts the update log into
+ * Background upkeep of loaded notes: refreshes the list preview, and compacts the update log into
  * the snapshot once enough updates piled up. Compaction writes the in-memory state as the snapshot
  * for seq S (the newest stored update at that instant) and deletes the log rows up to S in one
  * transaction. The state may already hold later updates too; replaying those on load is harmless,
@@ -93,7 +93,7 @@ export class Compactor {
 		);
 	}
 
-	/** Writes the preview and `updatedAt` (the list's order) when they changed. */
+	/** Writes the preview when it changed (the append moved `updatedAt`, the list's order). */
 	async #refreshPreview(note: LoadedNote): Promise<void> {
 		if (note.previewHash === null) {
 			const row = await this.#db.note.findUnique({
@@ -103,16 +103,8 @@ export class Compactor {
 			note.previewHash = hash(row?.preview ?? '');
 		}
 		const preview = previewText(note.doc);
-		const changed = hash(preview) !== note.previewHash;
-		const editedAt = note.editedAt;
-		const moved = editedAt !== note.editedAtWritten;
-		if (!changed && !moved) return;
-		await this.#db.note.updateMany({
-			where: { id: note.id },
-			data: { preview, ...(moved && editedAt && { updatedAt: editedAt }) }
-		});
-		note.editedAtWritten = editedAt;
-		if (!changed) return;
+		if (hash(preview) === note.previewHash) return;
+		await this.#db.note.updateMany({ where: { id: note.id }, data: { preview } });
 		note.previewHash = hash(preview);
 		this.#onPreview(note.id, preview);
 	}

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
@@ -14,8 +15,14 @@ import { CompactOnUnload } from './hooks/unload.ts';
 import { NoteService } from './note.service.ts';
 
 /** Wires the notes domain: the collaboration server with its default extensions, and the service. */
-export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; config: Config }) {
-	const { db, bus, log, config } = deps;
+export function createNotes(deps: {
+	db: Db;
+	sql: SqlDb;
+	bus: RealtimeBus;
+	log: Logger;
+	config: Config;
+}) {
+	const { db, sql, bus, log, config } = deps;
 	const announce: { preview?: (noteId: string, preview: string) => void } = {};
 	const compactor = new Compactor({
 		db,
@@ -26,7 +33,7 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 	const documents = new DocumentManager(
 		[
 			new AuthenticateFromDatabase(db),
-			new LoadFromDatabase(db, openNoteLogReader(db, config.database)),
+			new LoadFromDatabase(db, sql, openNoteLogReader(db, config.database)),
 			new RepairOnLoad(log),
 			new ValidateChange(
 				{
@@ -35,7 +42,7 @@ export function createNotes(deps: { db: Db; bus: RealtimeBus; log: Logger; confi
 				},
 				log
 			),
-			new StoreInDatabase(db, compactor),
+			new StoreInDatabase(sql, compactor),
 			new CompactOnUnload(compactor)
 		],
 		{

@@ -31,7 +31,10 @@ export interface ChangePayload {
 
 export interface StorePayload {
 	note: LoadedNote;
-	/** Updates already applied and relayed, in seq order; durable once the hook resolves. */
+	/**
+	 * Updates already applied and relayed, in arrival order; durable once the hook resolves, which
+	 * numbers them (the database assigns the seqs) and moves the note's `storedSeq` to the last.
+	 */
 	updates: StoredUpdate[];
 }
 

@@ -80,9 +80,9 @@ export class IncomingUpdates {
 		}
 		// A duplicate changed nothing: acknowledge it once everything accepted before is stored.
 		if (!origin.update) return { stored: note.queue.drain() };
+		note.revision += 1;
 		return {
 			stored: note.queue.push({
-				seq: ++note.lastSeq,
 				data: origin.update,
 				userId: connection.user.id,
 				at: new Date()

@@ -20,10 +20,11 @@ export interface NoteConnection {
 	readonly clientIds: Set<number>;
 }
 
-/** An update accepted into a note, on its way to the database. */
+/**
+ * An update accepted into a note, on its way to the database. It has no seq yet: the database
+ * numbers it in the transaction that appends it (notes/note-sql.ts `takeNoteSeqs`).
+ */
 export interface StoredUpdate {
-	/** Increases per note; the log is replayed in this order. */
-	seq: number;
 	/** The Yjs update as the document encoded the change (duplicates already removed). */
 	data: Uint8Array;
 	/** Who sent it; null for the server's own changes. */
@@ -43,9 +44,15 @@ export class LoadedNote {
 	/** Which connection (socket id) owns each awareness client id. */
 	readonly clientOwners = new Map<number, string>();
 	readonly queue: StoreQueue<StoredUpdate>;
-	/** Seq of the newest accepted update (stored or queued). */
-	lastSeq = 0;
-	/** Seq of the newest stored update. */
+	/**
+	 * Counts the changes applied to the document in this process: checks keep copies of the
+	 * document tied to it (hooks/change.ts). Not a seq; those come from the database.
+	 */
+	revision = 0;
+	/**
+	 * Seq of the newest stored update: read from the log on load, then the seq the database gave
+	 * the last batch appended here. The document holds every update up to it.
+	 */
 	storedSeq = 0;
 	/** Seq folded into the stored snapshot. */
 	snapshotSeq = 0;
@@ -56,10 +63,6 @@ export class LoadedNote {
 	tailBytes = 0;
 	/** A hash of the preview text in the database (null until read); the text itself is not kept. */
 	previewHash: number | null = null;
-	/** When the newest stored update arrived; written to the note's `updatedAt` by the upkeep. */
-	editedAt: Date | null = null;
-	/** The `editedAt` last written to the database. */
-	editedAtWritten: Date | null = null;
 	/** A store failed: the next compaction must write the in-memory state even if the log is short. */
 	dirty = false;
 	destroyed = false;

@@ -149,6 +149,5 @@ export class OpenNotes {
 		for (const extension of withHook(this.#extensions, 'onStoreDocument')) {
 			await extension.onStoreDocument?.({ note, updates: batch });
 		}
-		note.storedSeq = Math.max(note.storedSeq, batch.at(-1)?.seq ?? 0);
 	}
 }

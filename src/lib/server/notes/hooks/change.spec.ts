@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { SqlDb } from '../../db/adapter-sql.ts';
 import type { Db } from '../../db/client.ts';
 import type { LoadedNote, NoteConnection } from '../loaded-note.ts';
 import type { AppSocket } from '../../realtime/define.ts';
@@ -23,6 +24,7 @@ import { ValidateChange } from './change.ts';
 import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let sql: SqlDb;
 let log: NoteLogReader;
 let close: () => Promise<void>;
 let user: PublicUser;
@@ -33,9 +35,9 @@ const hook = new ValidateChange(
 );
 
 beforeAll(async () => {
-	({ db, log, close } = await notesTestDb());
+	({ db, sql, log, close } = await notesTestDb());
 	user = await addUser(db, 'Writer');
-	note = await loadNote(db, log, await addNote(db, user));
+	note = await loadNote({ db, sql }, log, await addNote(db, user));
 });
 afterAll(() => close());
 
@@ -159,7 +161,7 @@ describe('onChange (ValidateChange)', () => {
 			{ maxUpdateBytes: 2 * 1_048_576, maxDocumentBytes: 16 * 1_048_576 },
 			createLogger('silent')
 		);
-		const target = await loadNote(db, log, await addNote(db, user));
+		const target = await loadNote({ db, sql }, log, await addNote(db, user));
 		const doc = new Y.Doc();
 		Y.applyUpdate(doc, Y.encodeStateAsUpdate(target.doc));
 		Y.applyUpdate(

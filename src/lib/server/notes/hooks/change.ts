@@ -39,8 +39,8 @@ const SHADOW_IDLE_MS = 2000;
 /** A note's shadow: a copy of its document, equal to it after every accepted update. */
 interface Shadow {
 	doc: Y.Doc;
-	/** The note's `lastSeq` the copy corresponds to; any other value means it is stale. */
-	seq: number;
+	/** The note's `revision` the copy corresponds to; any other value means it is stale. */
+	revision: number;
 	/** Drops the shadow once the note has been idle for SHADOW_IDLE_MS. */
 	idle: ReturnType<typeof setTimeout>;
 }
@@ -64,7 +64,7 @@ export class ValidateChange implements NoteExtension {
 	readonly #worker: UpdateWorkerClient;
 	readonly #shadows = new WeakMap<LoadedNote, Shadow>();
 	/** The note's encoded state for the worker, kept while the note does not change (a resend). */
-	readonly #states = new WeakMap<LoadedNote, { seq: number; state: Uint8Array }>();
+	readonly #states = new WeakMap<LoadedNote, { revision: number; state: Uint8Array }>();
 
 	constructor(limits: ChangeLimits, log: Logger) {
 		this.#limits = limits;
@@ -99,7 +99,7 @@ export class ValidateChange implements NoteExtension {
 			this.#drop(note);
 			throw new AppError(verdict.code, verdict.message);
 		}
-		if (verdict.changed) shadow.seq = note.lastSeq + 1;
+		if (verdict.changed) shadow.revision = note.revision + 1;
 	}
 
 	onUnloadDocument({ note }: UnloadPayload): Promise<void> {
@@ -122,7 +122,7 @@ export class ValidateChange implements NoteExtension {
 
 	#shadow(note: LoadedNote): Shadow {
 		let shadow = this.#shadows.get(note);
-		if (shadow?.seq === note.lastSeq) {
+		if (shadow?.revision === note.revision) {
 			shadow.idle.refresh();
 			return shadow;
 		}
@@ -131,15 +131,15 @@ export class ValidateChange implements NoteExtension {
 		Y.applyUpdate(doc, Y.encodeStateAsUpdate(note.doc));
 		const idle = setTimeout(() => this.#drop(note), SHADOW_IDLE_MS);
 		idle.unref();
-		shadow = { doc, seq: note.lastSeq, idle };
+		shadow = { doc, revision: note.revision, idle };
 		this.#shadows.set(note, shadow);
 		return shadow;
 	}
 
 	#state(note: LoadedNote): Uint8Array {
 		let cached = this.#states.get(note);
-		if (cached?.seq !== note.lastSeq) {
-			cached = { seq: note.lastSeq, state: Y.encodeStateAsUpdate(note.doc) };
+		if (cached?.revision !== note.revision) {
+			cached = { revision: note.revision, state: Y.encodeStateAsUpdate(note.doc) };
 			this.#states.set(note, cached);
 		}
 		return cached.state;

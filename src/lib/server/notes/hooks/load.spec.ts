@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { SqlDb } from '../../db/adapter-sql.ts';
 import type { Db } from '../../db/client.ts';
 import { storable } from '../bytes.ts';
 import { LoadedNote } from '../loaded-note.ts';
@@ -10,12 +11,13 @@ import type { NoteLogReader } from '../log-reader.ts';
 import { LoadFromDatabase } from './load.ts';
 
 let db: Db;
+let sql: SqlDb;
 let log: NoteLogReader;
 let close: () => Promise<void>;
 let owner: PublicUser;
 
 beforeAll(async () => {
-	({ db, log, close } = await notesTestDb());
+	({ db, sql, log, close } = await notesTestDb());
 	owner = await addUser(db, 'Owner');
 });
 afterAll(() => close());
@@ -54,7 +56,7 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 		});
 
 		const note = blank(noteId);
-		await new LoadFromDatabase(db, log).onLoadDocument({ note });
+		await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
 			writer.getXmlFragment(NOTE_FIELD).toString()
 		);
@@ -62,11 +64,34 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 		expect(note.doc.store.pendingStructs).toBeNull();
 		expect(note).toMatchObject({
 			snapshotSeq: 5,
-			lastSeq: 8,
 			storedSeq: 8,
 			tailCount: 3,
 			snapshotBytes: snapshot.length,
 			tailBytes: tail.reduce((n, u) => n + u.length, 0)
+		});
+	});
+
+	it('moves a seq counter that is behind the history up to it, and never down', async () => {
+		const behind = await addNote(db, owner);
+		await db.noteSnapshot.update({ where: { noteId: behind }, data: { seq: 4 } });
+		await db.noteUpdate.create({
+			data: { noteId: behind, seq: 6, data: storable(new Uint8Array([0, 0])) }
+		});
+		const ahead = await addNote(db, owner);
+		await db.note.update({ where: { id: ahead }, data: { lastSeq: 9 } });
+		await db.noteSnapshot.update({ where: { noteId: ahead }, data: { seq: 3 } });
+		for (const id of [behind, ahead]) {
+			const note = blank(id);
+			await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
+			note.destroy();
+		}
+		const counters = await db.note.findMany({
+			where: { id: { in: [behind, ahead] } },
+			select: { id: true, lastSeq: true }
+		});
+		expect(Object.fromEntries(counters.map((n) => [n.id, n.lastSeq]))).toEqual({
+			[behind]: 6,
+			[ahead]: 9
 		});
 	});
 
@@ -87,7 +112,7 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 			expect(Buffer.from(update.data).equals(Buffer.from(tail[i]))).toBe(true);
 		}
 		const note = blank(noteId);
-		await new LoadFromDatabase(db, log).onLoadDocument({ note });
+		await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
 			writer.getXmlFragment(NOTE_FIELD).toString()
 		);
@@ -96,7 +121,7 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 	it('seeds a note with no stored state, and stores the seed as its snapshot', async () => {
 		const bare = await db.note.create({ data: { ownerId: owner.id } });
 		const note = blank(bare.id);
-		await new LoadFromDatabase(db, log).onLoadDocument({ note });
+		await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe('<paragraph></paragraph>');
 		const row = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: bare.id } });
 		expect(row.seq).toBe(0);
@@ -137,7 +162,7 @@ describe('onLoadDocument (LoadFromDatabase)', () => {
 
 		const note = blank(noteId);
 		const started = performance.now();
-		await new LoadFromDatabase(db, log).onLoadDocument({ note });
+		await new LoadFromDatabase(db, sql, log).onLoadDocument({ note });
 		const ms = performance.now() - started;
 		expect(note.doc.getXmlFragment(NOTE_FIELD).toString()).toBe(
 			`<paragraph>${'x'.repeat(9_999)}</paragraph>`

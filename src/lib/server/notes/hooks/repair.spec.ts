@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { SqlDb } from '../../db/adapter-sql.ts';
 import type { Db } from '../../db/client.ts';
 import { createLogger } from '../../logger.ts';
 import { NOTE_FIELD } from '#lib/shared/editor-schema.ts';
@@ -9,20 +10,21 @@ import { RepairOnLoad } from './repair.ts';
 import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let sql: SqlDb;
 let log: NoteLogReader;
 let close: () => Promise<void>;
 let user: PublicUser;
 const hook = new RepairOnLoad(createLogger('silent'));
 
 beforeAll(async () => {
-	({ db, log, close } = await notesTestDb());
+	({ db, sql, log, close } = await notesTestDb());
 	user = await addUser(db, 'Owner');
 });
 afterAll(() => close());
 
 describe('onLoadDocument (RepairOnLoad)', () => {
 	it('coerces or drops attributes that do not fit the schema, and marks the note dirty', async () => {
-		const note = await loadNote(db, log, await addNote(db, user));
+		const note = await loadNote({ db, sql }, log, await addNote(db, user));
 		const fragment = note.doc.getXmlFragment(NOTE_FIELD);
 		note.doc.transact(() => {
 			const heading = new Y.XmlElement('heading');
@@ -55,7 +57,7 @@ describe('onLoadDocument (RepairOnLoad)', () => {
 	});
 
 	it('leaves a note that fits alone', async () => {
-		const note = await loadNote(db, log, await addNote(db, user));
+		const note = await loadNote({ db, sql }, log, await addNote(db, user));
 		const before = Y.encodeStateVector(note.doc);
 		await hook.onLoadDocument({ note });
 		expect(Y.encodeStateVector(note.doc)).toEqual(before);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { SqlDb } from '../../db/adapter-sql.ts';
 import type { Db } from '../../db/client.ts';
 import { createLogger } from '../../logger.ts';
 import { Compactor } from '../compaction.ts';
@@ -19,6 +20,7 @@ import { CompactOnUnload } from './unload.ts';
 import type { NoteLogReader } from '../log-reader.ts';
 
 let db: Db;
+let sql: SqlDb;
 let log: NoteLogReader;
 let close: () => Promise<void>;
 let ana: PublicUser;
@@ -28,7 +30,7 @@ let hook: CompactOnUnload;
 const previews: string[] = [];
 
 beforeAll(async () => {
-	({ db, log, close } = await notesTestDb());
+	({ db, sql, log, close } = await notesTestDb());
 	ana = await addUser(db, 'Ana');
 	compactor = new Compactor({
 		db,
@@ -36,10 +38,13 @@ beforeAll(async () => {
 		compactAfterUpdates: 1e6,
 		onPreview: (_id, preview) => previews.push(preview)
 	});
-	store = new StoreInDatabase(db, compactor);
+	store = new StoreInDatabase(sql, compactor);
 	hook = new CompactOnUnload(compactor);
 });
 afterAll(() => close());
+
+/** When the updates `write` stores were made. */
+const edited = new Date('2026-11-30T12:00:00.000Z');
 
 /** Types into the live document and stores the update like the manager would. */
 async function write(note: LoadedNote, text: string): Promise<void> {
@@ -49,13 +54,11 @@ async function write(note: LoadedNote, text: string): Promise<void> {
 		const node = paragraph.get(0) as Y.XmlText;
 		node.insert(node.length, text);
 	});
-	note.lastSeq += 1;
-	await store.onStoreDocument({ note, updates: [stored(note.lastSeq, update, ana.id)] });
-	note.storedSeq = note.lastSeq;
+	await store.onStoreDocument({ note, updates: [stored(update, ana.id, edited)] });
 }
 
 async function reload(noteId: string): Promise<string> {
-	const again = await loadNote(db, log, noteId);
+	const again = await loadNote({ db, sql }, log, noteId);
 	try {
 		return again.doc.getXmlFragment(NOTE_FIELD).toString();
 	} finally {
@@ -65,7 +68,7 @@ async function reload(noteId: string): Promise<string> {
 
 describe('onUnloadDocument (CompactOnUnload)', () => {
 	it('folds the remaining log into the snapshot and writes the preview', async () => {
-		const note = await loadNote(db, log, await addNote(db, ana));
+		const note = await loadNote({ db, sql }, log, await addNote(db, ana));
 		for (const word of ['Hello ', 'there, ', 'world.']) await write(note, word);
 		const expected = note.doc.getXmlFragment(NOTE_FIELD).toString();
 		expect(await db.noteUpdate.count({ where: { noteId: note.id } })).toBe(3);
@@ -78,13 +81,13 @@ describe('onUnloadDocument (CompactOnUnload)', () => {
 		expect(await reload(note.id)).toBe(expected);
 		const row = await db.note.findUniqueOrThrow({ where: { id: note.id } });
 		expect(row.preview).toBe('Hello there, world.');
-		expect(row.updatedAt).toEqual(note.editedAt);
+		expect(row.updatedAt).toEqual(edited);
 		expect(previews.at(-1)).toBe('Hello there, world.');
 		note.destroy();
 	});
 
 	it('leaves the snapshot alone when nothing is logged, unless a store failed', async () => {
-		const note = await loadNote(db, log, await addNote(db, ana));
+		const note = await loadNote({ db, sql }, log, await addNote(db, ana));
 		const before = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: note.id } });
 		await hook.onUnloadDocument({ note });
 		const after = await db.noteSnapshot.findUniqueOrThrow({ where: { noteId: note.id } });
