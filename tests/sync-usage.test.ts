@@ -75,8 +75,9 @@ function expected() {
 }
 
 const rollupsOnly = async (url: string) => {
-	const { UsageBucket, UsageUserDay, UsageUserModelDay } = await snapshotRollups(url);
-	return { UsageBucket, UsageUserDay, UsageUserModelDay };
+	const { UsageBucket, UsageBucketDay, UsageUserDay, UsageUserModelDay } =
+		await snapshotRollups(url);
+	return { UsageBucket, UsageBucketDay, UsageUserDay, UsageUserModelDay };
 };
 
 describe('imported usage in the dashboard', () => {

@@ -94,6 +94,27 @@ describe('incremental upkeep against a full rebuild', () => {
 		expect(await snapshotRollups(t.url)).toEqual(incremental);
 	});
 
+	it('keeps each UTC day as the sum of its quarter-hours', async () => {
+		const { UsageBucket, UsageBucketDay } = await snapshotRollups(t.url);
+		const summed = new Map<string, Record<string, number>>();
+		for (const row of UsageBucket as Record<string, number | string>[]) {
+			const key = `${Math.floor(Number(row.bucket) / 96)}|${row.instanceId}|${row.model}`;
+			const sum = summed.get(key) ?? {};
+			for (const [column, value] of Object.entries(row)) {
+				if (typeof value === 'number' && column !== 'bucket') {
+					sum[column] = (sum[column] ?? 0) + value;
+				}
+			}
+			summed.set(key, sum);
+		}
+		const days = UsageBucketDay as Record<string, number | string>[];
+		expect(days.length).toBe(summed.size);
+		expect(days.length).toBeGreaterThan(10);
+		for (const { day, instanceId, model, ...measures } of days) {
+			expect(measures).toEqual(summed.get(`${day}|${instanceId}|${model}`));
+		}
+	});
+
 	it('is idempotent, and rebuilding one instance leaves the others as they are', async () => {
 		const before = await snapshotRollups(t.url);
 		await t.usage.rebuild();
@@ -107,6 +128,7 @@ describe('incremental upkeep against a full rebuild', () => {
 		// 2026-03-23 and 24: lose their rows, then get them back from a rebuild of those days only.
 		const [from, to] = [Date.UTC(2026, 2, 23) / 86_400_000, Date.UTC(2026, 2, 25) / 86_400_000];
 		await t.db.usageBucket.deleteMany({ where: { bucket: { gte: from * 96, lt: to * 96 } } });
+		await t.db.usageBucketDay.deleteMany({ where: { day: { gte: from, lt: to } } });
 		await t.db.usageUserDay.deleteMany({ where: { day: { gte: from, lt: to } } });
 		await t.db.usageUserModelDay.deleteMany({ where: { day: { gte: from, lt: to } } });
 		expect(await snapshotRollups(t.url)).not.toEqual(before);

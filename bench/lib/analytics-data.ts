@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { parseDatabaseUrl, type DatabaseTarget } from '../../src/lib/server/db/target.ts';
+import { applyMigrations } from '../../src/lib/server/db/migrate.ts';
 import { rebuild } from '../../src/lib/server/usage/rebuild.ts';
 import { generate, type Generated } from './analytics-generate.ts';
 import { tempDir } from './harness.ts';
@@ -164,6 +165,8 @@ export async function prepareData(options: DataOptions): Promise<BenchData> {
 	const file = path.join(dataDir, 'parley.db');
 
 	const sqlite = parseDatabaseUrl(`file:${file}`);
+	// A kept folder from before a migration: bring its schema up to date, and its rollups with it.
+	const migrated = (await applyMigrations(sqlite)).length > 0;
 	const manifest = readManifest(dataDir);
 	const sqliteRollups = async () => {
 		await rebuildRollups(sqlite, 'SQLite');
@@ -175,7 +178,9 @@ export async function prepareData(options: DataOptions): Promise<BenchData> {
 		}
 	};
 	if (options.db === 'sqlite') {
-		if (options.rebuild ?? (fresh || manifest?.rollups === false)) await sqliteRollups();
+		if (options.rebuild ?? (fresh || migrated || manifest?.rollups === false)) {
+			await sqliteRollups();
+		}
 		return {
 			target: sqlite,
 			dataDir,
@@ -184,7 +189,7 @@ export async function prepareData(options: DataOptions): Promise<BenchData> {
 		};
 	}
 	const copyRollups = options.rollups === 'copy';
-	if (copyRollups && (options.rebuild || fresh || manifest?.rollups === false)) {
+	if (copyRollups && (options.rebuild || fresh || migrated || manifest?.rollups === false)) {
 		await sqliteRollups();
 	}
 	if (!options.postgresAdmin) throw new Error('--db=postgres needs POSTGRES_URL');

@@ -16,6 +16,7 @@ export const ROLLUP_TABLES = [
 	'UsageUser',
 	'UsageModel',
 	'UsageBucket',
+	'UsageBucketDay',
 	'UsageUserDay',
 	'UsageUserModelDay'
 ];

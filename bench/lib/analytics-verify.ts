@@ -14,6 +14,8 @@ import { rebuild } from '../../src/lib/server/usage/rebuild.ts';
 const SAMPLE: Record<string, string> = {
 	UsageBucket: `SELECT * FROM "UsageBucket" WHERE bucket >= $1 * 96 AND bucket < $2 * 96
 		ORDER BY bucket, "instanceId" COLLATE "C", model COLLATE "C"`,
+	UsageBucketDay: `SELECT * FROM "UsageBucketDay" WHERE day >= $1 AND day < $2
+		ORDER BY day, "instanceId" COLLATE "C", model COLLATE "C"`,
 	UsageUserDay: `SELECT * FROM "UsageUserDay" WHERE day >= $1 AND day < $2 ORDER BY day, "userKey"`,
 	UsageUserModelDay: `SELECT * FROM "UsageUserModelDay" WHERE day >= $1 AND day < $2
 		ORDER BY day, model COLLATE "C", "userKey"`

@@ -162,6 +162,7 @@ export async function snapshotRollups(url: string): Promise<Record<string, unkno
 	try {
 		const tables: Record<string, string> = {
 			UsageBucket: 'bucket, "instanceId", model',
+			UsageBucketDay: 'day, "instanceId", model',
 			UsageUserDay: 'day, "userKey"',
 			UsageUserModelDay: 'day, model, "userKey"',
 			UsageUser: '"key"',

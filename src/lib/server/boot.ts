@@ -23,8 +23,9 @@ export async function openApp(config = loadConfig()): Promise<App> {
 	const applied = await applyMigrations(config.database);
 	const app = await getApp(config);
 	if (applied.length) app.log.info({ migrations: applied }, 'applied database migrations');
-	if (applied.some((name) => name.endsWith('_usage_rollups'))) {
-		// Upgrading to the usage dashboard: count the history once (fast on a fresh database).
+	if (applied.some((name) => /_usage(_day)?_rollups$/.test(name))) {
+		// Upgrading to the usage dashboard or to its per-day rollup: count the history once (fast on a
+		// fresh database).
 		const { days, facts, ms } = await app.usage.rebuild();
 		if (facts) app.log.info({ days, facts, ms }, 'built the usage rollups from existing history');
 	}

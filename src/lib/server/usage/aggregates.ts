@@ -10,6 +10,7 @@ import {
 	activitySource,
 	bucketSource,
 	dailyActive,
+	localDaySource,
 	localSeconds,
 	personTotals,
 	type Scope
@@ -72,29 +73,28 @@ export class UsageFacts {
 
 	totals(period: 'current' | 'previous'): Promise<Totals> {
 		return this.#once(`totals:${period}`, async () => {
-			const source = bucketSource(this.scope, this.range[period]);
+			const source = localDaySource(this.scope, this.range[period]);
 			return (await this.db.get<Totals>(q`SELECT ${sums(MEASURES)} FROM (${source}) s`)) as Totals;
 		});
 	}
 
 	/** Per local day and model (model "" = channel messages) over the current period. */
 	daily(): Promise<DailyRow[]> {
-		return this.#once('daily', () => {
-			const span = this.range.current;
-			const local = localSeconds(this.range.calendar, span);
-			return this.db.all<DailyRow>(q`SELECT ${local} / ${DAY} AS "localDay", model,
+		return this.#once('daily', () =>
+			this.db.all<DailyRow>(q`SELECT "localDay", model,
 	SUM(messages) AS messages, SUM(answers) AS answers, SUM("promptTokens") AS "promptTokens",
 	SUM("completionTokens") AS "completionTokens"
-FROM (${bucketSource(this.scope, span)}) s GROUP BY "localDay", model
-ORDER BY "localDay", ${byteOrder('model')}`);
-		});
+FROM (${localDaySource(this.scope, this.range.current)}) s GROUP BY "localDay", model
+ORDER BY "localDay", ${byteOrder('model')}`)
+		);
 	}
 
 	/** Per model (answers only) over the current period. */
 	byModel(): Promise<ModelAgg[]> {
 		return this.#once('byModel', () =>
 			this.db.all<ModelAgg>(q`SELECT model, ${sums(MEASURES)}
-FROM (${bucketSource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model`)
+FROM (${localDaySource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model
+HAVING SUM(answers) > 0`)
 		);
 	}
 
@@ -103,7 +103,7 @@ FROM (${bucketSource(this.scope, this.range.current)}) s WHERE model <> '' GROUP
 		return this.#once('latency', async () => {
 			const rows = await this.db.all<Record<string, number> & { model: string }>(
 				q`SELECT model, ${sums(BIN_COLUMNS)}
-FROM (${bucketSource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model`
+FROM (${localDaySource(this.scope, this.range.current)}) s WHERE model <> '' GROUP BY model`
 			);
 			return new Map(rows.map((row) => [row.model, BIN_COLUMNS.map((c) => row[c])]));
 		});

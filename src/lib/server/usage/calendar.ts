@@ -20,6 +20,14 @@ export interface Span {
 	end: number;
 }
 
+/** Quarter-hours [from, to) of UTC day `day` that fall on another local day, `localDay`. */
+export interface DayShift {
+	day: number;
+	localDay: number;
+	from: number;
+	to: number;
+}
+
 /** The bits of one UTC day's quarter-hours that fall on one local day. */
 export interface DayPiece {
 	day: number;
@@ -185,5 +193,31 @@ export class Calendar {
 			}
 		}
 		return pieces;
+	}
+
+	/**
+	 * The quarter-hours of UTC days first..last that belong to another local day than the UTC day
+	 * itself, as runs: what a per-UTC-day rollup must move to turn its days into local ones (a day in
+	 * Berlin is UTC day d less its last one or two hours, plus those of day d − 1).
+	 */
+	dayShifts(first: number, last: number): DayShift[] {
+		const shifts: DayShift[] = [];
+		const segments = this.segments(first * DAY, (last + 1) * DAY);
+		let s = 0;
+		for (let day = first; day <= last; day++) {
+			let run: DayShift | null = null;
+			for (let j = 0; j < QUARTERS_PER_DAY; j++) {
+				const q = day * QUARTERS_PER_DAY + j;
+				while (s + 1 < segments.length && segments[s + 1].fromBucket <= q) s++;
+				const localDay = Math.floor((q * QUARTER + segments[s].offset) / DAY);
+				if (run && run.localDay === localDay) {
+					run.to = q + 1;
+					continue;
+				}
+				run = localDay === day ? null : { day, localDay, from: q, to: q + 1 };
+				if (run) shifts.push(run);
+			}
+		}
+		return shifts;
 	}
 }

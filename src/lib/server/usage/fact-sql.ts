@@ -151,11 +151,14 @@ export const MESSAGE_MEASURES: readonly Measure[] = ['messages'];
  * `measures` (with no histogram) narrows the statements to the measures the facts can have at all,
  * for a hot path: the other columns would only add zeros (they start at 0), and a rollup table
  * that holds none of them is left out (a message has no model, so no UsageUserModelDay row).
+ * `afterBuckets` run between the per-model rows and the per-person ones, in the upkeep's order of
+ * locking rows.
  */
 export function deltaStatements(
 	source: Q,
 	sign: 1 | -1,
-	measures: readonly Measure[] = MEASURES
+	measures: readonly Measure[] = MEASURES,
+	afterBuckets: Q[] = []
 ): Q[] {
 	const all = measures === MEASURES;
 	const only = (names: readonly Measure[]) => names.filter((m) => measures.includes(m));
@@ -184,6 +187,11 @@ export function deltaStatements(
 SELECT f.bucket, f."instanceId", f.model, ${values(bucketMeasures)}${bins}
 FROM (${source}) f WHERE true
 ON CONFLICT (bucket, "instanceId", model) DO UPDATE SET ${add('UsageBucket', bucketColumns)}`,
+		q`INSERT INTO "UsageBucketDay" (day, "instanceId", model, ${raw(columns(bucketColumns))})
+SELECT f.bucket / 96, f."instanceId", f.model, ${values(bucketMeasures)}${bins}
+FROM (${source}) f WHERE true
+ON CONFLICT (day, "instanceId", model) DO UPDATE SET ${add('UsageBucketDay', bucketColumns)}`,
+		...afterBuckets,
 		q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(userMeasures))})
 SELECT f.bucket / 96, f."userKey", ${raw(MASK_LO)}, ${raw(MASK_HI)}, ${values(userMeasures)}
 FROM ${keyed} f WHERE f."userKey" IS NOT NULL

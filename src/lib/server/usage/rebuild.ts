@@ -52,6 +52,7 @@ const ROLLUP_TABLES = [
 	'UsageUser',
 	'UsageModel',
 	'UsageBucket',
+	'UsageBucketDay',
 	'UsageUserDay',
 	'UsageUserModelDay'
 ] as const;
@@ -79,6 +80,10 @@ WHERE true ON CONFLICT DO NOTHING`,
 SELECT f.bucket, f."instanceId", f.model, ${sums(MEASURES)},
 	${raw(BIN_COLUMNS.map((_, i) => `SUM(CASE WHEN f.bin = ${i} THEN 1 ELSE 0 END)`).join(', '))}
 FROM ${FACTS} f GROUP BY f.bucket, f."instanceId", f.model`,
+	q`INSERT INTO "UsageBucketDay" (day, "instanceId", model, ${raw(columns([...MEASURES, ...BIN_COLUMNS]))})
+SELECT f.bucket / 96 AS d, f."instanceId", f.model, ${sums(MEASURES)},
+	${raw(BIN_COLUMNS.map((_, i) => `SUM(CASE WHEN f.bin = ${i} THEN 1 ELSE 0 END)`).join(', '))}
+FROM ${FACTS} f GROUP BY f.bucket / 96, f."instanceId", f.model`,
 	q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MEASURES))})
 SELECT f.bucket / 96 AS d, u."key" AS k, ${masks}, ${sums(USER_MEASURES)}
 FROM ${FACTS} f ${raw(PERSON)} GROUP BY f.bucket / 96, u."key"`,
@@ -97,6 +102,9 @@ function rowsIn(from: number, to: number, instanceId: string | undefined, inside
 	const people = instanceId === undefined ? raw('') : peopleOf(instanceId);
 	return [
 		q`"UsageBucket" WHERE ${not}(bucket >= ${from * 96} AND bucket < ${to * 96})${
+			instanceId === undefined ? raw('') : q` AND "instanceId" = ${instanceId}`
+		}`,
+		q`"UsageBucketDay" WHERE ${not}(day >= ${from} AND day < ${to})${
 			instanceId === undefined ? raw('') : q` AND "instanceId" = ${instanceId}`
 		}`,
 		q`"UsageUserDay" WHERE ${not}(day >= ${from} AND day < ${to})${people}`,
@@ -240,6 +248,7 @@ async function forgetInstance(db: BulkSession, instanceId: string): Promise<void
 	await db.transaction(ROLLUP_TABLES, async () => {
 		for (const statement of [
 			q`DELETE FROM "UsageBucket" WHERE "instanceId" = ${instanceId}`,
+			q`DELETE FROM "UsageBucketDay" WHERE "instanceId" = ${instanceId}`,
 			q`DELETE FROM "UsageUserDay" WHERE ${people}`,
 			q`DELETE FROM "UsageUserModelDay" WHERE ${people}`,
 			q`DELETE FROM "UsageUser" WHERE "instanceId" = ${instanceId}`,

@@ -1,5 +1,6 @@
 /**
- * Keeps the usage read model (UsageBucket, UsageUserDay, UsageActivity, UsageModel) in step with
+ * Keeps the usage read model (UsageBucket, UsageBucketDay, UsageUserDay, UsageUserModelDay,
+ * UsageModel) in step with
  * the raw facts as they are written. Services call `messagePosted` and `recordAnswer` inside the
  * transaction that writes the fact, so a fact and its rollups commit together or not at all:
  * nothing is counted twice or lost. rebuild.ts recomputes the same rollups from scratch.
@@ -15,6 +16,7 @@ import {
 	bucketOf,
 	byteOrder,
 	deltaStatements,
+	MEASURES,
 	MESSAGE_MEASURES,
 	messageFacts
 } from './fact-sql.ts';
@@ -73,8 +75,11 @@ export class UsageRollups {
 		const [after] = await find();
 		if (!after) throw new Error(`usage row for ${key.messageId} was not written`);
 		if (!before) await this.#lockChat(tx, after);
-		if (!before && after.chatId) await this.#displaceChatStart(tx, after);
-		await this.#run(tx, deltaStatements(answerFacts(q`r.id = ${after.id}`), 1));
+		const displaced = !before && after.chatId ? await this.#displaceChatStart(tx, after) : [];
+		await this.#run(
+			tx,
+			deltaStatements(answerFacts(q`r.id = ${after.id}`), 1, MEASURES, displaced)
+		);
 		if (before && !sameSlot(before, after)) {
 			// The rollups place an answer by its time, person, model, instance and chat, so those never
 			// change once written (Parley never does; an importer deletes and re-inserts instead).
@@ -99,8 +104,13 @@ export class UsageRollups {
 		);
 	}
 
-	/** If `answer` is now its chat's first answer, the previous first one stops counting as the start. */
-	async #displaceChatStart(tx: Sql, answer: AnswerKey): Promise<void> {
+	/**
+	 * If `answer` is now its chat's first answer, the previous first one stops counting as the start:
+	 * its quarter-hour now, and its day (the statement returned) in the upkeep's own order of rows,
+	 * after the quarter-hours and before the people. Taking the day row earlier deadlocked on
+	 * PostgreSQL against another answer of the day holding its quarter-hour and waiting for the day.
+	 */
+	async #displaceChatStart(tx: Sql, answer: AnswerKey): Promise<Q[]> {
 		// Compared by the database, as the fact query compares (createdAt, id).
 		const [next] = await tx.all<{ bucket: number; model: string; earlier: number }>(
 			q`SELECT ${bucketOf('n."createdAt"')} AS bucket, n.model AS model,
@@ -109,11 +119,15 @@ FROM "UsageRecord" a JOIN "UsageRecord" n ON n."instanceId" = a."instanceId" AND
 WHERE a.id = ${answer.id} AND n.id <> a.id AND n."deletedAt" IS NULL
 ORDER BY n."createdAt", ${byteOrder('n.id')} LIMIT 1`
 		);
-		if (!next || !next.earlier) return;
+		if (!next || !next.earlier) return [];
 		await tx.run(
 			q`UPDATE "UsageBucket" SET chats = chats - 1
 WHERE bucket = ${next.bucket} AND "instanceId" = ${answer.instanceId} AND model = ${next.model}`
 		);
+		return [
+			q`UPDATE "UsageBucketDay" SET chats = chats - 1
+WHERE day = ${Math.floor(next.bucket / 96)} AND "instanceId" = ${answer.instanceId} AND model = ${next.model}`
+		];
 	}
 }
 

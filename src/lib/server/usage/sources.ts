@@ -4,6 +4,8 @@
  * and the tests' cross-check), so the same aggregate SQL runs on both and must agree.
  *
  * - bucket source: per quarter-hour, instance and model (UsageBucket)
+ * - local-day source: per local day, instance and model (UsageBucketDay, with the quarter-hours
+ *   that UTC days and local days do not share moved from UsageBucket)
  * - person totals: per person over a window: whole UTC days from UsageUserDay (UsageUserModelDay for
  *   one model) plus the raw facts of the partial days at the edges, which are under 24 h each
  * - activity source: (local day, person) for distinct counts, from the same per-person rollups with
@@ -24,7 +26,14 @@ import {
 	instant,
 	messageFacts
 } from './fact-sql.ts';
-import { DAY, QUARTER, type Calendar, type DayPiece, type Span } from './calendar.ts';
+import {
+	DAY,
+	QUARTER,
+	QUARTERS_PER_DAY,
+	type Calendar,
+	type DayPiece,
+	type Span
+} from './calendar.ts';
 import { dialect, join, list, q, raw, type Q } from '../db/sql.ts';
 
 export interface Scope {
@@ -108,6 +117,52 @@ WHERE bucket >= ${window.start / QUARTER} AND bucket < ${window.end / QUARTER}${
 	const bins = raw(BIN_COLUMNS.map((c, i) => `${bit(`f.bin = ${i}`)} AS ${c}`).join(', '));
 	return q`SELECT f.bucket, f."instanceId", f.model, ${raw(columns(MEASURES, 'f.'))}, ${bins}
 FROM (${rawFacts(scope, window)}) f`;
+}
+
+/**
+ * Rows: localDay, instanceId, model, the measures and t0..t15, for the local days of `span` (any
+ * local day outside it left out). From the rollups, a UTC day's UsageBucketDay row stands for the
+ * local day of the same number, and the few quarter-hours of each UTC day that belong to another
+ * local day are moved with signed UsageBucket rows: taken out of their UTC day, added to their
+ * local day (dayShifts). So a range reads a row per day and model, plus a few quarter-hours per
+ * day (an offset's worth at most), not 96.
+ */
+export function localDaySource(scope: Scope, span: Span): Q {
+	if (scope.mode === 'raw' || scope.user) {
+		const local = localSeconds(scope.calendar, span);
+		return q`SELECT ${local} / ${DAY} AS "localDay", "instanceId", model, ${bucketColumns}
+FROM (${bucketSource(scope, span)}) s`;
+	}
+	const first = Math.floor(span.start / DAY);
+	const last = Math.ceil(span.end / DAY) - 1;
+	const inSpan = (day: number) => day >= span.firstDay && day <= span.lastDay;
+	const moves: string[] = [];
+	for (const shift of scope.calendar.dayShifts(first, last)) {
+		if (inSpan(shift.localDay)) moves.push(`(${shift.from}, ${shift.to}, ${shift.localDay}, 1)`);
+		if (inSpan(shift.day)) moves.push(`(${shift.from}, ${shift.to}, ${shift.day}, -1)`);
+	}
+	const parts = [
+		q`SELECT day AS "localDay", "instanceId", model, ${bucketColumns} FROM "UsageBucketDay"
+WHERE day >= ${Math.max(first, span.firstDay)} AND day <= ${Math.min(last, span.lastDay)}${bucketFilters(scope)}`
+	];
+	if (moves.length) {
+		const signed = raw(
+			columns([...MEASURES, ...BIN_COLUMNS], 'b.').replace(/b\."/g, 'm.sign * b."')
+		);
+		// SQLite: CROSS JOIN makes the moves the outer loop, each a range probe of UsageBucket's key
+		// (given the overall range as well, it scans that range once per move). PostgreSQL needs
+		// the overall range to see which rows the VALUES list can reach.
+		const reach = raw(
+			`b.bucket >= ${first * QUARTERS_PER_DAY} AND b.bucket < ${(last + 1) * QUARTERS_PER_DAY}`
+		);
+		const probe = dialect({ sqlite: q`CROSS JOIN`, postgres: q`JOIN` });
+		const within = dialect({ sqlite: q`true`, postgres: reach });
+		parts.push(q`SELECT m."localDay", b."instanceId", b.model, ${signed}
+FROM (SELECT column1 AS lo, column2 AS hi, column3 AS "localDay", column4 AS sign FROM (VALUES ${raw(moves.join(', '))}) v) m
+${probe} "UsageBucket" b ON b.bucket >= m.lo AND b.bucket < m.hi
+WHERE ${within}${bucketFilters(scope)}`);
+	}
+	return join(parts, ' UNION ALL ');
 }
 
 const sumsOf = (names: readonly string[]) =>
