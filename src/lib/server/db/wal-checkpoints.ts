@@ -48,6 +48,9 @@ export async function startWalCheckpoints(
 			stopped = true;
 			await db.$queryRawUnsafe(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
 			const exited = new Promise((resolve) => worker.once('exit', resolve));
+			// Unreferenced, the worker would not keep a process that has nothing else left to do (a
+			// CLI command closing its App) alive until it exits: Node would end with the wait unsettled.
+			worker.ref();
 			worker.postMessage('stop');
 			await exited;
 		}
