@@ -11,6 +11,9 @@ import { connected, HttpClient, uniqueEmail, sameSession } from './helpers/clien
 import { call, clientId, ok, RELAXED_LIMITS, type TestUser } from './helpers/channels.ts';
 import { appendText, NOTE_TEST_LIMITS, RawNoteClient, serverContent } from './helpers/notes.ts';
 import { useParley } from './helpers/kit.ts';
+import { snapshotRollups } from './helpers/usage.ts';
+import { parseDatabaseUrl } from '#lib/server/db/target.ts';
+import { UsageService } from '#lib/server/usage/usage.service.ts';
 
 const SOCKETS = 10;
 const SENDS_PER_SOCKET = 10;
@@ -95,6 +98,36 @@ describe('channels', () => {
 			expect(message.seq).toBe(byId.get(message.id)?.seq);
 		}
 		expect(catchUps.at(-1)?.changes.version).toBe(start + acked.length);
+	});
+});
+
+describe('usage counted by concurrent sends', () => {
+	it('equals a rebuild from the messages, also when people post their first messages at once', async () => {
+		// New people: their first messages race to create their usage key.
+		const people = await server.users(...Array.from({ length: 6 }, (_, i) => `First ${i}`));
+		const [owner, ...others] = people;
+		const memberIds = others.map((u) => u.id);
+		const channels = await Promise.all(
+			['count-a', 'count-b'].map((name) =>
+				ok(owner.socket, 'channel:create', { kind: 'private', name, memberIds })
+			)
+		);
+		const send = (user: TestUser, channelId: string, parentId: string | null = null) =>
+			ok(user.socket, 'message:send', { channelId, clientId: clientId(), body: 'hi', parentId });
+		const roots = await Promise.all(
+			people.flatMap((user) => channels.map((channel) => send(user, channel.id)))
+		);
+		await Promise.all(
+			roots.flatMap((root) => people.slice(0, 3).map((user) => send(user, root.channelId, root.id)))
+		);
+		const kept = await snapshotRollups(server.databaseUrl);
+		const usage = new UsageService(parseDatabaseUrl(server.databaseUrl));
+		try {
+			await usage.rebuild();
+		} finally {
+			await usage.close();
+		}
+		expect(await snapshotRollups(server.databaseUrl)).toEqual(kept);
 	});
 });
 

@@ -85,7 +85,10 @@ export async function postMessage(
 				createdAt: new Date(fact.at)
 			}
 		});
-		await rollups.messagePosted(prismaTxSql(tx, TEST_DB), message.id);
+		await rollups.messagePosted(prismaTxSql(tx, TEST_DB), {
+			userId: fact.authorId,
+			at: message.createdAt
+		});
 		return message.id;
 	});
 }

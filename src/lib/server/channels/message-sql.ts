@@ -98,19 +98,49 @@ RETURNING version, kind, "archivedAt", (SELECT m.role FROM "ChannelMember" m
 	);
 }
 
-export function insertMessage(
+/** A new top-level or reply message row. */
+export interface NewMessage {
+	id: string;
+	channelId: string;
+	authorId: string;
+	clientId: string;
+	body: string;
+	parentId: string | null;
+	createdAt: Date;
+}
+
+/**
+ * PostgreSQL: a whole top-level send in one statement, so the channel's row and the usage rows
+ * every send moves are held for one round trip (then COMMIT) rather than one per statement. All
+ * parts of a statement read one snapshot, taken before it waited for the channel's row; the
+ * membership check is therefore the read cursor's UPDATE, which re-reads the member's row once it
+ * holds it and so sees a removal that committed meanwhile. `counted` appends the rollups of the
+ * `posted` CTE. Returns what the checks need (the caller rolls back when one fails), or nothing
+ * when there is no such channel.
+ */
+export function postTopLevel(
 	tx: Sql,
-	row: {
-		id: string;
-		channelId: string;
-		version: number;
-		authorId: string;
-		clientId: string;
-		body: string;
-		parentId: string | null;
-		createdAt: Date;
-	}
-): Promise<number> {
+	message: Omit<NewMessage, 'parentId'>,
+	counted: (posted: string) => Q
+): Promise<(SendTarget & { posted: boolean }) | undefined> {
+	const { id, channelId, authorId, clientId, body, createdAt } = message;
+	return tx.get(
+		q`WITH bump AS (UPDATE "Channel" SET version = version + 1, "lastMessageSeq" = version + 1,
+	"lastMessageAt" = ${createdAt} WHERE id = ${channelId} RETURNING id, version, kind, "archivedAt"),
+reader AS (UPDATE "ChannelMember" cm SET "lastReadSeq" = bump.version FROM bump
+	WHERE cm."channelId" = bump.id AND cm."userId" = ${authorId} AND cm."removedAt" IS NULL
+	RETURNING cm.role),
+posted AS (INSERT INTO "Message" (id, "channelId", seq, version, "authorId", "clientId", body, "createdAt")
+	SELECT ${id}, bump.id, bump.version, bump.version, ${authorId}, ${clientId}, ${body}, ${createdAt}
+	FROM bump, reader WHERE bump."archivedAt" IS NULL RETURNING id),
+${counted('posted')}
+SELECT bump.version, bump.kind, bump."archivedAt", (SELECT role FROM reader) AS role,
+	EXISTS (SELECT 1 FROM posted) AS posted
+FROM bump`
+	);
+}
+
+export function insertMessage(tx: Sql, row: NewMessage & { version: number }): Promise<number> {
 	const version = param(row.version);
 	return tx.run(
 		q`INSERT INTO "Message" (id, "channelId", seq, version, "authorId", "clientId", body, "parentId", "createdAt")

@@ -16,11 +16,13 @@ import {
 	countReply,
 	insertMessage,
 	markOwnMessageRead,
+	postTopLevel,
 	readMessage,
 	stillMember,
 	threadRoot,
 	toggleReaction,
-	uncountReply
+	uncountReply,
+	type NewMessage
 } from './message-sql.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
 
@@ -82,43 +84,22 @@ export class MessageService {
 		try {
 			result = await this.#sql.transaction(async (tx) => {
 				const now = new Date();
-				// The counter row is locked first and every check reads it or runs after it.
-				const target = await bumpForMessage(tx, {
+				const row: NewMessage = {
+					id: uuidv7(now.getTime()),
 					channelId: input.channelId,
-					userId: user.id,
-					topLevelAt: parentId ? null : now
-				});
-				if (!target) throw new AppError('not_found', 'No such channel.');
-				if (target.role === null) refuseNonMember(target.kind);
-				refuseArchived(target.archivedAt);
-				const { version } = target;
-				const member = { channelId: input.channelId, userId: user.id };
-				// Checked again now that the row is held (the role above may predate a removal).
-				const stillIn = parentId
-					? await stillMember(tx, member)
-					: (await markOwnMessageRead(tx, { ...member, seq: version })) > 0;
-				if (!stillIn) refuseNonMember(target.kind);
-				if (parentId) await this.#checkThreadRoot(tx, parentId, input.channelId, user);
-				const id = uuidv7(now.getTime());
-				await insertMessage(tx, {
-					id,
-					channelId: input.channelId,
-					version,
 					authorId: user.id,
 					clientId: input.clientId,
 					body,
 					parentId,
 					createdAt: now
-				});
-				// The usage dashboard's rollups move in the same transaction as the message.
-				await this.#rollups.messagePosted(tx, id);
+				};
+				const version =
+					parentId === null && tx.dialect === 'postgres'
+						? await this.#postInOneStatement(tx, row)
+						: await this.#post(tx, row, user);
 				let parent: MessageDto | null = null;
-				if (parentId) {
-					if (!(await countReply(tx, { parentId, at: now, version }))) {
-						throw new AppError('message_deleted', 'This message was deleted.');
-					}
-					parent = (await readMessage(tx, parentId)) ?? null;
-				}
+				if (parentId) parent = (await readMessage(tx, parentId)) ?? null;
+				const { id } = row;
 				// A new message has no reactions yet and its author is `user`, loaded for this request:
 				// no need to read the row back.
 				const message: MessageDto = {
@@ -157,6 +138,52 @@ export class MessageService {
 			});
 		}
 		return message;
+	}
+
+	/**
+	 * Writes a message, its thread's count and its rollups, statement by statement; returns its
+	 * version.
+	 */
+	async #post(tx: Sql, row: NewMessage, user: PublicUser): Promise<number> {
+		const { channelId, parentId, createdAt } = row;
+		const userId = user.id;
+		// The counter row is locked first and every check reads it or runs after it.
+		const target = await bumpForMessage(tx, {
+			channelId,
+			userId,
+			topLevelAt: parentId ? null : createdAt
+		});
+		if (!target) throw new AppError('not_found', 'No such channel.');
+		if (target.role === null) refuseNonMember(target.kind);
+		refuseArchived(target.archivedAt);
+		const { version } = target;
+		const member = { channelId, userId };
+		// Checked again now that the row is held (the role above may predate a removal).
+		const stillIn = parentId
+			? await stillMember(tx, member)
+			: (await markOwnMessageRead(tx, { ...member, seq: version })) > 0;
+		if (!stillIn) refuseNonMember(target.kind);
+		if (parentId) await this.#checkThreadRoot(tx, parentId, channelId, user);
+		await insertMessage(tx, { ...row, version });
+		// The usage dashboard's rollups move in the same transaction as the message.
+		await this.#rollups.messagePosted(tx, { userId, at: createdAt });
+		if (parentId && !(await countReply(tx, { parentId, at: createdAt, version }))) {
+			throw new AppError('message_deleted', 'This message was deleted.');
+		}
+		return version;
+	}
+
+	/** PostgreSQL, a top-level message: what #post does, in one statement (see postTopLevel). */
+	async #postInOneStatement(tx: Sql, row: NewMessage): Promise<number> {
+		const fact = { userId: row.authorId, at: row.createdAt };
+		const sent = await postTopLevel(tx, row, (posted) =>
+			this.#rollups.messagePostedCtes(fact, posted)
+		);
+		if (!sent) throw new AppError('not_found', 'No such channel.');
+		if (sent.role === null) refuseNonMember(sent.kind);
+		refuseArchived(sent.archivedAt);
+		if (!sent.posted) throw new Error(`message ${row.id} was checked but not written`);
+		return sent.version;
 	}
 
 	/** Changes the text of your own message; it shows as edited. */

@@ -121,6 +121,17 @@ FROM "Message" m WHERE ${where}`;
 }
 
 /**
+ * A channel message's fact row from the values it was written with, as messageFacts would read it
+ * back: the send counts it without reading the row it just wrote. `from` (a CTE of the same
+ * statement, on PostgreSQL) yields the row once per row it holds.
+ */
+export function messageFact(fact: { userId: string; at: Date }, from: Q = raw('')): Q {
+	const bucket = Math.floor(fact.at.getTime() / 900_000);
+	return q`SELECT CAST(${bucket} AS BIGINT) AS bucket, CAST('local' AS TEXT) AS "instanceId",
+	CAST(${fact.userId} AS TEXT) AS "userId", CAST('' AS TEXT) AS model, 1 AS messages, ${NO_ANSWER} ${from}`;
+}
+
+/**
  * One row per message a person wrote in an imported chat (`InstanceMessage m`, role `user`, not
  * deleted) matching `where`: the imported counterpart of a channel message.
  */
@@ -152,13 +163,15 @@ export const MESSAGE_MEASURES: readonly Measure[] = ['messages'];
  * for a hot path: the other columns would only add zeros (they start at 0), and a rollup table
  * that holds none of them is left out (a message has no model, so no UsageUserModelDay row).
  * `afterBuckets` run between the per-model rows and the per-person ones, in the upkeep's order of
- * locking rows.
+ * locking rows. `person` replaces the lookup of each fact's person key (with `ensure: false`, the
+ * caller makes sure the person and model rows exist).
  */
 export function deltaStatements(
 	source: Q,
 	sign: 1 | -1,
 	measures: readonly Measure[] = MEASURES,
-	afterBuckets: Q[] = []
+	afterBuckets: Q[] = [],
+	{ person, ensure = true }: { person?: Q; ensure?: boolean } = {}
 ): Q[] {
 	const all = measures === MEASURES;
 	const only = (names: readonly Measure[]) => names.filter((m) => measures.includes(m));
@@ -179,9 +192,11 @@ export function deltaStatements(
 	const bucketColumns = [...bucketMeasures, ...(all ? BIN_COLUMNS : [])];
 	// Each fact with its person's key `f."userKey"`: a scalar subquery, which SQLite runs for the
 	// one row, where the PERSON join made the upsert twenty times slower (0.1 ms for one message).
-	const keyed = q`(SELECT s.*, (SELECT u."key" FROM "UsageUser" u
-	WHERE u."instanceId" = s."instanceId" AND u."userId" = s."userId") AS "userKey"
-	FROM (${source}) s)`;
+	const userKey =
+		person ??
+		q`(SELECT u."key" FROM "UsageUser" u
+	WHERE u."instanceId" = s."instanceId" AND u."userId" = s."userId")`;
+	const keyed = q`(SELECT s.*, ${userKey} AS "userKey" FROM (${source}) s)`;
 	const statements = [
 		q`INSERT INTO "UsageBucket" (bucket, "instanceId", model, ${raw(columns(bucketColumns))})
 SELECT f.bucket, f."instanceId", f.model, ${values(bucketMeasures)}${bins}
@@ -205,7 +220,7 @@ FROM ${keyed} f WHERE f."userKey" IS NOT NULL AND f.model <> ''
 ON CONFLICT (day, model, "userKey") DO UPDATE SET ${masks('UsageUserModelDay')}, ${add('UsageUserModelDay', userModelMeasures)}`
 				])
 	];
-	if (sign === -1) return statements;
+	if (sign === -1 || !ensure) return statements;
 	return [
 		q`INSERT INTO "UsageUser" ("instanceId", "userId") SELECT f."instanceId", f."userId" FROM (${source}) f
 WHERE true ON CONFLICT DO NOTHING`,

@@ -9,7 +9,7 @@
  * made for one database: the App creates it from its target, and services receive it.
  */
 import type { Sql } from '../db/adapter-sql.ts';
-import { q, raw, type Q } from '../db/sql.ts';
+import { join, q, raw, type Q } from '../db/sql.ts';
 import type { Dialect } from '../db/target.ts';
 import {
 	answerFacts,
@@ -18,8 +18,14 @@ import {
 	deltaStatements,
 	MEASURES,
 	MESSAGE_MEASURES,
-	messageFacts
+	messageFact
 } from './fact-sql.ts';
+
+/** The channel message a send counts: who wrote it, when. */
+export interface MessageFactInput {
+	userId: string;
+	at: Date;
+}
 
 interface AnswerKey {
 	id: string;
@@ -47,8 +53,33 @@ export class UsageRollups {
 	}
 
 	/** Counts a channel message that was just inserted, in the same transaction. */
-	async messagePosted(tx: Sql, messageId: string): Promise<void> {
-		await this.#run(tx, deltaStatements(messageFacts(q`m.id = ${messageId}`), 1, MESSAGE_MEASURES));
+	async messagePosted(tx: Sql, fact: MessageFactInput): Promise<void> {
+		await this.#run(tx, deltaStatements(messageFact(fact), 1, MESSAGE_MEASURES));
+	}
+
+	/**
+	 * PostgreSQL: counts the message that CTE `inserted` of the same statement writes (once per row
+	 * it returns), as more CTEs for that statement's WITH. A statement reads the tables as they were
+	 * when it began, so the person's key comes from the upsert of their row, which returns it
+	 * whether this statement, an earlier one or a concurrent one wrote it.
+	 */
+	messagePostedCtes(fact: MessageFactInput, inserted: string): Q {
+		const source = messageFact(fact, raw(`FROM ${inserted}`));
+		const rollups = deltaStatements(source, 1, MESSAGE_MEASURES, [], {
+			person: raw('(SELECT "key" FROM usage_person)'),
+			ensure: false
+		});
+		return join(
+			[
+				q`usage_person AS (INSERT INTO "UsageUser" ("instanceId", "userId")
+	SELECT f."instanceId", f."userId" FROM (${source}) f
+	ON CONFLICT ("instanceId", "userId") DO UPDATE SET "userId" = excluded."userId" RETURNING "key")`,
+				q`usage_model AS (INSERT INTO "UsageModel" ("instanceId", model)
+	SELECT f."instanceId", f.model FROM (${source}) f ON CONFLICT DO NOTHING)`,
+				...rollups.map((statement, i) => q`${raw(`usage_${i}`)} AS (${statement})`)
+			],
+			',\n'
+		);
 	}
 
 	/**
