@@ -110,33 +110,40 @@ export interface NewMessage {
 }
 
 /**
- * PostgreSQL: a whole top-level send in one statement, so the channel's row and the usage rows
- * every send moves are held for one round trip (then COMMIT) rather than one per statement. All
- * parts of a statement read one snapshot, taken before it waited for the channel's row; the
- * membership check is therefore the read cursor's UPDATE, which re-reads the member's row once it
- * holds it and so sees a removal that committed meanwhile. `counted` appends the rollups of the
- * `posted` CTE. Returns what the checks need (the caller rolls back when one fails), or nothing
- * when there is no such channel.
+ * PostgreSQL: a whole top-level send as one statement on its own (no BEGIN, no COMMIT), so the
+ * channel's row and the usage rows every send moves are held for that one round trip. The parts of
+ * a statement read one snapshot, taken before it waited for the channel's row, so each check reads
+ * a row the statement has locked, which PostgreSQL re-reads at its newest once the lock is granted:
+ * the channel (archived, and its counter) through FOR UPDATE, the membership through the read
+ * cursor's UPDATE, which sees a removal that committed meanwhile. When a check fails nothing is
+ * written: the counter moves only with a message. `counted` appends the rollups of the `posted`
+ * CTE. Returns what the checks need, or nothing when there is no such channel.
  */
 export function postTopLevel(
-	tx: Sql,
+	sql: Sql,
 	message: Omit<NewMessage, 'parentId'>,
 	counted: (posted: string) => Q
 ): Promise<(SendTarget & { posted: boolean }) | undefined> {
 	const { id, channelId, authorId, clientId, body, createdAt } = message;
-	return tx.get(
-		q`WITH bump AS (UPDATE "Channel" SET version = version + 1, "lastMessageSeq" = version + 1,
-	"lastMessageAt" = ${createdAt} WHERE id = ${channelId} RETURNING id, version, kind, "archivedAt"),
-reader AS (UPDATE "ChannelMember" cm SET "lastReadSeq" = bump.version FROM bump
-	WHERE cm."channelId" = bump.id AND cm."userId" = ${authorId} AND cm."removedAt" IS NULL
+	return sql.get(
+		q`WITH channel AS (SELECT id, version + 1 AS version, kind, "archivedAt" FROM "Channel"
+	WHERE id = ${channelId} FOR UPDATE),
+reader AS (UPDATE "ChannelMember" cm SET "lastReadSeq" = channel.version FROM channel
+	WHERE cm."channelId" = channel.id AND cm."userId" = ${authorId} AND cm."removedAt" IS NULL
+		AND channel."archivedAt" IS NULL
 	RETURNING cm.role),
+bump AS (UPDATE "Channel" c SET version = channel.version, "lastMessageSeq" = channel.version,
+	"lastMessageAt" = ${createdAt} FROM channel WHERE c.id = channel.id AND EXISTS (SELECT 1 FROM reader)
+	RETURNING c.version),
 posted AS (INSERT INTO "Message" (id, "channelId", seq, version, "authorId", "clientId", body, "createdAt")
-	SELECT ${id}, bump.id, bump.version, bump.version, ${authorId}, ${clientId}, ${body}, ${createdAt}
-	FROM bump, reader WHERE bump."archivedAt" IS NULL RETURNING id),
+	SELECT ${id}, ${channelId}, bump.version, bump.version, ${authorId}, ${clientId}, ${body}, ${createdAt}
+	FROM bump RETURNING id),
 ${counted('posted')}
-SELECT bump.version, bump.kind, bump."archivedAt", (SELECT role FROM reader) AS role,
+SELECT channel.version, channel.kind, channel."archivedAt",
+	(SELECT m.role FROM "ChannelMember" m WHERE m."channelId" = channel.id AND m."userId" = ${authorId}
+		AND m."removedAt" IS NULL) AS role,
 	EXISTS (SELECT 1 FROM posted) AS posted
-FROM bump`
+FROM channel`
 	);
 }
 
