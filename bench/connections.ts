@@ -4,7 +4,8 @@
  * See bench/README.md for how to read the output.
  *
  * Options (argv or env): --sizes=1000,5000,10000 (BENCH_SIZES), --snapshots=<dir>
- * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting).
+ * (BENCH_HEAP_SNAPSHOTS: write V8 heap snapshots of each server before and after connecting),
+ * --profile=<dir> (a V8 CPU profile of each server while the N connections open), --db.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -18,13 +19,19 @@ import { requireBuild, settle, startParley, startServer } from './lib/processes.
 import { createToken, signUp } from './lib/workspace.ts';
 
 const { values: flags } = parseArgs({
-	options: { sizes: { type: 'string' }, snapshots: { type: 'string' }, db: { type: 'string' } }
+	options: {
+		sizes: { type: 'string' },
+		snapshots: { type: 'string' },
+		profile: { type: 'string' },
+		db: { type: 'string' }
+	}
 });
 /** Issue 13: a reconnect storm should not take more than twice as long as bare Socket.IO's. */
 const HANDSHAKE_GOAL = 0.5;
 const DB = parseBenchDatabase(flags.db);
 const SIZES = (flags.sizes ?? process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const SNAPSHOT_DIR = flags.snapshots ?? process.env.BENCH_HEAP_SNAPSHOTS;
+const PROFILE_DIR = flags.profile;
 /** Every connection is the same user from 127.0.0.1: lift the caps that would refuse them. */
 const APP_ENV = {
 	SOCKET_CONNECTIONS_PER_USER: '1000000',
@@ -85,7 +92,11 @@ async function measure(kind: Kind, n: number, setup: AppSetup) {
 		if (SNAPSHOT_DIR) {
 			await server.api.snapshot(path.join(SNAPSHOT_DIR, `${kind}-${n}-before.heapsnapshot`));
 		}
+		if (PROFILE_DIR) await server.api.profileStart();
 		const { fleet, ms } = await openConnections(server.url, n, setup.token);
+		if (PROFILE_DIR) {
+			await server.api.profileStop(path.join(PROFILE_DIR, `${kind}-${n}.cpuprofile`));
+		}
 		await sleep(IDLE_MS);
 		const after = await settle(server, n);
 		if (SNAPSHOT_DIR) {
@@ -139,6 +150,7 @@ async function main(): Promise<void> {
 		);
 	}
 	if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
+	if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 
 	const cores = os.cpus().length;
 	console.log('bench:connections: idle authenticated Socket.IO connections, app vs bare server');

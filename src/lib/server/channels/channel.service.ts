@@ -1,6 +1,7 @@
 import type { SqlDb } from '../db/adapter-sql.ts';
 import type { Db, Prisma } from '../db/client.ts';
 import { prismaTxSql } from '../db/prisma-sql.ts';
+import { q } from '../db/sql.ts';
 import type { RealtimeBus } from '../realtime/bus.ts';
 import { AppError } from '../errors.ts';
 import { DM_MAX_MEMBERS, type ChannelSummary, type MemberDto } from '#lib/shared/channels.ts';
@@ -256,11 +257,11 @@ export class ChannelService {
 	}
 
 	/** The channels a user is a member of now: the rooms their new socket joins. */
+	/** On every socket handshake (a reconnect storm after a restart): a prepared seam statement. */
 	async channelIdsOf(userId: string): Promise<string[]> {
-		const rows = await this.#db.channelMember.findMany({
-			where: { userId, removedAt: null },
-			select: { channelId: true }
-		});
+		const rows = await this.#sql.all<{ channelId: string }>(
+			q`SELECT "channelId" FROM "ChannelMember" WHERE "userId" = ${userId} AND "removedAt" IS NULL`
+		);
 		return rows.map((row) => row.channelId);
 	}
 

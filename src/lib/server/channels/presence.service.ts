@@ -35,7 +35,8 @@ export class PresenceService {
 	statusOf(userId: string): PresenceStatus {
 		const sockets = this.#sockets.get(userId);
 		if (!sockets || sockets.size === 0) return 'offline';
-		return [...sockets.values()].includes('active') ? 'online' : 'away';
+		for (const state of sockets.values()) if (state === 'active') return 'online';
+		return 'away';
 	}
 
 	/** Everyone who is not offline. */
