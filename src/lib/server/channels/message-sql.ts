@@ -171,20 +171,20 @@ WHERE "channelId" = ${input.channelId} AND "userId" = ${input.userId} AND "remov
 }
 
 /**
- * Whether the user is an active member, read after the channel's row is locked. On PostgreSQL the
- * role that bumpForMessage returns comes from the snapshot its statement began with, before it
- * waited for the row: a removal that held the row and committed meanwhile is not in it. A later
- * statement of the transaction sees that removal.
+ * The user's role as an active member (null when not one), read after the channel's row is
+ * locked. A role read before (with the message, or by bumpForMessage, whose statement began
+ * before it waited for the row) may predate a removal or demotion that held the row and committed
+ * meanwhile; on PostgreSQL a later statement of the transaction sees it.
  */
-export async function stillMember(
+export async function memberRole(
 	tx: Sql,
 	input: { channelId: string; userId: string }
-): Promise<boolean> {
-	const row = await tx.get(
-		q`SELECT 1 AS member FROM "ChannelMember"
+): Promise<string | null> {
+	const row = await tx.get<{ role: string }>(
+		q`SELECT role FROM "ChannelMember"
 WHERE "channelId" = ${input.channelId} AND "userId" = ${input.userId} AND "removedAt" IS NULL`
 	);
-	return row !== undefined;
+	return row?.role ?? null;
 }
 
 /** What a reply needs to know of the message it answers. */

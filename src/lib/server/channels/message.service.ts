@@ -16,12 +16,13 @@ import {
 	countReply,
 	insertMessage,
 	markOwnMessageRead,
+	memberRole,
 	postTopLevel,
 	readMessage,
-	stillMember,
 	threadRoot,
 	toggleReaction,
 	uncountReply,
+	type ChangeTarget,
 	type NewMessage
 } from './message-sql.ts';
 import type { UsageRollups } from '../usage/rollups.ts';
@@ -39,6 +40,16 @@ function normalizeBody(body: string): string {
 		);
 	}
 	return text;
+}
+
+/** Refuses someone who is not a member (admins moderating excepted), as the channel's kind says. */
+function refuseOutsider(target: ChangeTarget, user: PublicUser, moderating: boolean): void {
+	if (target.role !== null || (moderating && user.role === 'admin')) return;
+	// A message in a private channel you are not in does not exist, as far as you can tell.
+	if (target.kind !== 'public' && user.role !== 'admin') {
+		throw new AppError('not_found', 'No such message.');
+	}
+	refuseNonMember(target.kind);
 }
 
 /**
@@ -161,7 +172,7 @@ export class MessageService {
 		const member = { channelId, userId };
 		// Checked again now that the row is held (the role above may predate a removal).
 		const stillIn = parentId
-			? await stillMember(tx, member)
+			? (await memberRole(tx, member)) !== null
 			: (await markOwnMessageRead(tx, { ...member, seq: version })) > 0;
 		if (!stillIn) refuseNonMember(target.kind);
 		if (parentId) await this.#checkThreadRoot(tx, parentId, channelId, user);
@@ -192,11 +203,11 @@ export class MessageService {
 	async edit(user: PublicUser, input: { messageId: string; body: string }): Promise<MessageDto> {
 		const body = normalizeBody(input.body);
 		const { message, version } = await this.#sql.transaction(async (tx) => {
-			const target = await this.#changeTarget(tx, input.messageId, user);
-			if (target.authorId !== user.id) {
-				throw new AppError('forbidden', 'You can only edit your own messages.');
-			}
-			const version = await bumpVersionWritable(tx, target.channelId);
+			const { version } = await this.#lockTarget(tx, input.messageId, user, (target) => {
+				if (target.authorId !== user.id) {
+					throw new AppError('forbidden', 'You can only edit your own messages.');
+				}
+			});
 			await this.#changeLive(
 				tx,
 				input.messageId,
@@ -213,16 +224,23 @@ export class MessageService {
 	async delete(user: PublicUser, input: { messageId: string }): Promise<MessageDto> {
 		const { changed, version } = await this.#sql.transaction(async (tx) => {
 			// Admins moderate every channel, whether or not they belong to it.
-			const target = await this.#changeTarget(tx, input.messageId, user, true);
-			const allowed =
-				target.authorId === user.id || user.role === 'admin' || target.role === 'owner';
-			if (!allowed) {
-				throw new AppError(
-					'forbidden',
-					'Only the author, the channel owner or an admin can delete this.'
-				);
-			}
-			const version = await bumpVersionWritable(tx, target.channelId);
+			const moderating = true;
+			const { target, version } = await this.#lockTarget(
+				tx,
+				input.messageId,
+				user,
+				(target) => {
+					const allowed =
+						target.authorId === user.id || user.role === 'admin' || target.role === 'owner';
+					if (!allowed) {
+						throw new AppError(
+							'forbidden',
+							'Only the author, the channel owner or an admin can delete this.'
+						);
+					}
+				},
+				moderating
+			);
 			await this.#changeLive(
 				tx,
 				input.messageId,
@@ -247,8 +265,7 @@ export class MessageService {
 			throw new AppError('unknown_emoji', `"${input.emoji}" is not an emoji Parley knows.`);
 		}
 		const { message, version } = await this.#sql.transaction(async (tx) => {
-			const target = await this.#changeTarget(tx, input.messageId, user);
-			const version = await bumpVersionWritable(tx, target.channelId);
+			const { version } = await this.#lockTarget(tx, input.messageId, user, () => {});
 			await this.#changeLive(tx, input.messageId, version);
 			await toggleReaction(tx, { messageId: input.messageId, userId: user.id, emoji: input.emoji });
 			return { message: await this.#read(tx, input.messageId), version };
@@ -278,16 +295,33 @@ export class MessageService {
 	 */
 	async #changeTarget(tx: Sql, messageId: string, user: PublicUser, moderating = false) {
 		const target = await changeTarget(tx, messageId, user.id);
-		const notFound = new AppError('not_found', 'No such message.');
-		if (!target) throw notFound;
-		// A message in a private channel you are not in does not exist, as far as you can tell.
-		if (target.role === null && target.kind !== 'public' && user.role !== 'admin') throw notFound;
-		if (target.role === null && !(moderating && user.role === 'admin')) {
-			refuseNonMember(target.kind);
-		}
+		if (!target) throw new AppError('not_found', 'No such message.');
+		refuseOutsider(target, user, moderating);
 		refuseArchived(target.archivedAt);
 		if (target.deletedAt) throw new AppError('message_deleted', 'This message was deleted.');
 		return target;
+	}
+
+	/**
+	 * The message to change, checked by #changeTarget and `check`, with the channel's counter row
+	 * locked and the change's version. The user's role is read again once the row is held, and
+	 * both checks run again on it: a removal or demotion that committed in between is seen.
+	 */
+	async #lockTarget(
+		tx: Sql,
+		messageId: string,
+		user: PublicUser,
+		check: (target: ChangeTarget) => void,
+		moderating = false
+	): Promise<{ target: ChangeTarget; version: number }> {
+		const before = await this.#changeTarget(tx, messageId, user, moderating);
+		check(before);
+		const version = await bumpVersionWritable(tx, before.channelId);
+		const role = await memberRole(tx, { channelId: before.channelId, userId: user.id });
+		const target = { ...before, role };
+		refuseOutsider(target, user, moderating);
+		check(target);
+		return { target, version };
 	}
 
 	/**

@@ -177,7 +177,13 @@ class SqliteSqlDb implements SqlDb {
 	}
 }
 
-const BEGIN = raw('BEGIN');
+/**
+ * IMMEDIATE: the write lock from the start. A deferred transaction that reads first and writes
+ * later cannot wait for another connection's write (a CLI command's, say) to finish: SQLite refuses
+ * its upgrade at once (SQLITE_BUSY), where a lock taken at BEGIN waits for the busy timeout. This
+ * connection runs one transaction at a time anyway, so nothing in this process waits longer.
+ */
+const BEGIN = raw('BEGIN IMMEDIATE');
 const COMMIT = raw('COMMIT');
 const ROLLBACK = raw('ROLLBACK');
 
