@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import pg from 'pg';
 import { numberTypes } from './pg-types.ts';
 import { render, type Q } from './sql.ts';
@@ -44,15 +45,23 @@ class SqliteReadDb implements ReadDb {
 	}
 }
 
-/** PostgreSQL: a small pool of read-only sessions. */
+/** Report queries PostgreSQL runs at once for this process. */
+const READ_POOL_SIZE = 4;
+
+/**
+ * PostgreSQL: a small pool of read-only sessions. Queries beyond the pool's size wait in a queue
+ * of their own: the pool's timeout bounds connecting to the server, and in the pool's queue it
+ * also cut off a busy dashboard's queries that merely waited their turn for more than 5 s.
+ */
 class PostgresReadDb implements ReadDb {
 	readonly dialect = 'postgres' as const;
 	readonly #pool: pg.Pool;
+	readonly #turn = pLimit(READ_POOL_SIZE);
 
 	constructor(url: string) {
 		this.#pool = new pg.Pool({
 			connectionString: url,
-			max: 4,
+			max: READ_POOL_SIZE,
 			idleTimeoutMillis: 30_000,
 			connectionTimeoutMillis: 5000,
 			// No JIT: the reports' estimates for VALUES-driven probes run to millions of rows, so
@@ -66,7 +75,7 @@ class PostgresReadDb implements ReadDb {
 
 	async all<T>(query: Q): Promise<T[]> {
 		const { text, values } = render(query, 'postgres');
-		const result = await this.#pool.query({ text, values });
+		const result = await this.#turn(() => this.#pool.query({ text, values }));
 		return result.rows as T[];
 	}
 
