@@ -9,10 +9,11 @@
  * Counters cost time, so they are on only when asked (BENCH_PROBE_WATCH, a comma list):
  * - `loop`: event-loop delay (`monitorEventLoopDelay`, 1 ms resolution);
  * - `gc`: garbage-collection pauses (`PerformanceObserver` on `gc` entries);
- * - `sqlite`: write statements and time inside SQLite. Prisma's better-sqlite3 adapter prepares
- *   every statement it runs, so wrapping `Database.prototype.prepare` before the app loads counts
- *   executions exactly; it runs each one synchronously with run() or raw().all(), so a slow one (a
- *   WAL checkpoint's fsync, say) blocks the event loop for its whole duration.
+ * - `sqlite`: write statements and time inside SQLite, counted per execution by wrapping the
+ *   Statement methods (run, all, get) before the app loads; the seam keeps statements prepared and
+ *   Prisma's adapter prepares each one per call, so counting preparations would miss the seam's.
+ *   Each runs synchronously, so a slow one (a WAL checkpoint's fsync, say) blocks the event loop
+ *   for its whole duration.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +22,6 @@ import type { Server } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { App } from '#lib/server/app.ts';
 import { answer, cpuSample, ready } from './ipc.ts';
 
@@ -42,7 +42,7 @@ export interface Counters {
 	activeStreams?: number;
 	/** `loop`: event-loop delay since the previous reading (ms). */
 	loopDelay?: { p50: number; p99: number; max: number };
-	/** `sqlite`: UPDATEs of ChatMessage and every INSERT, UPDATE or DELETE prepared (= run) so far;
+	/** `sqlite`: UPDATEs of ChatMessage and every INSERT, UPDATE or DELETE run so far;
 	 * time inside statement calls so far (ms), the longest since the previous reading, calls > 10 ms. */
 	sqlite?: { messageUpdates: number; writes: number; totalMs: number; maxMs: number; slow: number };
 	/** `gc`: pauses so far (ms) and the longest since the previous reading. */
@@ -93,23 +93,31 @@ async function watchSqlite(): Promise<NonNullable<Counters['sqlite']>> {
 	const counts = { messageUpdates: 0, writes: 0, totalMs: 0, maxMs: 0, slow: 0 };
 	const MESSAGE_UPDATE = /^\s*UPDATE\s+[`"]?(?:main[`"]?\.[`"]?)?ChatMessage[`"]?\s/i;
 	const WRITE = /^\s*(?:INSERT|UPDATE|DELETE)\s/i;
-	const prepare = Database.prototype.prepare;
-	Database.prototype.prepare = function (this: BetterSqlite3.Database, source: string) {
-		if (WRITE.test(source)) {
-			counts.writes += 1;
-			if (MESSAGE_UPDATE.test(source)) counts.messageUpdates += 1;
-		}
-		return prepare.call(this, source);
-	} as typeof prepare;
 	const scratch = new Database(':memory:');
 	const statement = Object.getPrototypeOf(scratch.prepare('SELECT 1')) as Record<
 		string,
 		(...args: unknown[]) => unknown
 	>;
 	scratch.close();
+	// Counted per execution: the seam keeps its statements prepared, so preparations are no count.
+	const kinds = new WeakMap<object, { write: boolean; messageUpdate: boolean }>();
+	const kindOf = (prepared: { source: string }) => {
+		let kind = kinds.get(prepared);
+		if (!kind) {
+			kind = {
+				write: WRITE.test(prepared.source),
+				messageUpdate: MESSAGE_UPDATE.test(prepared.source)
+			};
+			kinds.set(prepared, kind);
+		}
+		return kind;
+	};
 	for (const method of ['run', 'all', 'get'] as const) {
 		const original = statement[method];
-		statement[method] = function (this: unknown, ...args: unknown[]) {
+		statement[method] = function (this: { source: string }, ...args: unknown[]) {
+			const kind = kindOf(this);
+			if (kind.write) counts.writes += 1;
+			if (kind.messageUpdate) counts.messageUpdates += 1;
 			const started = performance.now();
 			try {
 				return original.apply(this, args);
