@@ -9,7 +9,8 @@
  * --seconds=10 (BENCH_SECONDS), --window=8 (BENCH_WINDOW, sends in flight at max rate),
  * --max-seconds=4 (BENCH_MAX_SECONDS), --catchup=10000 (BENCH_CATCHUP; 0 skips the catch-up),
  * --profile=<dir> (BENCH_PROFILE: CPU-profile each server, app and bare, in each measured phase and summarise
- * where time goes).
+ * where time goes), --statements (SQLite: the app's time inside SQLite per statement, whole run),
+ * --db=sqlite|postgres.
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,7 @@ import type { CpuSample } from './lib/ipc.ts';
 import { Histogram, now } from './lib/latency.ts';
 import type { MemberSpec } from './lib/members.ts';
 import { requireBuild, type Server, startParley, startServer } from './lib/processes.ts';
+import type { SqliteStatementTime } from './lib/probe.ts';
 import { summarizeProfile } from './lib/profile-summary.ts';
 import {
 	createChannel,
@@ -52,6 +54,7 @@ const { values: flags } = parseArgs({
 		'max-seconds': { type: 'string' },
 		catchup: { type: 'string' },
 		profile: { type: 'string' },
+		statements: { type: 'boolean' },
 		db: { type: 'string' }
 	}
 });
@@ -67,6 +70,8 @@ const WINDOW = option('window', 'BENCH_WINDOW', 8);
 const MAX_SECONDS = option('max-seconds', 'BENCH_MAX_SECONDS', 4);
 const CATCH_UP = option('catchup', 'BENCH_CATCHUP', 10_000);
 const PROFILE_DIR = flags.profile ?? process.env.BENCH_PROFILE;
+/** SQLite: time per statement in the app over the whole run (the probe's `sqlite` counters). */
+const STATEMENTS = flags.statements === true && DB === 'sqlite';
 
 /** Member worker processes; the members are split evenly between them. */
 const WORKERS = 2;
@@ -610,7 +615,7 @@ async function main(): Promise<void> {
 			`include client-side queueing and throughput is that of the whole box.`
 	);
 	console.log(
-		`method: one app server (production build, fresh SQLite, LOG_LEVEL=warn, rate limits raised) ` +
+		`method: one app server (production build, fresh ${DB === 'sqlite' ? 'SQLite' : 'PostgreSQL'} database, LOG_LEVEL=warn, rate limits raised) ` +
 			`and one bare Socket.IO server (on 'send': io.to(room).emit) for the whole run. Per N, ` +
 			`server: N member sockets (app: one account and session cookie each, members of one ` +
 			`public channel) plus a sender socket in the room; ${WARMUP_SECONDS} s warm-up; ${RATE} ` +
@@ -620,7 +625,10 @@ async function main(): Promise<void> {
 	);
 
 	const app: ServerHandle = {
-		...(await startParley(await parleyData(DB), { env: APP_ENV })),
+		...(await startParley(await parleyData(DB), {
+			env: APP_ENV,
+			watch: STATEMENTS ? ['sqlite'] : undefined
+		})),
 		kind: 'app'
 	};
 	const bare: ServerHandle = {
@@ -644,6 +652,7 @@ async function main(): Promise<void> {
 	}
 	const catchUp = CATCH_UP > 0 ? await catchUpScenario(app, ws) : null;
 	report(runs, catchUp);
+	if (STATEMENTS) printStatements((await app.api.counters()).sqlite?.statements ?? []);
 	const problems = app.problems.length + bare.problems.length;
 	if (problems) {
 		console.log(
@@ -652,6 +661,20 @@ async function main(): Promise<void> {
 	}
 	console.log(`\ntotal time ${((now() - started) / 1000).toFixed(0)} s`);
 	await Promise.all([app.stop(), bare.stop()]);
+}
+
+/** Where the app's time inside SQLite went, per statement, over the whole run. */
+function printStatements(statements: SqliteStatementTime[]): void {
+	const rows = [['calls', 'total', 'per call', 'statement']];
+	for (const { sql, calls, ms } of statements) {
+		rows.push([
+			calls.toLocaleString('en-US'),
+			`${ms.toFixed(0)} ms`,
+			`${((ms / calls) * 1000).toFixed(1)} µs`,
+			sql.length > 100 ? `${sql.slice(0, 99)}…` : sql
+		]);
+	}
+	console.log(`\nSQLite time per statement in the app, whole run (--statements)\n${table(rows)}`);
 }
 
 await runMain(main);

@@ -36,6 +36,12 @@ export interface MemorySample {
 	clients: number;
 }
 
+export interface SqliteStatementTime {
+	sql: string;
+	calls: number;
+	ms: number;
+}
+
 /** What the watched counters say so far; maxima and the delay histogram restart at each reading. */
 export interface Counters {
 	/** Parley only: answers streaming right now. */
@@ -44,7 +50,15 @@ export interface Counters {
 	loopDelay?: { p50: number; p99: number; max: number };
 	/** `sqlite`: UPDATEs of ChatMessage and every INSERT, UPDATE or DELETE run so far;
 	 * time inside statement calls so far (ms), the longest since the previous reading, calls > 10 ms. */
-	sqlite?: { messageUpdates: number; writes: number; totalMs: number; maxMs: number; slow: number };
+	sqlite?: {
+		messageUpdates: number;
+		writes: number;
+		totalMs: number;
+		maxMs: number;
+		slow: number;
+		/** The statements that took the most time so far: SQL (whitespace folded), calls, ms. */
+		statements: SqliteStatementTime[];
+	};
 	/** `gc`: pauses so far (ms) and the longest since the previous reading. */
 	gc?: { totalMs: number; maxMs: number };
 }
@@ -88,9 +102,18 @@ if (gcPauses) {
 	}).observe({ entryTypes: ['gc'] });
 }
 
-async function watchSqlite(): Promise<NonNullable<Counters['sqlite']>> {
+/** Statements listed by the `sqlite` counters, the costliest first. */
+const TOP_STATEMENTS = 15;
+
+async function watchSqlite() {
 	const { default: Database } = await import('better-sqlite3');
 	const counts = { messageUpdates: 0, writes: 0, totalMs: 0, maxMs: 0, slow: 0 };
+	const bySql = new Map<string, SqliteStatementTime>();
+	const statements = (): SqliteStatementTime[] =>
+		[...bySql.values()]
+			.sort((a, b) => b.ms - a.ms)
+			.slice(0, TOP_STATEMENTS)
+			.map((entry) => ({ ...entry }));
 	const MESSAGE_UPDATE = /^\s*UPDATE\s+[`"]?(?:main[`"]?\.[`"]?)?ChatMessage[`"]?\s/i;
 	const WRITE = /^\s*(?:INSERT|UPDATE|DELETE)\s/i;
 	const scratch = new Database(':memory:');
@@ -100,13 +123,20 @@ async function watchSqlite(): Promise<NonNullable<Counters['sqlite']>> {
 	>;
 	scratch.close();
 	// Counted per execution: the seam keeps its statements prepared, so preparations are no count.
-	const kinds = new WeakMap<object, { write: boolean; messageUpdate: boolean }>();
+	const kinds = new WeakMap<
+		object,
+		{ write: boolean; messageUpdate: boolean; time: SqliteStatementTime }
+	>();
 	const kindOf = (prepared: { source: string }) => {
 		let kind = kinds.get(prepared);
 		if (!kind) {
+			const sql = prepared.source.replace(/\s+/g, ' ').trim();
+			const time = bySql.get(sql) ?? { sql, calls: 0, ms: 0 };
+			bySql.set(sql, time);
 			kind = {
 				write: WRITE.test(prepared.source),
-				messageUpdate: MESSAGE_UPDATE.test(prepared.source)
+				messageUpdate: MESSAGE_UPDATE.test(prepared.source),
+				time
 			};
 			kinds.set(prepared, kind);
 		}
@@ -123,13 +153,15 @@ async function watchSqlite(): Promise<NonNullable<Counters['sqlite']>> {
 				return original.apply(this, args);
 			} finally {
 				const ms = performance.now() - started;
+				kind.time.calls += 1;
+				kind.time.ms += ms;
 				counts.totalMs += ms;
 				counts.maxMs = Math.max(counts.maxMs, ms);
 				if (ms > 10) counts.slow += 1;
 			}
 		};
 	}
-	return counts;
+	return { counts, statements };
 }
 
 /** Several full GCs with turns of the event loop between them, so finalizers and weak refs settle. */
@@ -188,11 +220,11 @@ export const probeApi = {
 				p99: loop.percentile(99) / 1e6,
 				max: loop.max / 1e6
 			},
-			sqlite: sqlite && { ...sqlite },
+			sqlite: sqlite && { ...sqlite.counts, statements: sqlite.statements() },
 			gc: gcPauses && { ...gcPauses }
 		};
 		loop?.reset();
-		if (sqlite) sqlite.maxMs = 0;
+		if (sqlite) sqlite.counts.maxMs = 0;
 		if (gcPauses) gcPauses.maxMs = 0;
 		return counters;
 	}
