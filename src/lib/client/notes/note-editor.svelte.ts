@@ -101,11 +101,11 @@ export class NoteEditorController {
 		this.#create();
 	}
 
-	/** Sets or removes the link at the selection; false when the link refuses the address. */
-	setLink(href: string | null): boolean {
+	setLink(href: string | null): void {
 		const chain = this.#editor?.chain().focus().extendMarkRange('link');
-		if (!chain) return false;
-		return href ? chain.setLink({ href }).run() : chain.unsetLink().run();
+		if (!chain) return;
+		if (href) chain.setLink({ href }).run();
+		else chain.unsetLink().run();
 	}
 
 	destroy(): void {
