@@ -158,7 +158,7 @@ VALUES (${row.id}, ${row.channelId}, ${version}, ${version}, ${row.authorId}, ${
 
 /**
  * Your own message is read: the sender's cursor moves to it. Changes no row (0) when the sender is
- * no longer a member, which a send takes as its membership check (see stillMember).
+ * no longer a member, which a send takes as its membership check (see memberRole).
  */
 export function markOwnMessageRead(
 	tx: Sql,
