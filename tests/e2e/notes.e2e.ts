@@ -182,6 +182,32 @@ test('Markdown shortcuts, the toolbar, and an export that matches the content', 
 	await ana.context.close();
 });
 
+test('a script address is refused beside the link field; a web address becomes a link', async ({
+	browser
+}) => {
+	const ana = await otherUser(browser, 'Ana Links');
+	await createNote(ana.page, 'Links');
+	await editor(ana.page).click();
+	await ana.page.keyboard.type('Read the docs');
+	await ana.page.keyboard.press('Shift+Home');
+	await ana.page.getByRole('button', { name: 'Link', exact: true }).click();
+	const address = ana.page.getByRole('textbox', { name: 'Address' });
+	await address.fill('javascript:alert(1)');
+	await ana.page.getByRole('button', { name: 'Save' }).click();
+	await expect(address).toHaveAttribute('aria-invalid', 'true');
+	await expect(address).toHaveAccessibleDescription(/can't be a link/);
+	await expect(editor(ana.page).locator('a')).toHaveCount(0);
+
+	await address.fill('example.com/guide');
+	await ana.page.getByRole('button', { name: 'Save' }).click();
+	await expect(address).toBeHidden();
+	await expect(editor(ana.page).getByRole('link', { name: 'Read the docs' })).toHaveAttribute(
+		'href',
+		'https://example.com/guide'
+	);
+	await ana.context.close();
+});
+
 test.describe('on a 375 px wide phone', () => {
 	test.use({ viewport: { width: 375, height: 740 } });
 

@@ -101,11 +101,11 @@ export class NoteEditorController {
 		this.#create();
 	}
 
-	setLink(href: string | null): void {
+	/** Sets or removes the link at the selection; false when the link refuses the address. */
+	setLink(href: string | null): boolean {
 		const chain = this.#editor?.chain().focus().extendMarkRange('link');
-		if (!chain) return;
-		if (href) chain.setLink({ href }).run();
-		else chain.unsetLink().run();
+		if (!chain) return false;
+		return href ? chain.setLink({ href }).run() : chain.unsetLink().run();
 	}
 
 	destroy(): void {
