@@ -18,7 +18,8 @@ export const ROLLUP_TABLES = [
 	'UsageBucket',
 	'UsageBucketDay',
 	'UsageUserDay',
-	'UsageUserModelDay'
+	'UsageUserModelDay',
+	'UsageUserBlock'
 ];
 
 /** Creates a database on the server of `adminUrl` (a URL without a database name). */

@@ -18,7 +18,9 @@ const SAMPLE: Record<string, string> = {
 		ORDER BY day, "instanceId" COLLATE "C", model COLLATE "C"`,
 	UsageUserDay: `SELECT * FROM "UsageUserDay" WHERE day >= $1 AND day < $2 ORDER BY day, "userKey"`,
 	UsageUserModelDay: `SELECT * FROM "UsageUserModelDay" WHERE day >= $1 AND day < $2
-		ORDER BY day, model COLLATE "C", "userKey"`
+		ORDER BY day, model COLLATE "C", "userKey"`,
+	UsageUserBlock: `SELECT * FROM "UsageUserBlock" WHERE block >= $1 / 32 AND block <= ($2 - 1) / 32
+		ORDER BY block, "userKey"`
 };
 
 async function sample(client: pg.Client, from: number, to: number): Promise<Map<string, string>> {

@@ -168,6 +168,7 @@ export async function snapshotRollups(url: string): Promise<Record<string, unkno
 			UsageBucketDay: 'day, "instanceId", model',
 			UsageUserDay: 'day, "userKey"',
 			UsageUserModelDay: 'day, model, "userKey"',
+			UsageUserBlock: 'block, "userKey"',
 			UsageUser: '"key"',
 			UsageModel: '"instanceId", model'
 		};

@@ -6,15 +6,8 @@
 import { BIN_COLUMNS, MEASURES, USER_MEASURES, type Measure } from './fact-sql.ts';
 import { DAY } from './calendar.ts';
 import type { ResolvedRange } from './range.ts';
-import {
-	activitySource,
-	bucketSource,
-	dailyActive,
-	localDaySource,
-	localSeconds,
-	personTotals,
-	type Scope
-} from './sources.ts';
+import { bucketSource, localDaySource, localSeconds, personTotals, type Scope } from './sources.ts';
+import { dailyActive, personWindows } from './active-people.ts';
 import { byteOrder } from './fact-sql.ts';
 import type { ReadDb } from '../db/read-db.ts';
 import { raw, q } from '../db/sql.ts';
@@ -140,18 +133,20 @@ GROUP BY weekday, hour`);
 		const { current: cur, previous: prev, calendar } = this.range;
 		const first = Math.min(prev.firstDay, prev.lastDay - 29);
 		const union = calendar.span(first, cur.lastDay);
-		const source = activitySource(this.scope, union);
-		const within = (from: number, to: number) =>
-			raw(`MAX(CASE WHEN "localDay" BETWEEN ${from} AND ${to} THEN 1 ELSE 0 END)`);
+		const people = personWindows(this.scope, union, {
+			cur: [cur.firstDay, cur.lastDay],
+			prev: [prev.firstDay, prev.lastDay],
+			w: [cur.lastDay - 6, cur.lastDay],
+			m: [cur.lastDay - 29, cur.lastDay],
+			pw: [prev.lastDay - 6, prev.lastDay],
+			pm: [prev.lastDay - 29, prev.lastDay]
+		});
 		const [days, windows] = await Promise.all([
 			this.db.all<{ localDay: number; n: number }>(dailyActive(this.scope, union)),
 			this.db.get<Record<string, number | null>>(q`SELECT SUM(cur) AS current,
 	SUM(prev) AS previous, SUM(cur * prev) AS "returning", SUM(w) AS weekly, SUM(m) AS monthly,
 	SUM(pw) AS "weeklyBefore", SUM(pm) AS "monthlyBefore"
-FROM (SELECT ${within(cur.firstDay, cur.lastDay)} AS cur, ${within(prev.firstDay, prev.lastDay)} AS prev,
-	${within(cur.lastDay - 6, cur.lastDay)} AS w, ${within(cur.lastDay - 29, cur.lastDay)} AS m,
-	${within(prev.lastDay - 6, prev.lastDay)} AS pw, ${within(prev.lastDay - 29, prev.lastDay)} AS pm
-	FROM (${source}) a GROUP BY who) people`)
+FROM (${people}) people`)
 		]);
 		const perDay = new Map<number, number>();
 		for (const { localDay, n } of days) if (n) perDay.set(localDay, n);

@@ -147,6 +147,10 @@ export const MASK_LO =
 export const MASK_HI =
 	'CASE WHEN bucket % 96 >= 48 THEN CAST(1 AS BIGINT) << CAST(bucket % 96 - 48 AS INTEGER) ELSE 0 END';
 
+/** A fact's 32-day block of UsageUserBlock, and its day's bit there. */
+export const BLOCK = 'bucket / 96 / 32';
+export const DAY_BIT = 'CAST(1 AS BIGINT) << CAST((bucket / 96) % 32 AS INTEGER)';
+
 /** Joins fact rows `f` to their person's integer key `u."key"`. */
 export const PERSON =
 	'JOIN "UsageUser" u ON u."instanceId" = f."instanceId" AND u."userId" = f."userId"';
@@ -157,7 +161,7 @@ export const MESSAGE_MEASURES: readonly Measure[] = ['messages'];
 /**
  * Incremental upkeep: add (`sign` 1) or take away (`sign` -1) the contribution of the facts in
  * `source` (normally one). Activity bits are only ever added: an update takes a fact away and adds
- * it back in the same quarter-hour, see rollups.ts.
+ * it back in the same quarter-hour, see rollups.ts (so taking away leaves UsageUserBlock alone).
  *
  * `measures` (with no histogram) narrows the statements to the measures the facts can have at all,
  * for a hot path: the other columns would only add zeros (they start at 0), and a rollup table
@@ -181,6 +185,12 @@ export function deltaStatements(
 		raw(
 			`"maskLo" = "${table}"."maskLo" | excluded."maskLo", "maskHi" = "${table}"."maskHi" | excluded."maskHi"`
 		);
+	const quarters = dialect({
+		sqlite:
+			'"firstQuarter" = min("UsageUserDay"."firstQuarter", excluded."firstQuarter"), "lastQuarter" = max("UsageUserDay"."lastQuarter", excluded."lastQuarter")',
+		postgres:
+			'"firstQuarter" = LEAST("UsageUserDay"."firstQuarter", excluded."firstQuarter"), "lastQuarter" = GREATEST("UsageUserDay"."lastQuarter", excluded."lastQuarter")'
+	});
 	const s = sign === 1 ? '' : '-';
 	const values = (cols: readonly string[]) => raw(cols.map((c) => `${s}f."${c}"`).join(', '));
 	const bucketMeasures = only(MEASURES);
@@ -207,10 +217,10 @@ SELECT f.bucket / 96, f."instanceId", f.model, ${values(bucketMeasures)}${bins}
 FROM (${source}) f WHERE true
 ON CONFLICT (day, "instanceId", model) DO UPDATE SET ${add('UsageBucketDay', bucketColumns)}`,
 		...afterBuckets,
-		q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(userMeasures))})
-SELECT f.bucket / 96, f."userKey", ${raw(MASK_LO)}, ${raw(MASK_HI)}, ${values(userMeasures)}
+		q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", "firstQuarter", "lastQuarter", ${raw(columns(userMeasures))})
+SELECT f.bucket / 96, f."userKey", ${raw(MASK_LO)}, ${raw(MASK_HI)}, f.bucket % 96, f.bucket % 96, ${values(userMeasures)}
 FROM ${keyed} f WHERE f."userKey" IS NOT NULL
-ON CONFLICT (day, "userKey") DO UPDATE SET ${masks('UsageUserDay')}, ${add('UsageUserDay', userMeasures)}`,
+ON CONFLICT (day, "userKey") DO UPDATE SET ${masks('UsageUserDay')}, ${quarters}, ${add('UsageUserDay', userMeasures)}`,
 		...(userModelMeasures.length === 0
 			? []
 			: [
@@ -218,6 +228,15 @@ ON CONFLICT (day, "userKey") DO UPDATE SET ${masks('UsageUserDay')}, ${add('Usag
 SELECT f.bucket / 96, f.model, f."userKey", ${raw(MASK_LO)}, ${raw(MASK_HI)}, ${values(userModelMeasures)}
 FROM ${keyed} f WHERE f."userKey" IS NOT NULL AND f.model <> ''
 ON CONFLICT (day, model, "userKey") DO UPDATE SET ${masks('UsageUserModelDay')}, ${add('UsageUserModelDay', userModelMeasures)}`
+				]),
+		// Only the first fact of a person's day changes the row; the others leave it unwritten.
+		...(sign === -1
+			? []
+			: [
+					q`INSERT INTO "UsageUserBlock" (block, "userKey", days)
+SELECT ${raw(BLOCK)}, f."userKey", ${raw(DAY_BIT)} FROM ${keyed} f WHERE f."userKey" IS NOT NULL
+ON CONFLICT ("userKey", block) DO UPDATE SET days = "UsageUserBlock".days | excluded.days
+WHERE ("UsageUserBlock".days & excluded.days) = 0`
 				])
 	];
 	if (sign === -1 || !ensure) return statements;

@@ -15,6 +15,8 @@ import type { DatabaseTarget } from '../db/target.ts';
 import { DAY } from './calendar.ts';
 import {
 	BIN_COLUMNS,
+	BLOCK,
+	DAY_BIT,
 	MASK_HI,
 	MASK_LO,
 	MEASURES,
@@ -54,7 +56,8 @@ const ROLLUP_TABLES = [
 	'UsageBucket',
 	'UsageBucketDay',
 	'UsageUserDay',
-	'UsageUserModelDay'
+	'UsageUserModelDay',
+	'UsageUserBlock'
 ] as const;
 
 const FACTS = raw('usage_rebuild_facts');
@@ -84,12 +87,16 @@ FROM ${FACTS} f GROUP BY f.bucket, f."instanceId", f.model`,
 SELECT f.bucket / 96 AS d, f."instanceId", f.model, ${sums(MEASURES)},
 	${raw(BIN_COLUMNS.map((_, i) => `SUM(CASE WHEN f.bin = ${i} THEN 1 ELSE 0 END)`).join(', '))}
 FROM ${FACTS} f GROUP BY f.bucket / 96, f."instanceId", f.model`,
-	q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MEASURES))})
-SELECT f.bucket / 96 AS d, u."key" AS k, ${masks}, ${sums(USER_MEASURES)}
+	q`INSERT INTO "UsageUserDay" (day, "userKey", "maskLo", "maskHi", "firstQuarter", "lastQuarter", ${raw(columns(USER_MEASURES))})
+SELECT f.bucket / 96 AS d, u."key" AS k, ${masks}, MIN(f.bucket % 96), MAX(f.bucket % 96), ${sums(USER_MEASURES)}
 FROM ${FACTS} f ${raw(PERSON)} GROUP BY f.bucket / 96, u."key"`,
 	q`INSERT INTO "UsageUserModelDay" (day, model, "userKey", "maskLo", "maskHi", ${raw(columns(USER_MODEL_MEASURES))})
 SELECT f.bucket / 96 AS d, f.model AS m, u."key" AS k, ${masks}, ${sums(USER_MODEL_MEASURES)}
-FROM ${FACTS} f ${raw(PERSON)} WHERE f.model <> '' GROUP BY f.bucket / 96, f.model, u."key"`
+FROM ${FACTS} f ${raw(PERSON)} WHERE f.model <> '' GROUP BY f.bucket / 96, f.model, u."key"`,
+	// FACTS holds one UTC day: one bit, one row per person.
+	q`INSERT INTO "UsageUserBlock" (block, "userKey", days)
+SELECT MIN(${raw(BLOCK)}), u."key", MIN(${raw(DAY_BIT)}) FROM ${FACTS} f ${raw(PERSON)} GROUP BY u."key"
+ON CONFLICT ("userKey", block) DO UPDATE SET days = "UsageUserBlock".days | excluded.days`
 ];
 
 /** Rows of one instance's people, for the per-person rollups. */
@@ -110,6 +117,43 @@ function rowsIn(from: number, to: number, instanceId: string | undefined, inside
 		q`"UsageUserDay" WHERE ${not}(day >= ${from} AND day < ${to})${people}`,
 		q`"UsageUserModelDay" WHERE ${not}(day >= ${from} AND day < ${to})${people}`
 	];
+}
+
+/**
+ * Per-person day bits: clears those of UTC days [from, to) (of one instance's people, optionally),
+ * or with `inside` false those of every other day, then drops the rows left empty.
+ */
+function clearBlockDays(
+	from: number,
+	to: number,
+	instanceId: string | undefined,
+	inside = true
+): Q[] {
+	const people = instanceId === undefined ? raw('') : peopleOf(instanceId);
+	const blockOf = (day: number) => Math.floor(day / 32);
+	// The bits of days [from, to) within block b, as a number (32 bits fit exactly).
+	const bits = (b: number) => {
+		const lo = Math.max(from - b * 32, 0);
+		const hi = Math.min(to - b * 32, 32);
+		return hi <= lo ? 0 : 2 ** hi - 2 ** lo;
+	};
+	const [first, last] = [blockOf(from), blockOf(to - 1)];
+	const statements: Q[] = [];
+	if (!inside) {
+		statements.push(
+			q`DELETE FROM "UsageUserBlock" WHERE (block < ${first} OR block > ${last})${people}`
+		);
+	}
+	for (let b = first; b <= last; b++) {
+		const keep = inside ? 2 ** 32 - 1 - bits(b) : bits(b);
+		statements.push(
+			q`UPDATE "UsageUserBlock" SET days = days & ${keep} WHERE block = ${b}${people}`
+		);
+	}
+	statements.push(
+		q`DELETE FROM "UsageUserBlock" WHERE block >= ${first} AND block <= ${last} AND days = 0${people}`
+	);
+	return statements;
 }
 
 /**
@@ -155,6 +199,9 @@ class DayRebuilder {
 			for (const rows of rowsIn(day, day + 1, this.#instanceId)) {
 				await db.run(q`DELETE FROM ${rows}`);
 			}
+			for (const statement of clearBlockDays(day, day + 1, this.#instanceId)) {
+				await db.run(statement);
+			}
 			await db.run(q`DELETE FROM ${FACTS}`);
 			const names = raw(columns(FACT_COLUMNS));
 			this.facts += await db.run(
@@ -192,6 +239,9 @@ export async function rebuild(
 		await db.transaction(ROLLUP_TABLES, async () => {
 			for (const rows of rowsIn(first, last, instanceId, false)) {
 				await db.run(q`DELETE FROM ${rows}`);
+			}
+			for (const statement of clearBlockDays(first, last, instanceId, false)) {
+				await db.run(statement);
 			}
 			await db.run(
 				q`DELETE FROM "UsageModel"${instanceId === undefined ? raw('') : q` WHERE "instanceId" = ${instanceId}`}`
@@ -251,6 +301,7 @@ async function forgetInstance(db: BulkSession, instanceId: string): Promise<void
 			q`DELETE FROM "UsageBucketDay" WHERE "instanceId" = ${instanceId}`,
 			q`DELETE FROM "UsageUserDay" WHERE ${people}`,
 			q`DELETE FROM "UsageUserModelDay" WHERE ${people}`,
+			q`DELETE FROM "UsageUserBlock" WHERE ${people}`,
 			q`DELETE FROM "UsageUser" WHERE "instanceId" = ${instanceId}`,
 			q`DELETE FROM "UsageModel" WHERE "instanceId" = ${instanceId}`
 		]) {

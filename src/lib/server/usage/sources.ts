@@ -9,7 +9,8 @@
  * - person totals: per person over a window: whole UTC days from UsageUserDay (UsageUserModelDay for
  *   one model) plus the raw facts of the partial days at the edges, which are under 24 h each
  * - activity source: (local day, person) for distinct counts, from the same per-person rollups with
- *   each UTC day's quarter-hour bitmap split at the viewer's midnight
+ *   each UTC day's quarter-hour bitmap split at the viewer's midnight (active-people.ts counts people
+ *   faster where it can)
  *
  * A user filter always reads that user's raw facts through the (user, time) indexes: one person's
  * rows are few, and it keeps the rollups free of a per-user time index.
@@ -26,7 +27,7 @@ import {
 	instant,
 	messageFacts
 } from './fact-sql.ts';
-import { DAY, QUARTER, type Calendar, type DayPiece, type Span } from './calendar.ts';
+import { DAY, QUARTER, type Calendar, type Span } from './calendar.ts';
 import { dialect, join, list, q, raw, type Q } from '../db/sql.ts';
 
 export interface Scope {
@@ -43,7 +44,7 @@ export interface Scope {
 type Window = Pick<Span, 'start' | 'end'>;
 
 /** A column SQLite must not use an index for (a leading `+`), so it picks the intended one. */
-const unindexed = (column: string) => dialect({ sqlite: `+${column}`, postgres: column });
+export const unindexed = (column: string) => dialect({ sqlite: `+${column}`, postgres: column });
 
 /** The raw facts of a window as fact rows, through the index that suits the filters. */
 export function rawFacts(scope: Scope, window: Window): Q {
@@ -85,7 +86,7 @@ function bucketFilters(scope: Scope): Q {
 }
 
 /** Extra conditions of the per-person rollups for the filters (`alias` is the table's). */
-function personFilters(scope: Scope, alias: string): Q {
+export function personFilters(scope: Scope, alias: string): Q {
 	const parts: Q[] = [];
 	if (!scope.allInstances) {
 		parts.push(
@@ -97,7 +98,8 @@ function personFilters(scope: Scope, alias: string): Q {
 }
 
 /** The per-person rollup for the scope: every model's, or one model's (which has no messages). */
-const personTable = (scope: Scope) => raw(scope.model ? '"UsageUserModelDay"' : '"UsageUserDay"');
+export const personTable = (scope: Scope) =>
+	raw(scope.model ? '"UsageUserModelDay"' : '"UsageUserDay"');
 
 const bucketColumns = raw(columns([...MEASURES, ...BIN_COLUMNS]));
 
@@ -258,53 +260,4 @@ WHERE ${days} AND ((a."maskLo" & p.lo) != 0 OR (a."maskHi" & p.hi) != 0)${person
 	}
 	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS "localDay", ${who} AS who
 FROM (${rawFacts(scope, span)}) f`;
-}
-
-const FULL_MASK = (1n << 48n) - 1n;
-
-/**
- * Active people per local day of a span, as one SELECT of (localDay, n) rows. On SQLite, from the
- * rollups, a local day is made of the pieces of one or two UTC days; counting each piece's people
- * with an index count and taking away those in both pieces (a probe per person) avoids sorting
- * every row. PostgreSQL would spend longer planning those hundreds of subqueries than running them;
- * it hashes the distinct people of all the pieces in one pass instead. Raw mode, a user filter and
- * odd days with three pieces count distinct people on both.
- */
-export function dailyActive(scope: Scope, span: Span): Q {
-	const distinct = q`SELECT "localDay", COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)}) a
-GROUP BY "localDay"`;
-	if (scope.mode === 'raw' || scope.user) return distinct;
-	return dialect({ sqlite: piecewiseActive(scope, span), postgres: distinct });
-}
-
-function piecewiseActive(scope: Scope, span: Span): Q {
-	const table = personTable(scope);
-	const hit = (p: DayPiece, alias: string) =>
-		p.lo === FULL_MASK && p.hi === FULL_MASK
-			? raw('1 = 1')
-			: raw(`((${alias}."maskLo" & ${p.lo}) != 0 OR (${alias}."maskHi" & ${p.hi}) != 0)`);
-	const count = (p: DayPiece) =>
-		q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = ${p.day} AND ${hit(p, 'a')}${personFilters(scope, 'a.')})`;
-	const byDay = new Map<number, DayPiece[]>();
-	for (const piece of scope.calendar.dayPieces(span)) {
-		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
-	}
-	const days = [...byDay].map(([localDay, pieces]) => {
-		if (pieces.length === 1) return q`SELECT ${localDay} AS "localDay", ${count(pieces[0])} AS n`;
-		if (pieces.length === 2) {
-			const [a, b] = pieces;
-			const model = scope.model ? q` AND b.model = x.model` : raw('');
-			const both = q`(SELECT COUNT(*) FROM ${table} x JOIN ${table} b
-	ON b.day = ${b.day} AND b."userKey" = x."userKey"${model}
-	WHERE x.day = ${a.day} AND ${hit(a, 'x')} AND ${hit(b, 'b')}${personFilters(scope, 'x.')})`;
-			return q`SELECT ${localDay} AS "localDay", ${count(a)} + ${count(b)} - ${both} AS n`;
-		}
-		const any = join(
-			pieces.map((p) => q`(a.day = ${p.day} AND ${hit(p, 'a')})`),
-			' OR '
-		);
-		return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a
-	WHERE a.day BETWEEN ${pieces[0].day} AND ${pieces[pieces.length - 1].day} AND (${any})${personFilters(scope, 'a.')}) AS n`;
-	});
-	return join(days, ' UNION ALL ');
 }

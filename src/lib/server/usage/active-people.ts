@@ -1,0 +1,167 @@
+/**
+ * How many people were active: per person over named windows of local days (the summary's this
+ * period, the one before, the last 7 and 30 days), and per local day. Both read the per-person
+ * rollups in the shape that suits them, and fall back to sources.ts's activity source (one row per
+ * person and local day) in raw mode, for one person and for one model.
+ */
+import { QUARTERS_PER_DAY, type DayPiece, type Span } from './calendar.ts';
+import { activitySource, personFilters, personTable, unindexed, type Scope } from './sources.ts';
+import { dialect, join, q, raw, type Q } from '../db/sql.ts';
+
+const FULL_MASK = (1n << 48n) - 1n;
+
+/** Named runs of local days, [firstDay, lastDay] each. */
+export type Windows = Record<string, [number, number]>;
+
+/**
+ * Rows: who, then per window 1 if the person was active on any of its local days, else 0; a row
+ * per person active in `span` (which holds every window). From the rollups (every model), the UTC
+ * days a window covers whole come from UsageUserBlock, a row per person and 32 days, and the few
+ * it covers in part (cut by the viewer's midnight at its ends) from UsageUserDay's quarter-hours.
+ */
+export function personWindows(scope: Scope, span: Span, windows: Windows): Q {
+	const names = Object.keys(windows);
+	if (scope.mode === 'raw' || scope.user || scope.model) {
+		const flags = names.map(
+			(n) =>
+				`MAX(CASE WHEN "localDay" BETWEEN ${windows[n][0]} AND ${windows[n][1]} THEN 1 ELSE 0 END) AS "${n}"`
+		);
+		return q`SELECT who, ${raw(flags.join(', '))} FROM (${activitySource(scope, span)}) a GROUP BY who`;
+	}
+	const { whole, edges } = windowDays(scope.calendar.dayPieces(span), windows);
+	const days = [...edges.keys()].sort((a, b) => a - b);
+	// Every active day has its bit, so reading the blocks of the edge days too finds everyone.
+	const blocks = [...whole.values()].flatMap((m) => [...m.keys()]);
+	blocks.push(...days.map((day) => Math.floor(day / 32)));
+	if (!blocks.length) {
+		return q`SELECT NULL AS who, ${raw(names.map((n) => `0 AS "${n}"`).join(', '))} WHERE 1 = 0`;
+	}
+	const blockFlag = (n: string) => {
+		const masks = [...(whole.get(n) ?? [])].map(([b, bits]) => `WHEN ${b} THEN ${bits}`);
+		return masks.length
+			? `MAX(CASE WHEN (a.days & CASE a.block ${masks.join(' ')} ELSE 0 END) != 0 THEN 1 ELSE 0 END) AS "${n}"`
+			: `0 AS "${n}"`;
+	};
+	// SQLite: the key's person order groups without sorting, rather than the block index's range.
+	const people = q`SELECT a."userKey" AS who, ${raw(names.map(blockFlag).join(', '))}
+FROM "UsageUserBlock" a
+WHERE ${unindexed('a.block')} >= ${Math.min(...blocks)} AND ${unindexed('a.block')} <= ${Math.max(...blocks)}${personFilters(scope, 'a.')}
+GROUP BY a."userKey"`;
+	if (!edges.size) return people;
+	const rows = days.map((day) => {
+		const masks = names.map((n) => edges.get(day)?.get(n) ?? { lo: 0n, hi: 0n });
+		return `(${day}, ${masks.map((m) => `${m.lo}, ${m.hi}`).join(', ')})`;
+	});
+	const columns = names.map(
+		(n, i) => `column${2 * i + 2} AS "lo${i}", column${2 * i + 3} AS "hi${i}"`
+	);
+	const hit = (i: number) => `((e."maskLo" & v."lo${i}") != 0 OR (e."maskHi" & v."hi${i}") != 0)`;
+	const flags = names.map((n, i) => `MAX(CASE WHEN ${hit(i)} THEN 1 ELSE 0 END) AS "${n}"`);
+	// As in activitySource: the edge days are the outer loop, each a probe of the day's rows.
+	const probe = dialect({ sqlite: 'CROSS JOIN', postgres: 'JOIN' });
+	const cut = q`SELECT e."userKey" AS who, ${raw(flags.join(', '))}
+FROM (SELECT column1 AS day, ${raw(columns.join(', '))} FROM (VALUES ${raw(rows.join(', '))}) x) v
+${probe} "UsageUserDay" e ON e.day = v.day
+WHERE e.day >= ${days[0]} AND e.day <= ${days.at(-1)} AND (${raw(names.map((_, i) => hit(i)).join(' OR '))})${personFilters(scope, 'e.')}
+GROUP BY e."userKey"`;
+	const either = names.map(
+		(n) => `CASE WHEN p."${n}" = 1 OR c."${n}" = 1 THEN 1 ELSE 0 END AS "${n}"`
+	);
+	return q`SELECT p.who AS who, ${raw(either.join(', '))}
+FROM (${people}) p LEFT JOIN (${cut}) c ON c.who = p.who`;
+}
+
+type Masks = { lo: bigint; hi: bigint };
+
+/**
+ * Per window, the UTC days it covers whole, as day bits per 32-day block, and per UTC day it
+ * covers in part, the quarter-hours it covers there.
+ */
+function windowDays(pieces: DayPiece[], windows: Windows) {
+	const whole = new Map<string, Map<number, number>>();
+	const edges = new Map<number, Map<string, Masks>>();
+	const byDay = new Map<number, DayPiece[]>();
+	for (const piece of pieces) byDay.set(piece.day, [...(byDay.get(piece.day) ?? []), piece]);
+	for (const [name, [first, last]] of Object.entries(windows)) {
+		for (const [day, dayPieces] of byDay) {
+			const inside = dayPieces.filter((p) => p.localDay >= first && p.localDay <= last);
+			const lo = inside.reduce((m, p) => m | p.lo, 0n);
+			const hi = inside.reduce((m, p) => m | p.hi, 0n);
+			if (lo === FULL_MASK && hi === FULL_MASK) {
+				const blocks = whole.get(name) ?? new Map<number, number>();
+				const block = Math.floor(day / 32);
+				blocks.set(block, (blocks.get(block) ?? 0) + 2 ** (day - block * 32));
+				whole.set(name, blocks);
+			} else if (lo || hi) {
+				const byWindow = edges.get(day) ?? new Map<string, Masks>();
+				byWindow.set(name, { lo, hi });
+				edges.set(day, byWindow);
+			}
+		}
+	}
+	return { whole, edges };
+}
+
+/**
+ * Active people per local day of a span, as one SELECT of (localDay, n) rows. On SQLite, from the
+ * rollups, a local day is made of the pieces of one or two UTC days; counting each piece's people
+ * with an index count and taking away those in both pieces (a probe per person) avoids sorting
+ * every row. PostgreSQL would spend longer planning those hundreds of subqueries than running them;
+ * it hashes the distinct people of all the pieces in one pass instead. Raw mode, a user filter and
+ * odd days with three pieces count distinct people on both.
+ */
+export function dailyActive(scope: Scope, span: Span): Q {
+	const distinct = q`SELECT "localDay", COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)}) a
+GROUP BY "localDay"`;
+	if (scope.mode === 'raw' || scope.user) return distinct;
+	return dialect({ sqlite: piecewiseActive(scope, span), postgres: distinct });
+}
+
+function piecewiseActive(scope: Scope, span: Span): Q {
+	const table = personTable(scope);
+	const hit = (p: DayPiece, alias: string) => {
+		if (p.lo === FULL_MASK && p.hi === FULL_MASK) return raw('1 = 1');
+		// A day's start or end is a range of UsageUserDay's first or last active quarter-hour.
+		const run = scope.model ? null : quarterRun(p);
+		if (run?.from === 0) return raw(`${alias}."firstQuarter" < ${run.to}`);
+		if (run?.to === QUARTERS_PER_DAY) return raw(`${alias}."lastQuarter" >= ${run.from}`);
+		return raw(`((${alias}."maskLo" & ${p.lo}) != 0 OR (${alias}."maskHi" & ${p.hi}) != 0)`);
+	};
+	const count = (p: DayPiece) =>
+		q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = ${p.day} AND ${hit(p, 'a')}${personFilters(scope, 'a.')})`;
+	const byDay = new Map<number, DayPiece[]>();
+	for (const piece of scope.calendar.dayPieces(span)) {
+		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
+	}
+	const days = [...byDay].map(([localDay, pieces]) => {
+		if (pieces.length === 1) return q`SELECT ${localDay} AS "localDay", ${count(pieces[0])} AS n`;
+		if (pieces.length === 2) {
+			// The shorter piece's people, each probed in the other piece's day.
+			const [a, b] = quarters(pieces[0]) <= quarters(pieces[1]) ? pieces : [pieces[1], pieces[0]];
+			const model = scope.model ? q` AND b.model = x.model` : raw('');
+			const both = q`(SELECT COUNT(*) FROM ${table} x CROSS JOIN ${table} b
+	ON b.day = ${b.day} AND b."userKey" = x."userKey"${model}
+	WHERE x.day = ${a.day} AND ${hit(a, 'x')} AND ${hit(b, 'b')}${personFilters(scope, 'x.')})`;
+			return q`SELECT ${localDay} AS "localDay", ${count(a)} + ${count(b)} - ${both} AS n`;
+		}
+		const any = join(
+			pieces.map((p) => q`(a.day = ${p.day} AND ${hit(p, 'a')})`),
+			' OR '
+		);
+		return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a
+	WHERE a.day BETWEEN ${pieces[0].day} AND ${pieces[pieces.length - 1].day} AND (${any})${personFilters(scope, 'a.')}) AS n`;
+	});
+	return join(days, ' UNION ALL ');
+}
+
+const bits = (p: DayPiece) => p.lo | (p.hi << 48n);
+const quarters = (p: DayPiece) => bits(p).toString(2).replaceAll('0', '').length;
+
+/** The piece's quarter-hours as one run [from, to), or null when they are not one. */
+function quarterRun(p: DayPiece): { from: number; to: number } | null {
+	const mask = bits(p);
+	if (mask === 0n) return null;
+	const to = mask.toString(2).length;
+	const from = to - quarters(p);
+	return mask === (1n << BigInt(to)) - (1n << BigInt(from)) ? { from, to } : null;
+}
