@@ -96,6 +96,13 @@ export function flatten(query: Q, to: Dialect): { texts: string[]; values: unkno
 	return { texts, values };
 }
 
+/** A statement back from flatten's parts (its parameters may be other values of the same types). */
+export function unflatten(texts: readonly string[], values: readonly unknown[]): Q {
+	const pieces: Piece[] = [texts[0]];
+	values.forEach((value, i) => pieces.push({ value }, texts[i + 1]));
+	return new Q(pieces);
+}
+
 /** The statement as text with `?` (SQLite) or `$n` (PostgreSQL) placeholders. */
 export function render(query: Q, to: Dialect): { text: string; values: unknown[] } {
 	const { texts, values } = flatten(query, to);

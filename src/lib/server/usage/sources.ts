@@ -97,6 +97,16 @@ export function personFilters(scope: Scope, alias: string): Q {
 	return parts.length ? q` AND ${join(parts, ' AND ')}` : raw('');
 }
 
+/**
+ * SQLite reads a range of UsageUserDay's days through any index that starts with the day; through
+ * the quarter-hour ones, the rows it then fetches are out of the order they were written in, which
+ * took twice as long (a 90-day people table: 100 ms became 210 ms).
+ */
+const BY_DAY_AND_PERSON = dialect({
+	sqlite: ' INDEXED BY "UsageUserDay_day_userKey_maskLo_maskHi_idx"',
+	postgres: ''
+});
+
 /** The per-person rollup for the scope: every model's, or one model's (which has no messages). */
 export const personTable = (scope: Scope) =>
 	raw(scope.model ? '"UsageUserModelDay"' : '"UsageUserDay"');
@@ -205,7 +215,7 @@ GROUP BY "instanceId", "userId"`;
 	);
 	const parts: Q[] = [];
 	if (from < to) {
-		parts.push(q`SELECT "userKey", ${measures} FROM ${personTable(scope)}
+		parts.push(q`SELECT "userKey", ${measures} FROM ${personTable(scope)}${scope.model ? raw('') : BY_DAY_AND_PERSON}
 WHERE day >= ${from} AND day < ${to}${personFilters(scope, '')}`);
 	}
 	for (const { window: w, sign } of corrections) {
