@@ -97,6 +97,33 @@ VALUES (${id}, ${'dup@sql.test'}, ${'Dup'}, ${'x'}, ${new Date()})`);
 		expect((await database.db.user.findUniqueOrThrow({ where: { id } })).displayName).toBe('Ana');
 	});
 
+	it('commits transactions requested together, each undone alone when it fails', async () => {
+		// On SQLite these share one transaction and its COMMIT (group commit), each in a savepoint.
+		const results = await Promise.allSettled(
+			Array.from({ length: 12 }, (_, i) =>
+				database.sql.transaction(async (tx) => {
+					const id = await insertUser(tx);
+					await tx.run(q`UPDATE "User" SET "displayName" = ${`T${i}`} WHERE id = ${id}`);
+					if (i % 4 === 3) throw new Error(`transaction ${i} refused`);
+					if (i === 5) {
+						await tx.run(q`INSERT INTO "User" (id, email, "displayName", "passwordHash", "updatedAt")
+VALUES (${id}, ${'again@sql.test'}, ${'Dup'}, ${'x'}, ${new Date()})`);
+					}
+					return id;
+				})
+			)
+		);
+		const kept = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+		const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+		expect(refused).toEqual([3, 5, 7, 11]);
+		expect(isUniqueViolation((results[5] as PromiseRejectedResult).reason)).toBe(true);
+		const rows = await database.db.user.findMany({ where: { displayName: { startsWith: 'T' } } });
+		expect(rows.map((r) => r.id).sort()).toEqual([...kept].sort());
+		expect(rows.map((r) => r.displayName).sort()).toEqual(
+			['T0', 'T1', 'T2', 'T4', 'T6', 'T8', 'T9', 'T10'].sort()
+		);
+	});
+
 	it('interleaves its transactions with Prisma transactions without losing either', async () => {
 		const ids = await Promise.all(
 			Array.from({ length: 20 }, (_, i) =>

@@ -140,6 +140,7 @@ class SqliteSqlDb implements SqlDb {
 	readonly #connection: Database.Database;
 	readonly #statements: SqliteStatements;
 	readonly #inTransaction: Sql;
+	readonly #queued: Queued[] = [];
 
 	constructor(adapter: SerializedAdapter, connection: Database.Database) {
 		this.#adapter = adapter;
@@ -160,22 +161,77 @@ class SqliteSqlDb implements SqlDb {
 		return this.#adapter.lock.run(() => this.#inTransaction.run(query));
 	}
 
-	/** The lock is held from BEGIN until COMMIT or ROLLBACK, so nothing else lands inside. */
+	/**
+	 * The lock is held from BEGIN until COMMIT or ROLLBACK, so nothing else lands inside.
+	 *
+	 * Group commit: a transaction starts at the end of the event loop's turn (setImmediate), with
+	 * the others requested in the same turn (a burst of sends read from several sockets at once) in
+	 * the same SQLite transaction, each in a savepoint of its own so a failure undoes only its own
+	 * writes. They share the COMMIT, whose sync to disk is most of a channel send's time, and each
+	 * settles once it is done: nothing is acknowledged before it is durable.
+	 */
 	transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-		return this.#adapter.lock.run(async () => {
-			this.#statements.run(BEGIN);
-			try {
-				const result = await work(this.#inTransaction);
-				this.#statements.run(COMMIT);
-				return result;
-			} catch (error) {
-				// A failed COMMIT (the file busy) leaves the transaction open: end it here too.
-				if (this.#connection.inTransaction) this.#statements.run(ROLLBACK);
-				throw error;
-			}
+		return new Promise<T>((resolve, reject) => {
+			this.#queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
+			if (this.#queued.length === 1) this.#schedule();
 		});
 	}
+
+	#schedule(): void {
+		// #group settles every transaction it takes and never rejects.
+		setImmediate(() => void this.#adapter.lock.run(() => this.#group()));
+	}
+
+	/** Runs the queued transactions (up to GROUP_LIMIT) as one; the rest go on in the next turn. */
+	async #group(): Promise<void> {
+		const group = this.#queued.splice(0, GROUP_LIMIT);
+		if (this.#queued.length) this.#schedule();
+		if (!group.length) return;
+		const done: { item: Queued; result: unknown }[] = [];
+		try {
+			this.#statements.run(BEGIN);
+			for (const item of group) {
+				const single = group.length === 1;
+				if (!single) this.#statements.run(SAVEPOINT);
+				try {
+					const result = await item.work(this.#inTransaction);
+					if (!single) this.#statements.run(RELEASE);
+					done.push({ item, result });
+				} catch (error) {
+					// Some I/O errors end the whole transaction: the ones done so far are gone too.
+					if (single || !this.#connection.inTransaction) throw error;
+					this.#statements.run(ROLLBACK_TO);
+					this.#statements.run(RELEASE);
+					item.reject(error);
+				}
+			}
+			this.#statements.run(COMMIT);
+		} catch (error) {
+			for (const item of group) item.reject(error);
+			// A failed COMMIT (the file busy) leaves the transaction open: end it here too. Should that
+			// fail as well, the next group's BEGIN fails and says so; it must not throw from here.
+			if (this.#connection.inTransaction) {
+				try {
+					this.#statements.run(ROLLBACK);
+				} catch {
+					/* reported by the next BEGIN */
+				}
+			}
+			return;
+		}
+		for (const { item, result } of done) item.resolve(result);
+	}
 }
+
+/** A transaction waiting for its group. */
+interface Queued {
+	work: (tx: Sql) => Promise<unknown>;
+	resolve: (value: unknown) => void;
+	reject: (error: unknown) => void;
+}
+
+/** Transactions at most in one group: bounds how long the first of them waits for its COMMIT. */
+const GROUP_LIMIT = 32;
 
 /**
  * IMMEDIATE: the write lock from the start. A deferred transaction that reads first and writes
@@ -186,6 +242,9 @@ class SqliteSqlDb implements SqlDb {
 const BEGIN = raw('BEGIN IMMEDIATE');
 const COMMIT = raw('COMMIT');
 const ROLLBACK = raw('ROLLBACK');
+const SAVEPOINT = raw('SAVEPOINT grouped');
+const RELEASE = raw('RELEASE grouped');
+const ROLLBACK_TO = raw('ROLLBACK TO grouped');
 
 /** The seam over the adapter a SharedAdapterFactory connected. */
 export async function adapterSql(factory: SharedAdapterFactory, dialect: Dialect): Promise<SqlDb> {
