@@ -10,6 +10,9 @@ import { dialect, join, q, raw, type Q } from '../db/sql.ts';
 
 const FULL_MASK = (1n << 48n) - 1n;
 
+/** A join whose left side SQLite must keep as the outer loop (PostgreSQL plans its own). */
+const PROBE = dialect({ sqlite: 'CROSS JOIN', postgres: 'JOIN' });
+
 /** Named runs of local days, [firstDay, lastDay] each. */
 export type Windows = Record<string, [number, number]>;
 
@@ -58,10 +61,9 @@ GROUP BY a."userKey"`;
 	const hit = (i: number) => `((e."maskLo" & v."lo${i}") != 0 OR (e."maskHi" & v."hi${i}") != 0)`;
 	const flags = names.map((n, i) => `MAX(CASE WHEN ${hit(i)} THEN 1 ELSE 0 END) AS "${n}"`);
 	// As in activitySource: the edge days are the outer loop, each a probe of the day's rows.
-	const probe = dialect({ sqlite: 'CROSS JOIN', postgres: 'JOIN' });
 	const cut = q`SELECT e."userKey" AS who, ${raw(flags.join(', '))}
 FROM (SELECT column1 AS day, ${raw(columns.join(', '))} FROM (VALUES ${raw(rows.join(', '))}) x) v
-${probe} "UsageUserDay" e ON e.day = v.day
+${PROBE} "UsageUserDay" e ON e.day = v.day
 WHERE e.day >= ${days[0]} AND e.day <= ${days.at(-1)} AND (${raw(names.map((_, i) => hit(i)).join(' OR '))})${personFilters(scope, 'e.')}
 GROUP BY e."userKey"`;
 	const either = names.map(
@@ -103,55 +105,124 @@ function windowDays(pieces: DayPiece[], windows: Windows) {
 }
 
 /**
- * Active people per local day of a span, as one SELECT of (localDay, n) rows. On SQLite, from the
- * rollups, a local day is made of the pieces of one or two UTC days; counting each piece's people
- * with an index count and taking away those in both pieces (a probe per person) avoids sorting
- * every row. PostgreSQL would spend longer planning those hundreds of subqueries than running them;
- * it hashes the distinct people of all the pieces in one pass instead. Raw mode, a user filter and
- * odd days with three pieces count distinct people on both.
+ * Active people per local day of a span, as one SELECT of (localDay, n) rows. From the rollups, a
+ * local day is made of the pieces of one or two UTC days: each piece's people are counted with an
+ * index count, and those in both pieces taken away (the shorter piece's people, each probed in the
+ * other day), which avoids sorting every person-day. The pieces are rows of a VALUES list, each
+ * counted by a correlated subquery: one plan on either database (PostgreSQL took seconds to plan
+ * a subquery per piece). Raw mode, a user filter and odd days of three pieces count distinct people.
  */
 export function dailyActive(scope: Scope, span: Span): Q {
 	const distinct = q`SELECT "localDay", COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)}) a
 GROUP BY "localDay"`;
 	if (scope.mode === 'raw' || scope.user) return distinct;
-	return dialect({ sqlite: piecewiseActive(scope, span), postgres: distinct });
-}
-
-function piecewiseActive(scope: Scope, span: Span): Q {
-	const table = personTable(scope);
-	const hit = (p: DayPiece, alias: string) => {
-		if (p.lo === FULL_MASK && p.hi === FULL_MASK) return raw('1 = 1');
-		// A day's start or end is a range of UsageUserDay's first or last active quarter-hour.
-		const run = scope.model ? null : quarterRun(p);
-		if (run?.from === 0) return raw(`${alias}."firstQuarter" < ${run.to}`);
-		if (run?.to === QUARTERS_PER_DAY) return raw(`${alias}."lastQuarter" >= ${run.from}`);
-		return raw(`((${alias}."maskLo" & ${p.lo}) != 0 OR (${alias}."maskHi" & ${p.hi}) != 0)`);
-	};
-	const count = (p: DayPiece) =>
-		q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = ${p.day} AND ${hit(p, 'a')}${personFilters(scope, 'a.')})`;
 	const byDay = new Map<number, DayPiece[]>();
 	for (const piece of scope.calendar.dayPieces(span)) {
 		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
 	}
-	const days = [...byDay].map(([localDay, pieces]) => {
-		if (pieces.length === 1) return q`SELECT ${localDay} AS "localDay", ${count(pieces[0])} AS n`;
-		if (pieces.length === 2) {
-			// The shorter piece's people, each probed in the other piece's day.
-			const [a, b] = quarters(pieces[0]) <= quarters(pieces[1]) ? pieces : [pieces[1], pieces[0]];
-			const model = scope.model ? q` AND b.model = x.model` : raw('');
-			const both = q`(SELECT COUNT(*) FROM ${table} x CROSS JOIN ${table} b
-	ON b.day = ${b.day} AND b."userKey" = x."userKey"${model}
-	WHERE x.day = ${a.day} AND ${hit(a, 'x')} AND ${hit(b, 'b')}${personFilters(scope, 'x.')})`;
-			return q`SELECT ${localDay} AS "localDay", ${count(a)} + ${count(b)} - ${both} AS n`;
+	const singles: string[] = [];
+	const pairs: string[] = [];
+	const odd: Q[] = [];
+	for (const [localDay, pieces] of byDay) {
+		if (pieces.length > 2) {
+			odd.push(oddDay(scope, localDay, pieces));
+			continue;
 		}
-		const any = join(
-			pieces.map((p) => q`(a.day = ${p.day} AND ${hit(p, 'a')})`),
-			' OR '
+		for (const piece of pieces) singles.push(`(${localDay}, ${pieceValues(scope, piece)})`);
+		if (pieces.length === 2) {
+			const [x, b] = quarters(pieces[0]) <= quarters(pieces[1]) ? pieces : [pieces[1], pieces[0]];
+			pairs.push(`(${localDay}, ${pieceValues(scope, x)}, ${pieceValues(scope, b)})`);
+		}
+	}
+	const table = personTable(scope);
+	const kinds: Kind[] = scope.model ? [ALL, MASK] : [ALL, START, END, MASK];
+	const byKind = (column: string, make: (kind: Kind) => Q) =>
+		q`CASE ${raw(column)} ${join(
+			kinds.map((k) => q`WHEN ${k} THEN ${make(k)}`),
+			' '
+		)} END`;
+	const parts: Q[] = [];
+	if (singles.length) {
+		const count = byKind(
+			'v.kind',
+			(k) =>
+				q`(SELECT COUNT(*) FROM ${table} a WHERE a.day = v.day AND ${inPiece(k, 'a', 'v.')}${personFilters(scope, 'a.')})`
 		);
-		return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a
+		parts.push(q`SELECT v."localDay", ${count} AS n
+FROM (SELECT column1 AS "localDay", ${raw(pieceColumns(2, ''))} FROM (VALUES ${raw(singles.join(', '))}) x) v`);
+	}
+	if (pairs.length) {
+		const model = raw(scope.model ? ' AND b.model = x.model' : '');
+		const other = byKind('v.bkind', (k) => inPiece(k, 'b', 'v.b'));
+		// A probe per person of the short piece; PostgreSQL turns an EXISTS into a hash join over the
+		// other day's every row (twice as slow), and a LIMIT keeps it from doing so.
+		const inOther = q`(SELECT 1 FROM ${table} b WHERE b.day = v.bday AND b."userKey" = x."userKey"${model}
+		AND (${other}) LIMIT 1) = 1`;
+		const both = byKind(
+			'v.kind',
+			(k) => q`(SELECT COUNT(*) FROM ${table} x
+	WHERE x.day = v.day AND ${inPiece(k, 'x', 'v.')}${personFilters(scope, 'x.')} AND ${inOther})`
+		);
+		parts.push(q`SELECT v."localDay", -(${both}) AS n
+FROM (SELECT column1 AS "localDay", ${raw(pieceColumns(2, ''))}, ${raw(pieceColumns(7, 'b'))}
+	FROM (VALUES ${raw(pairs.join(', '))}) x) v`);
+	}
+	parts.push(...odd);
+	if (!parts.length) return q`SELECT 0 AS "localDay", 0 AS n WHERE 1 = 0`;
+	return q`SELECT "localDay", SUM(n) AS n FROM (${join(parts, ' UNION ALL ')}) s GROUP BY "localDay"`;
+}
+
+/** How a piece's people are found: the whole day, its start, its end, or quarter-hour masks. */
+const ALL = 0;
+const START = 1;
+const END = 2;
+const MASK = 3;
+type Kind = typeof ALL | typeof START | typeof END | typeof MASK;
+
+/** A piece as VALUES columns: day, kind, q (a quarter-hour bound), lo, hi (its masks). */
+function pieceValues(scope: Scope, p: DayPiece): string {
+	const run = scope.model ? null : quarterRun(p);
+	let [kind, bound]: [Kind, number] = [MASK, 0];
+	if (p.lo === FULL_MASK && p.hi === FULL_MASK) kind = ALL;
+	else if (run?.from === 0) [kind, bound] = [START, run.to];
+	else if (run?.to === QUARTERS_PER_DAY) [kind, bound] = [END, run.from];
+	return `${p.day}, ${kind}, ${bound}, ${p.lo}, ${p.hi}`;
+}
+
+/** The piece columns from VALUES column `first` on, named with `prefix`. */
+const pieceColumns = (first: number, prefix: string) =>
+	['day', 'kind', 'q', 'lo', 'hi']
+		.map((name, i) => `column${first + i} AS ${prefix}${name}`)
+		.join(', ');
+
+/** Whether row `alias` has activity in the piece whose columns are `piece` + day, kind, q, lo, hi. */
+function inPiece(kind: Kind, alias: string, piece: string): Q {
+	switch (kind) {
+		case ALL:
+			return raw('1 = 1');
+		case START:
+			// A day's start or end is an index range of its first or last active quarter-hour.
+			return raw(`${alias}."firstQuarter" < ${piece}q`);
+		case END:
+			return raw(`${alias}."lastQuarter" >= ${piece}q`);
+		case MASK:
+			return raw(
+				`((${alias}."maskLo" & ${piece}lo) != 0 OR (${alias}."maskHi" & ${piece}hi) != 0)`
+			);
+	}
+}
+
+/** A local day of three or more UTC days' pieces (a zone moving across the date line). */
+function oddDay(scope: Scope, localDay: number, pieces: DayPiece[]): Q {
+	const table = personTable(scope);
+	const any = join(
+		pieces.map(
+			(p) => q`(a.day = ${p.day} AND ((a."maskLo" & ${p.lo}) != 0 OR (a."maskHi" & ${p.hi}) != 0))`
+		),
+		' OR '
+	);
+	return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a
 	WHERE a.day BETWEEN ${pieces[0].day} AND ${pieces[pieces.length - 1].day} AND (${any})${personFilters(scope, 'a.')}) AS n`;
-	});
-	return join(days, ' UNION ALL ');
 }
 
 const bits = (p: DayPiece) => p.lo | (p.hi << 48n);
