@@ -7,16 +7,18 @@ import { isUniqueViolation } from '#lib/server/db/conflict.ts';
 import { applyMigrations } from '#lib/server/db/migrate.ts';
 import { q } from '#lib/server/db/sql.ts';
 import { parseDatabaseUrl } from '#lib/server/db/target.ts';
-import { createPostgresDatabase, TEST_DB } from './helpers/database.ts';
+import { createPostgresDatabase, openTestDb, TEST_DB } from './helpers/database.ts';
+import { writeCounter } from './helpers/fuzz.ts';
 
 // The seam's statements on Prisma's own adapter: same values as Prisma reads and writes, same
 // transactions, on the suite's database.
 let dir: string;
+let url: string;
 let database: Database;
 
 beforeAll(async () => {
 	dir = mkdtempSync(path.join(tmpdir(), 'parley-sql-'));
-	const url =
+	url =
 		TEST_DB === 'postgres'
 			? await createPostgresDatabase('adapter_sql')
 			: `file:${path.join(dir, 'parley.db')}`;
@@ -122,6 +124,26 @@ VALUES (${id}, ${'again@sql.test'}, ${'Dup'}, ${'x'}, ${new Date()})`);
 		expect(rows.map((r) => r.displayName).sort()).toEqual(
 			['T0', 'T1', 'T2', 'T4', 'T6', 'T8', 'T9', 'T10'].sort()
 		);
+	});
+
+	it('writes nothing at all when every transaction requested together fails', async () => {
+		const raw = await openTestDb(url);
+		try {
+			const writes = await writeCounter(raw);
+			const before = await writes();
+			const results = await Promise.allSettled(
+				Array.from({ length: 5 }, () =>
+					database.sql.transaction(async (tx) => {
+						await insertUser(tx);
+						throw new Error('refused');
+					})
+				)
+			);
+			expect(results.every((r) => r.status === 'rejected')).toBe(true);
+			expect(await writes()).toBe(before);
+		} finally {
+			await raw.close();
+		}
 	});
 
 	it('interleaves its transactions with Prisma transactions without losing either', async () => {

@@ -205,7 +205,9 @@ class SqliteSqlDb implements SqlDb {
 					item.reject(error);
 				}
 			}
-			this.#statements.run(COMMIT);
+			// When every one failed, nothing is left to keep: a COMMIT would still write the pages
+			// the savepoints restored.
+			this.#statements.run(done.length ? COMMIT : ROLLBACK);
 		} catch (error) {
 			for (const item of group) item.reject(error);
 			// A failed COMMIT (the file busy) leaves the transaction open: end it here too. Should that
