@@ -110,4 +110,20 @@ describe('active people over long windows', () => {
 		await t.usage.rebuild();
 		expect(await snapshotRollups(t.url)).toEqual(incremental);
 	});
+
+	it('forget the days whose facts an import removed, once those days are rebuilt', async () => {
+		const [from, to] = [FIRST + 100 * DAY_MS, FIRST + 130 * DAY_MS];
+		const removed = await t.db.usageRecord.updateMany({
+			where: { instanceId: 'owui-w', createdAt: { gte: new Date(from), lt: new Date(to) } },
+			data: { deletedAt: new Date() }
+		});
+		expect(removed.count).toBeGreaterThan(10);
+		const days = { from: from / DAY_MS, to: to / DAY_MS };
+		await t.usage.rebuild({ instanceId: 'owui-w', days });
+		// This period and its last week lie inside the removed days: nobody of that instance is left.
+		const query = { from: '2026-04-15', to: '2026-05-05', tz: 'Europe/Berlin', instance: 'owui-w' };
+		const r = await sameFromRaw(query);
+		expect(Number(r.summary.rows.find((row) => row.metric === 'activeUsers')?.value)).toBe(0);
+		await sameFromRaw({ ...query, instance: 'local' });
+	});
 });

@@ -145,9 +145,11 @@ function clearBlockDays(
 		);
 	}
 	for (let b = first; b <= last; b++) {
-		const keep = inside ? 2 ** 32 - 1 - bits(b) : bits(b);
+		const clear = inside ? bits(b) : 2 ** 32 - 1 - bits(b);
+		// Only the rows that have such a day: a block holds a row per person active in its 32 days.
 		statements.push(
-			q`UPDATE "UsageUserBlock" SET days = days & ${keep} WHERE block = ${b}${people}`
+			q`UPDATE "UsageUserBlock" SET days = days & ${2 ** 32 - 1 - clear}
+WHERE block = ${b} AND (days & ${clear}) != 0${people}`
 		);
 	}
 	statements.push(
