@@ -188,10 +188,10 @@ class SqliteSqlDb implements SqlDb {
 		if (this.#queued.length) this.#schedule();
 		if (!group.length) return;
 		const done: { item: Queued; result: unknown }[] = [];
+		const single = group.length === 1;
 		try {
 			this.#statements.run(BEGIN);
 			for (const item of group) {
-				const single = group.length === 1;
 				if (!single) this.#statements.run(SAVEPOINT);
 				try {
 					const result = await item.work(this.#inTransaction);

@@ -5,7 +5,14 @@
  * person and local day) in raw mode, for one person and for one model.
  */
 import { QUARTERS_PER_DAY, type DayPiece, type Span } from './calendar.ts';
-import { activitySource, personFilters, personTable, unindexed, type Scope } from './sources.ts';
+import {
+	activitySource,
+	maskHit,
+	personFilters,
+	personTable,
+	unindexed,
+	type Scope
+} from './sources.ts';
 import { dialect, join, q, raw, type Q } from '../db/sql.ts';
 
 const FULL_MASK = (1n << 48n) - 1n;
@@ -58,7 +65,7 @@ GROUP BY a."userKey"`;
 	const columns = names.map(
 		(n, i) => `column${2 * i + 2} AS "lo${i}", column${2 * i + 3} AS "hi${i}"`
 	);
-	const hit = (i: number) => `((e."maskLo" & v."lo${i}") != 0 OR (e."maskHi" & v."hi${i}") != 0)`;
+	const hit = (i: number) => maskHit('e', `v."lo${i}"`, `v."hi${i}"`);
 	const flags = names.map((n, i) => `MAX(CASE WHEN ${hit(i)} THEN 1 ELSE 0 END) AS "${n}"`);
 	// As in activitySource: the edge days are the outer loop, each a probe of the day's rows.
 	const cut = q`SELECT e."userKey" AS who, ${raw(flags.join(', '))}
@@ -82,8 +89,7 @@ type Masks = { lo: bigint; hi: bigint };
 function windowDays(pieces: DayPiece[], windows: Windows) {
 	const whole = new Map<string, Map<number, number>>();
 	const edges = new Map<number, Map<string, Masks>>();
-	const byDay = new Map<number, DayPiece[]>();
-	for (const piece of pieces) byDay.set(piece.day, [...(byDay.get(piece.day) ?? []), piece]);
+	const byDay = Map.groupBy(pieces, (p) => p.day);
 	for (const [name, [first, last]] of Object.entries(windows)) {
 		for (const [day, dayPieces] of byDay) {
 			const inside = dayPieces.filter((p) => p.localDay >= first && p.localDay <= last);
@@ -116,10 +122,7 @@ export function dailyActive(scope: Scope, span: Span): Q {
 	const distinct = q`SELECT "localDay", COUNT(DISTINCT who) AS n FROM (${activitySource(scope, span)}) a
 GROUP BY "localDay"`;
 	if (scope.mode === 'raw' || scope.user) return distinct;
-	const byDay = new Map<number, DayPiece[]>();
-	for (const piece of scope.calendar.dayPieces(span)) {
-		byDay.set(piece.localDay, [...(byDay.get(piece.localDay) ?? []), piece]);
-	}
+	const byDay = Map.groupBy(scope.calendar.dayPieces(span), (p) => p.localDay);
 	const singles: string[] = [];
 	const pairs: string[] = [];
 	const odd: Q[] = [];
@@ -206,9 +209,7 @@ function inPiece(kind: Kind, alias: string, piece: string): Q {
 		case END:
 			return raw(`${alias}."lastQuarter" >= ${piece}q`);
 		case MASK:
-			return raw(
-				`((${alias}."maskLo" & ${piece}lo) != 0 OR (${alias}."maskHi" & ${piece}hi) != 0)`
-			);
+			return raw(maskHit(alias, `${piece}lo`, `${piece}hi`));
 	}
 }
 
@@ -216,9 +217,7 @@ function inPiece(kind: Kind, alias: string, piece: string): Q {
 function oddDay(scope: Scope, localDay: number, pieces: DayPiece[]): Q {
 	const table = personTable(scope);
 	const any = join(
-		pieces.map(
-			(p) => q`(a.day = ${p.day} AND ((a."maskLo" & ${p.lo}) != 0 OR (a."maskHi" & ${p.hi}) != 0))`
-		),
+		pieces.map((p) => q`(a.day = ${p.day} AND ${raw(maskHit('a', String(p.lo), String(p.hi)))})`),
 		' OR '
 	);
 	return q`SELECT ${localDay} AS "localDay", (SELECT COUNT(DISTINCT "userKey") FROM ${table} a

@@ -244,6 +244,10 @@ export function localSeconds(calendar: Calendar, window: Window, bucket = 'bucke
 	return raw(`(CAST(${bucket} AS BIGINT) * ${QUARTER} + ${offset})`);
 }
 
+/** SQL: whether row `row` was active in any of the quarter-hours of masks `lo` and `hi`. */
+export const maskHit = (row: string, lo: string, hi: string) =>
+	`((${row}."maskLo" & ${lo}) != 0 OR (${row}."maskHi" & ${hi}) != 0)`;
+
 /** A person as one value, for distinct counts: instance and user id with a separator. */
 const who = dialect({
 	sqlite: `f."instanceId" || char(31) || f."userId"`,
@@ -266,7 +270,7 @@ export function activitySource(scope: Scope, span: Span): Q {
 		return q`SELECT p."localDay" AS "localDay", a."userKey" AS who
 FROM (SELECT column1 AS day, column2 AS "localDay", column3 AS lo, column4 AS hi FROM (VALUES ${raw(pieces)}) v) p
 ${probe} ${personTable(scope)} a ON a.day = p.day
-WHERE ${days} AND ((a."maskLo" & p.lo) != 0 OR (a."maskHi" & p.hi) != 0)${personFilters(scope, 'a.')}`;
+WHERE ${days} AND ${raw(maskHit('a', 'p.lo', 'p.hi'))}${personFilters(scope, 'a.')}`;
 	}
 	return q`SELECT ${localSeconds(scope.calendar, span)} / ${DAY} AS "localDay", ${who} AS who
 FROM (${rawFacts(scope, span)}) f`;
